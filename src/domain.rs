@@ -1,0 +1,471 @@
+//! Plain domain types shared by the store, the DingTalk client, the CLI and the TUI.
+//! Nothing here does I/O.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// What the UI shows instead of a stored secret. Fixed width so the length never leaks.
+pub const SECRET_MASK: &str = "••••••••";
+
+/// The channel cards shown on the Channel Management tab, in display order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    DingTalk,
+    WeCom,
+    Feishu,
+    FeishuLark,
+}
+
+impl ChannelKind {
+    pub const ALL: [ChannelKind; 4] = [
+        ChannelKind::DingTalk,
+        ChannelKind::WeCom,
+        ChannelKind::Feishu,
+        ChannelKind::FeishuLark,
+    ];
+
+    /// Stable code used in the database, the CLI and JSON output.
+    pub fn code(self) -> &'static str {
+        match self {
+            ChannelKind::DingTalk => "dingtalk",
+            ChannelKind::WeCom => "wecom",
+            ChannelKind::Feishu => "feishu",
+            ChannelKind::FeishuLark => "feishu_lark",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ChannelKind> {
+        ChannelKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// Card title, as the console names it.
+    pub fn title(self) -> &'static str {
+        match self {
+            ChannelKind::DingTalk => "DingTalk personal channel",
+            ChannelKind::WeCom => "WeCom personal channel",
+            ChannelKind::Feishu => "Feishu personal channel",
+            ChannelKind::FeishuLark => "Feishu Lark personal channel",
+        }
+    }
+
+    /// Only DingTalk is implemented; the other cards are shown so the page matches the console.
+    pub fn is_supported(self) -> bool {
+        matches!(self, ChannelKind::DingTalk)
+    }
+}
+
+/// Which member attribute identifies the receiver in DingTalk. The console supports Phone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceColumn {
+    #[default]
+    Phone,
+}
+
+impl SourceColumn {
+    pub const ALL: [SourceColumn; 1] = [SourceColumn::Phone];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SourceColumn::Phone => "phone",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceColumn::Phone => "Phone",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SourceColumn> {
+        let code = code.trim().to_ascii_lowercase();
+        SourceColumn::ALL
+            .into_iter()
+            .find(|c| c.code() == code || c.label().eq_ignore_ascii_case(&code))
+    }
+}
+
+/// A mobile number normalised the way DingTalk's `getbymobile` expects it.
+///
+/// Mainland China numbers (the only format DingTalk documents) are stored as 11 digits; spaces,
+/// dashes, dots and parentheses are dropped and a `+86` / `0086` / `86` prefix is accepted.
+/// Other international numbers are kept as `+` and digits (E.164, 7–15 digits).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Mobile(String);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MobileError {
+    #[error("phone number is empty")]
+    Empty,
+    #[error("phone number may contain only digits, spaces, dashes and a leading +")]
+    InvalidCharacters,
+    #[error(
+        "not a valid mobile number: expected 11 digits starting with 1 (e.g. 138 0013 8000), optionally with +86"
+    )]
+    InvalidFormat,
+}
+
+impl Mobile {
+    pub fn parse(input: &str) -> Result<Mobile, MobileError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(MobileError::Empty);
+        }
+        let mut plus = false;
+        let mut digits = String::with_capacity(trimmed.len());
+        for (i, ch) in trimmed.chars().enumerate() {
+            match ch {
+                '0'..='9' => digits.push(ch),
+                '+' if i == 0 => plus = true,
+                ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
+                _ => return Err(MobileError::InvalidCharacters),
+            }
+        }
+        let national = if let Some(rest) = digits.strip_prefix("0086") {
+            Some(rest)
+        } else if plus {
+            digits.strip_prefix("86")
+        } else if digits.len() == 13 {
+            digits.strip_prefix("86")
+        } else {
+            Some(digits.as_str())
+        };
+        match national {
+            Some(n) if is_cn_mobile(n) => Ok(Mobile(n.to_string())),
+            Some(_) if !plus => Err(MobileError::InvalidFormat),
+            // "+86..." that is not a mainland mobile, or another country code.
+            _ if plus && (7..=15).contains(&digits.len()) && !digits.starts_with("86") => {
+                Ok(Mobile(format!("+{digits}")))
+            }
+            _ => Err(MobileError::InvalidFormat),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `138****8000`: enough to recognise a number in logs without printing it whole.
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        if chars.len() <= 7 {
+            return "*".repeat(chars.len());
+        }
+        let head: String = chars[..3].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}****{tail}")
+    }
+}
+
+fn is_cn_mobile(n: &str) -> bool {
+    n.len() == 11 && n.starts_with('1') && matches!(n.as_bytes()[1], b'3'..=b'9')
+}
+
+impl fmt::Display for Mobile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Mobile {
+    type Error = MobileError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Mobile::parse(&value)
+    }
+}
+
+impl From<Mobile> for String {
+    fn from(m: Mobile) -> String {
+        m.0
+    }
+}
+
+/// The DingTalk personal channel as configured in the Configure dialog.
+/// `Debug` never prints the secret (secrecy redacts it).
+#[derive(Clone, Debug)]
+pub struct DingTalkConfig {
+    pub app_key: String,
+    pub app_secret: SecretString,
+    /// Interactive card template id; empty means a plain robot markdown message.
+    pub template_id: Option<String>,
+    pub source_column: SourceColumn,
+    /// The member that Test Message Sending goes to.
+    pub receiver: Option<Mobile>,
+}
+
+impl DingTalkConfig {
+    /// Equality that compares the secret too, for "has the dialog changed" checks.
+    pub fn same_as(&self, other: &DingTalkConfig) -> bool {
+        self.app_key == other.app_key
+            && self.app_secret.expose_secret() == other.app_secret.expose_secret()
+            && self.template_id == other.template_id
+            && self.source_column == other.source_column
+            && self.receiver == other.receiver
+    }
+}
+
+/// Field-level validation problems of a channel configuration, shown next to each field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConfigErrors {
+    pub app_key: Option<String>,
+    pub app_secret: Option<String>,
+    pub template_id: Option<String>,
+    pub receiver: Option<String>,
+}
+
+impl ConfigErrors {
+    pub fn is_empty(&self) -> bool {
+        self.app_key.is_none()
+            && self.app_secret.is_none()
+            && self.template_id.is_none()
+            && self.receiver.is_none()
+    }
+
+    /// One line listing every problem, for the CLI.
+    pub fn summary(&self) -> String {
+        [
+            ("AppKey", &self.app_key),
+            ("AppSecret", &self.app_secret),
+            ("Template ID", &self.template_id),
+            ("Receiver Info", &self.receiver),
+        ]
+        .iter()
+        .filter_map(|(name, e)| e.as_ref().map(|e| format!("{name}: {e}")))
+        .collect::<Vec<_>>()
+        .join("; ")
+    }
+}
+
+const MAX_FIELD_LEN: usize = 256;
+
+fn check_token_field(value: &str, name: &str, required: bool) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return required.then(|| format!("{name} is required"));
+    }
+    if v.len() > MAX_FIELD_LEN {
+        return Some(format!(
+            "{name} is too long (max {MAX_FIELD_LEN} characters)"
+        ));
+    }
+    if v.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some(format!(
+            "{name} must not contain spaces or control characters"
+        ));
+    }
+    None
+}
+
+/// Validate raw field values (as typed) and build a config, or say what is wrong with each field.
+/// `receiver_required` is true for Test Message Sending, false for saving.
+pub fn validate_dingtalk(
+    app_key: &str,
+    app_secret: &SecretString,
+    template_id: &str,
+    source_column: SourceColumn,
+    receiver: &str,
+    receiver_required: bool,
+) -> Result<DingTalkConfig, ConfigErrors> {
+    let mut errors = ConfigErrors {
+        app_key: check_token_field(app_key, "AppKey", true),
+        app_secret: check_token_field(app_secret.expose_secret(), "AppSecret", true),
+        template_id: check_token_field(template_id, "Template ID", false),
+        receiver: None,
+    };
+    let receiver = if receiver.trim().is_empty() {
+        if receiver_required {
+            errors.receiver =
+                Some("enter the phone of a DingTalk member to send the test to".into());
+        }
+        None
+    } else {
+        match Mobile::parse(receiver) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                errors.receiver = Some(e.to_string());
+                None
+            }
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let template_id = template_id.trim();
+    Ok(DingTalkConfig {
+        app_key: app_key.trim().to_string(),
+        app_secret: SecretString::from(app_secret.expose_secret().trim().to_string()),
+        template_id: (!template_id.is_empty()).then(|| template_id.to_string()),
+        source_column,
+        receiver,
+    })
+}
+
+/// The outcome of the last Test Message Sending, kept per channel and shown on its card.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestRecord {
+    /// Unix time in seconds.
+    pub at: i64,
+    pub ok: bool,
+    /// "Successful" or the mapped error (code, meaning, fix); never contains a secret.
+    pub summary: String,
+}
+
+/// What the Channel Management tab and `channel list` show for one card.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChannelSummary {
+    pub kind: ChannelKind,
+    pub supported: bool,
+    pub configured: bool,
+    pub app_key: Option<String>,
+    pub template_id: Option<String>,
+    pub source_column: Option<SourceColumn>,
+    pub receiver: Option<String>,
+    /// Unix seconds of the last save.
+    pub updated_at: Option<i64>,
+    pub last_test: Option<TestRecord>,
+}
+
+impl ChannelSummary {
+    pub fn unconfigured(kind: ChannelKind) -> ChannelSummary {
+        ChannelSummary {
+            kind,
+            supported: kind.is_supported(),
+            configured: false,
+            app_key: None,
+            template_id: None,
+            source_column: None,
+            receiver: None,
+            updated_at: None,
+            last_test: None,
+        }
+    }
+
+    /// "Unconfigured" or "Configured: <AppKey>", as the console's card reads.
+    pub fn status_text(&self) -> String {
+        match (&self.app_key, self.configured) {
+            (Some(key), true) => format!("Configured: {key}"),
+            _ if !self.supported => "Not supported yet".to_string(),
+            _ => "Unconfigured".to_string(),
+        }
+    }
+}
+
+/// Replace control characters (from the network or the DB) so they cannot drive the terminal.
+pub fn sanitize_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '�'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mobile_normalisation() {
+        for ok in [
+            "13800138000",
+            "138 0013 8000",
+            "138-0013-8000",
+            "+86 138 0013 8000",
+            "+8613800138000",
+            "008613800138000",
+            "8613800138000",
+            "(138) 0013-8000",
+        ] {
+            assert_eq!(Mobile::parse(ok).unwrap().as_str(), "13800138000", "{ok}");
+        }
+        assert_eq!(
+            Mobile::parse("+852 9123 4567").unwrap().as_str(),
+            "+85291234567"
+        );
+        assert_eq!(Mobile::parse(""), Err(MobileError::Empty));
+        assert_eq!(Mobile::parse("  "), Err(MobileError::Empty));
+        assert_eq!(
+            Mobile::parse("1380013800a"),
+            Err(MobileError::InvalidCharacters)
+        );
+        assert_eq!(Mobile::parse("12345"), Err(MobileError::InvalidFormat));
+        assert_eq!(
+            Mobile::parse("12800138000"),
+            Err(MobileError::InvalidFormat)
+        );
+        assert_eq!(Mobile::parse("+86 12345"), Err(MobileError::InvalidFormat));
+        assert_eq!(
+            Mobile::parse("1380013800+"),
+            Err(MobileError::InvalidCharacters)
+        );
+    }
+
+    #[test]
+    fn mobile_masking() {
+        assert_eq!(
+            Mobile::parse("13800138000").unwrap().masked(),
+            "138****8000"
+        );
+    }
+
+    #[test]
+    fn validation_reports_every_field() {
+        let errs = validate_dingtalk(
+            " ",
+            &SecretString::from(""),
+            "a b",
+            SourceColumn::Phone,
+            "123",
+            true,
+        )
+        .unwrap_err();
+        assert!(errs.app_key.unwrap().contains("required"));
+        assert!(errs.app_secret.unwrap().contains("required"));
+        assert!(errs.template_id.unwrap().contains("spaces"));
+        assert!(errs.receiver.unwrap().contains("11 digits"));
+    }
+
+    #[test]
+    fn validation_trims_and_builds() {
+        let cfg = validate_dingtalk(
+            " dingabc ",
+            &SecretString::from("s3cret "),
+            "",
+            SourceColumn::Phone,
+            "",
+            false,
+        )
+        .unwrap();
+        assert_eq!(cfg.app_key, "dingabc");
+        assert_eq!(cfg.app_secret.expose_secret(), "s3cret");
+        assert_eq!(cfg.template_id, None);
+        assert_eq!(cfg.receiver, None);
+        assert!(!format!("{cfg:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn receiver_required_for_test() {
+        let errs = validate_dingtalk(
+            "k",
+            &SecretString::from("s"),
+            "",
+            SourceColumn::Phone,
+            "",
+            true,
+        )
+        .unwrap_err();
+        assert!(errs.receiver.is_some());
+    }
+
+    #[test]
+    fn sanitize_replaces_escapes() {
+        assert_eq!(sanitize_text("a\x1b[2Jb"), "a�[2Jb");
+    }
+}

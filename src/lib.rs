@@ -1,0 +1,5 @@
+//! notifydesk: configure and run DingTalk personal notification delivery from a terminal.
+//!
+//! The core (`domain`, `store`, `dingtalk`, `fake`) knows no screen; `cli` and `tui` sit on top.
+
+pub mod domain;
