@@ -3,3 +3,6 @@
 //! The core (`domain`, `store`, `dingtalk`, `fake`) knows no screen; `cli` and `tui` sit on top.
 
 pub mod domain;
+pub mod logging;
+pub mod paths;
+pub mod store;

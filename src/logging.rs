@@ -1,0 +1,68 @@
+//! File logging. Never to stdout/stderr: the TUI owns the terminal.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+
+/// Environment variable with the log filter (`RUST_LOG` syntax); `RUST_LOG` is the fallback.
+pub const LOG_ENV: &str = "NOTIFYDESK_LOG";
+
+const DEFAULT_FILTER: &str = "info";
+
+/// Send `tracing` events to `log_file` (appended, mode 0600, no ANSI colours).
+///
+/// Keep the returned guard alive until the process ends; dropping it flushes the log.
+/// If a global subscriber is already installed, the existing one stays and this is a no-op
+/// apart from creating the file.
+pub fn init(log_file: &Path) -> Result<WorkerGuard, io::Error> {
+    let file = open_private_append(log_file)?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let (filter, bad_filter) = filter_from_env();
+    let installed = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .is_ok();
+    if installed && let Some((var, value)) = bad_filter {
+        tracing::warn!(%var, %value, "invalid log filter, using \"{DEFAULT_FILTER}\"");
+    }
+    Ok(guard)
+}
+
+/// Open `path` for appending, creating it (and missing directories, 0700) with mode 0600;
+/// tighten an existing file that others can read.
+pub fn open_private_append(path: &Path) -> io::Result<fs::File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::paths::create_private_dir_all(dir)?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    if file.metadata()?.mode() & 0o077 != 0 {
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// `NOTIFYDESK_LOG`, else `RUST_LOG`, else `info`. An unparsable value falls back to `info`
+/// and is returned so it can be reported once logging works.
+fn filter_from_env() -> (EnvFilter, Option<(&'static str, String)>) {
+    for var in [LOG_ENV, "RUST_LOG"] {
+        if let Ok(value) = std::env::var(var)
+            && !value.trim().is_empty()
+        {
+            return match EnvFilter::try_new(&value) {
+                Ok(f) => (f, None),
+                Err(_) => (EnvFilter::new(DEFAULT_FILTER), Some((var, value))),
+            };
+        }
+    }
+    (EnvFilter::new(DEFAULT_FILTER), None)
+}
