@@ -19,8 +19,7 @@ pub enum PathsError {
 
 /// `<data dir>/notifydesk.db`, e.g. `~/.local/share/notifydesk/notifydesk.db` on Linux.
 pub fn default_db_path() -> Result<PathBuf, PathsError> {
-    let dirs =
-        directories::ProjectDirs::from("", "", "notifydesk").ok_or(PathsError::NoHomeDir)?;
+    let dirs = directories::ProjectDirs::from("", "", "notifydesk").ok_or(PathsError::NoHomeDir)?;
     Ok(dirs.data_dir().join(DB_FILE_NAME))
 }
 

@@ -7,6 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 fn init_writes_private_file_and_tolerates_second_call() {
     let tmp = tempfile::tempdir().unwrap();
     let log = tmp.path().join("logs").join("notifydesk.log");
+    // Make the filter independent of the caller's environment (RUST_LOG=warn would hide the
+    // line below). SAFETY: this binary has one test and no other thread reads the environment.
+    unsafe { std::env::set_var(notifydesk::logging::LOG_ENV, "info") };
     let guard = notifydesk::logging::init(&log).unwrap();
     tracing::info!("hello from the logging test");
     tracing::debug!("debug is filtered out at the default level");
@@ -26,5 +29,9 @@ fn init_writes_private_file_and_tolerates_second_call() {
     let guard = notifydesk::logging::init(&other).unwrap();
     drop(guard);
     assert_eq!(mode(&other), 0o600);
-    assert!(fs::read_to_string(&other).unwrap().starts_with("old line\n"));
+    assert!(
+        fs::read_to_string(&other)
+            .unwrap()
+            .starts_with("old line\n")
+    );
 }

@@ -95,13 +95,20 @@ fn fresh_open_creates_private_dir_file_and_wal() {
     assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&tmp.path().join("data")), 0o700);
-    assert_eq!(mode(tmp.path()), 0o755, "existing directories are left alone");
+    assert_eq!(
+        mode(tmp.path()),
+        0o755,
+        "existing directories are left alone"
+    );
     assert_eq!(mode(&db), 0o600);
 
     store.save_dingtalk(&config(None, None)).unwrap();
     let wal = sidecar(&db, "-wal");
     let shm = sidecar(&db, "-shm");
-    assert!(wal.exists() && shm.exists(), "WAL mode keeps -wal and -shm while open");
+    assert!(
+        wal.exists() && shm.exists(),
+        "WAL mode keeps -wal and -shm while open"
+    );
     assert_eq!(mode(&wal), 0o600);
     assert_eq!(mode(&shm), 0o600);
 
@@ -154,7 +161,11 @@ fn summaries_in_order_without_secret() {
         before.iter().map(|s| s.kind).collect::<Vec<_>>(),
         ChannelKind::ALL
     );
-    assert!(before.iter().all(|s| !s.configured && s.last_test.is_none()));
+    assert!(
+        before
+            .iter()
+            .all(|s| !s.configured && s.last_test.is_none())
+    );
 
     let t0 = chrono::Utc::now().timestamp();
     store
@@ -324,7 +335,10 @@ fn newer_schema_is_refused_and_untouched() {
         other => panic!("expected TooNew, got {other:?}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("newer notifydesk") && msg.contains("upgrade"), "{msg}");
+    assert!(
+        msg.contains("newer notifydesk") && msg.contains("upgrade"),
+        "{msg}"
+    );
     assert!(msg.contains(&db.display().to_string()), "{msg}");
     assert_eq!(fs::read(&db).unwrap(), before);
 }
@@ -337,19 +351,26 @@ fn write_lock_held_elsewhere_gives_locked_on_save() {
 
     let other = rusqlite::Connection::open(&db).unwrap();
     other
-        .execute_batch(
-            "BEGIN IMMEDIATE; INSERT INTO settings (key, value) VALUES ('held', 'yes');",
-        )
+        .execute_batch("BEGIN IMMEDIATE; INSERT INTO settings (key, value) VALUES ('held', 'yes');")
         .unwrap();
 
     let started = Instant::now();
     let err = store.save_dingtalk(&config(None, None)).unwrap_err();
     let waited = started.elapsed();
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
-    assert!(waited >= Duration::from_millis(150), "gave up too early: {waited:?}");
-    assert!(waited < Duration::from_secs(3), "waited too long: {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(150),
+        "gave up too early: {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(3),
+        "waited too long: {waited:?}"
+    );
     let msg = err.to_string();
-    assert!(msg.contains("locked by another process (waited 200 ms)"), "{msg}");
+    assert!(
+        msg.contains("locked by another process (waited 200 ms)"),
+        "{msg}"
+    );
     assert!(msg.contains("close the other notifydesk or retry"), "{msg}");
     assert!(!msg.contains(SECRET));
 
@@ -373,7 +394,15 @@ fn write_lock_held_elsewhere_gives_locked_on_open() {
     let err = Store::open_with(&db, short()).unwrap_err();
     let waited = started.elapsed();
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
-    assert!(waited < Duration::from_secs(3), "waited too long: {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(150),
+        "gave up too early: {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(3),
+        "waited too long: {waited:?}"
+    );
+    assert!(err.to_string().contains(&db.display().to_string()));
     other.execute_batch("COMMIT;").unwrap();
     drop(other);
     assert_eq!(
@@ -383,6 +412,57 @@ fn write_lock_held_elsewhere_gives_locked_on_open() {
             .unwrap(),
         LATEST_VERSION
     );
+}
+
+#[test]
+fn write_lock_held_during_migration_gives_locked() {
+    // Already WAL but not yet migrated: only the migration needs the lock.
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("notifydesk.db");
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
+    let started = Instant::now();
+    let err = Store::open_with(&db, short()).unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
+    assert!(
+        waited >= Duration::from_millis(150),
+        "gave up too early: {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(3),
+        "waited too long: {waited:?}"
+    );
+    other.execute_batch("COMMIT;").unwrap();
+    let store = Store::open_with(&db, short()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+}
+
+#[test]
+fn lock_released_while_waiting_lets_open_succeed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("notifydesk.db");
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other
+        .execute_batch("CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);")
+        .unwrap();
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        other.execute_batch("COMMIT;").unwrap();
+    });
+    let store = Store::open_with(
+        &db,
+        OpenOptions {
+            busy_timeout: Duration::from_secs(5),
+        },
+    )
+    .unwrap();
+    releaser.join().unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
 }
 
 #[test]
@@ -464,7 +544,9 @@ fn secret_never_reaches_logs_or_errors() {
     let db = tmp.path().join("notifydesk.db");
     let (errors, logs) = capture(|| {
         let mut store = Store::open_with(&db, short()).unwrap();
-        store.save_dingtalk(&config(Some("t"), Some("13800138000"))).unwrap();
+        store
+            .save_dingtalk(&config(Some("t"), Some("13800138000")))
+            .unwrap();
         let loaded = store.load_dingtalk().unwrap().unwrap();
         tracing::info!(?loaded, "debug of a loaded config");
         let summaries = store.channel_summaries().unwrap();
@@ -476,7 +558,11 @@ fn secret_never_reaches_logs_or_errors() {
         let locked = store.save_dingtalk(&config(None, None)).unwrap_err();
         other.execute_batch("ROLLBACK;").unwrap();
         store.delete_channel(ChannelKind::DingTalk).unwrap();
-        vec![format!("{locked}"), format!("{locked:?}"), format!("{store:?}")]
+        vec![
+            format!("{locked}"),
+            format!("{locked:?}"),
+            format!("{store:?}"),
+        ]
     });
     assert!(logs.contains("channel configuration saved"), "{logs}");
     assert!(!logs.contains(SECRET), "{logs}");
@@ -490,7 +576,9 @@ fn bad_stored_rows_give_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("notifydesk.db");
     let mut store = Store::open(&db).unwrap();
-    store.save_dingtalk(&config(None, Some("13800138000"))).unwrap();
+    store
+        .save_dingtalk(&config(None, Some("13800138000")))
+        .unwrap();
     let other = rusqlite::Connection::open(&db).unwrap();
 
     other

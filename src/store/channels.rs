@@ -4,7 +4,9 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{Store, StoreError};
-use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord};
+use crate::domain::{
+    ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
+};
 
 /// A `channel` row without the secret.
 struct ChannelRow {
@@ -68,12 +70,19 @@ impl Store {
         )
         .and_then(|_| tx.commit())
         .map_err(|e| super::sqlite_error(&self.path, self.busy_timeout, e))?;
-        tracing::info!(channel = ChannelKind::DingTalk.code(), "channel configuration saved");
+        tracing::info!(
+            channel = ChannelKind::DingTalk.code(),
+            "channel configuration saved"
+        );
         Ok(())
     }
 
     /// Remember the outcome of the last Test Message Sending for `kind` (replaces the previous).
-    pub fn record_test(&mut self, kind: ChannelKind, record: &TestRecord) -> Result<(), StoreError> {
+    pub fn record_test(
+        &mut self,
+        kind: ChannelKind,
+        record: &TestRecord,
+    ) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "INSERT INTO channel_test (kind, at, ok, summary) VALUES (?1, ?2, ?3, ?4)
@@ -168,9 +177,10 @@ impl Store {
         })?;
         let receiver = match receiver.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(r) => Some(Mobile::parse(r).map_err(|e| {
-                self.invalid(format!("channel {}: receiver: {e}", kind.code()))
-            })?),
+            Some(r) => Some(
+                Mobile::parse(r)
+                    .map_err(|e| self.invalid(format!("channel {}: receiver: {e}", kind.code())))?,
+            ),
         };
         Ok(Some(ChannelRow {
             app_key,

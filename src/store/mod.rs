@@ -14,9 +14,9 @@ use std::fs;
 use std::io::{self, Read};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OpenFlags, ffi::ErrorCode};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
 pub use migrations::LATEST_VERSION;
 
@@ -148,6 +148,13 @@ fn io_error(path: &Path, action: &'static str, e: io::Error) -> StoreError {
     }
 }
 
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
 /// Map a SQLite error to the matching typed error.
 fn sqlite_error(path: &Path, waited: Duration, e: rusqlite::Error) -> StoreError {
     let path = path.to_path_buf();
@@ -213,7 +220,8 @@ impl Store {
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let path = PathBuf::from(":memory:");
         let busy_timeout = OpenOptions::default().busy_timeout;
-        let conn = Connection::open_in_memory().map_err(|e| sqlite_error(&path, busy_timeout, e))?;
+        let conn =
+            Connection::open_in_memory().map_err(|e| sqlite_error(&path, busy_timeout, e))?;
         let mut store = Store {
             conn,
             path,
@@ -250,6 +258,28 @@ impl Store {
         }
     }
 
+    /// Switch to WAL, retrying while another connection holds a lock. SQLite does not call the
+    /// busy handler here (the pragma already holds a read lock), so wait for it ourselves.
+    fn switch_to_wal(&self) -> Result<String, StoreError> {
+        let deadline = Instant::now() + self.busy_timeout;
+        loop {
+            match self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            {
+                Ok(mode) => return Ok(mode),
+                Err(e) if is_busy(&e) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(self.err(e));
+                    }
+                    std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
+                }
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+    }
+
     /// Pragmas, version check, migrations. Nothing is written before the version check.
     fn init(&mut self, on_disk: bool) -> Result<(), StoreError> {
         self.conn
@@ -270,10 +300,7 @@ impl Store {
             });
         }
         if on_disk {
-            let mode: String = self
-                .conn
-                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-                .map_err(|e| self.err(e))?;
+            let mode = self.switch_to_wal()?;
             if !mode.eq_ignore_ascii_case("wal") {
                 tracing::warn!(path = %self.path.display(), %mode, "could not switch the database to WAL mode");
             }
@@ -284,11 +311,20 @@ impl Store {
         self.conn
             .pragma_update(None, "synchronous", "FULL")
             .map_err(|e| self.err(e))?;
+        // Take the write lock when a transaction starts (so the busy timeout applies) instead
+        // of upgrading a read lock later, which SQLite refuses at once to avoid deadlocks.
+        self.conn
+            .set_transaction_behavior(TransactionBehavior::Immediate);
         let path = self.path.clone();
         let waited = self.busy_timeout;
-        migrations::migrations()
-            .to_latest(&mut self.conn)
-            .map_err(|e| migration_error(&path, waited, e))?;
+        if let Err(e) = migrations::migrations().to_latest(&mut self.conn) {
+            // Another notifydesk may have migrated between our version check and our lock.
+            if found < LATEST_VERSION && self.schema_version().ok() == Some(LATEST_VERSION) {
+                tracing::debug!("database was migrated concurrently by another process");
+            } else {
+                return Err(migration_error(&path, waited, e));
+            }
+        }
         if found < LATEST_VERSION {
             tracing::info!(path = %path.display(), from = found, to = LATEST_VERSION, "database schema migrated");
         }
@@ -416,7 +452,10 @@ mod tests {
     #[test]
     fn durations_read_naturally() {
         assert_eq!(HumanDuration(Duration::from_secs(5)).to_string(), "5 s");
-        assert_eq!(HumanDuration(Duration::from_millis(200)).to_string(), "200 ms");
+        assert_eq!(
+            HumanDuration(Duration::from_millis(200)).to_string(),
+            "200 ms"
+        );
     }
 
     #[test]
@@ -435,15 +474,34 @@ mod tests {
     fn sqlite_codes_map_to_typed_errors() {
         let p = Path::new("/x.db");
         let w = Duration::from_secs(1);
-        let mk = |code: i32| {
-            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
-        };
-        assert!(matches!(sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_BUSY)), StoreError::Locked { .. }));
-        assert!(matches!(sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_LOCKED)), StoreError::Locked { .. }));
-        assert!(matches!(sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_CORRUPT)), StoreError::Corrupt { .. }));
-        assert!(matches!(sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_NOTADB)), StoreError::NotADatabase { .. }));
-        assert!(matches!(sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_READONLY)), StoreError::ReadOnly { .. }));
-        assert!(matches!(sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_PERM)), StoreError::Permission { .. }));
-        assert!(matches!(sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_CANTOPEN)), StoreError::CannotOpen { .. }));
+        let mk = |code: i32| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        assert!(matches!(
+            sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_BUSY)),
+            StoreError::Locked { .. }
+        ));
+        assert!(matches!(
+            sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_LOCKED)),
+            StoreError::Locked { .. }
+        ));
+        assert!(matches!(
+            sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_CORRUPT)),
+            StoreError::Corrupt { .. }
+        ));
+        assert!(matches!(
+            sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_NOTADB)),
+            StoreError::NotADatabase { .. }
+        ));
+        assert!(matches!(
+            sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_READONLY)),
+            StoreError::ReadOnly { .. }
+        ));
+        assert!(matches!(
+            sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_PERM)),
+            StoreError::Permission { .. }
+        ));
+        assert!(matches!(
+            sqlite_error(p, w, mk(rusqlite::ffi::SQLITE_CANTOPEN)),
+            StoreError::CannotOpen { .. }
+        ));
     }
 }
