@@ -1,8 +1,14 @@
 //! notifydesk: configure and run DingTalk personal notification delivery from a terminal.
 //!
-//! The core (`domain`, `store`, `dingtalk`, `fake`) knows no screen; `cli` and `tui` sit on top.
+//! The core (`domain`, `catalogue`, `subscription`, `store`, `dingtalk`, `fake`) knows no
+//! screen; `cli` and `tui` sit on top of it.
 
+pub mod catalogue;
+pub mod cli;
+pub mod dingtalk;
 pub mod domain;
 pub mod logging;
 pub mod paths;
 pub mod store;
+pub mod subscription;
+pub mod tui;

@@ -1,0 +1,128 @@
+//! Command-line arguments. No subcommand opens the TUI; every TUI action has a subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "notifydesk",
+    version,
+    about = "Configure and test DingTalk personal notification channels (TUI and CLI)",
+    after_help = "Without a command, opens the terminal UI.\n\
+                  The AppSecret is never taken as an argument: use NOTIFYDESK_APP_SECRET or --app-secret-stdin."
+)]
+pub struct Cli {
+    /// SQLite database file [default: notifydesk.db in the user's data directory]
+    #[arg(long, global = true, env = "NOTIFYDESK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Base URL of DingTalk's new API (api.dingtalk.com), e.g. a private deployment or a local fake
+    #[arg(
+        long,
+        global = true,
+        env = "NOTIFYDESK_DINGTALK_API",
+        value_name = "URL",
+        default_value = "https://api.dingtalk.com"
+    )]
+    pub dingtalk_api: String,
+
+    /// Base URL of DingTalk's legacy API (oapi.dingtalk.com)
+    #[arg(
+        long,
+        global = true,
+        env = "NOTIFYDESK_DINGTALK_OAPI",
+        value_name = "URL",
+        default_value = "https://oapi.dingtalk.com"
+    )]
+    pub dingtalk_oapi: String,
+
+    /// Seconds to wait for each DingTalk call
+    #[arg(
+        long,
+        global = true,
+        env = "NOTIFYDESK_HTTP_TIMEOUT",
+        value_name = "SECS",
+        default_value_t = 10.0
+    )]
+    pub http_timeout: f64,
+
+    /// Monochrome UI (also when NO_COLOR is set)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Channel Management: list, configure and test personal channels
+    #[command(subcommand)]
+    Channel(ChannelCommand),
+    /// Print the database and log file paths
+    Paths,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// List the channel cards and their state (the secret is never printed)
+    List {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Configure a channel (as the Configure dialog's OK)
+    #[command(subcommand)]
+    Configure(ConfigureTarget),
+    /// Send a test message with the saved configuration (as Test Message Sending)
+    #[command(subcommand)]
+    Test(TestTarget),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigureTarget {
+    /// The DingTalk personal channel
+    Dingtalk(ConfigureDingTalk),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureDingTalk {
+    /// AppKey (the DingTalk app's Client ID)
+    #[arg(long, value_name = "KEY")]
+    pub app_key: String,
+    /// Read the AppSecret (Client Secret) from standard input (first line).
+    /// Otherwise NOTIFYDESK_APP_SECRET is used, or the saved secret if the AppKey is unchanged.
+    #[arg(long)]
+    pub app_secret_stdin: bool,
+    /// Interactive card template id; an empty value clears it [default: keep the saved one]
+    #[arg(long, value_name = "ID")]
+    pub template_id: Option<String>,
+    /// Member field used to find the receiver
+    #[arg(long, value_enum, default_value_t = SourceColumnArg::Phone)]
+    pub source_column: SourceColumnArg,
+    /// Phone of the member that test messages go to; empty clears it [default: keep]
+    #[arg(long, value_name = "PHONE")]
+    pub receiver: Option<String>,
+    /// Send a test message with the new values before saving; save only if it succeeds
+    #[arg(long)]
+    pub test: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SourceColumnArg {
+    Phone,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TestTarget {
+    /// The DingTalk personal channel
+    Dingtalk {
+        /// Send to this phone instead of the saved Receiver Info
+        #[arg(long, value_name = "PHONE")]
+        receiver: Option<String>,
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,226 @@
+//! `notifydesk channel …`: the Channel Management tab for scripts.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use super::EXIT_FAILED;
+use super::args::{
+    ChannelCommand, ConfigureDingTalk, ConfigureTarget, SourceColumnArg, TestTarget,
+};
+use crate::dingtalk::{Client, Credentials};
+use crate::domain::{
+    ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
+    validate_dingtalk,
+};
+use crate::store::Store;
+
+pub async fn run(
+    cmd: ChannelCommand,
+    mut store: Store,
+    client: Client,
+) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ChannelCommand::List { json } => list(&store, json),
+        ChannelCommand::Configure(ConfigureTarget::Dingtalk(args)) => {
+            configure(&mut store, &client, args).await
+        }
+        ChannelCommand::Test(TestTarget::Dingtalk { receiver, json }) => {
+            let Some(mut config) = store.load_dingtalk()? else {
+                bail!(
+                    "the DingTalk personal channel is not configured; run `notifydesk channel configure dingtalk --app-key …` first"
+                );
+            };
+            if let Some(r) = receiver {
+                config.receiver =
+                    Some(Mobile::parse(&r).map_err(|e| anyhow::anyhow!("--receiver: {e}"))?);
+            }
+            let record = send_test(&mut store, &client, &config).await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&record)?);
+            } else if record.ok {
+                println!("Successful");
+            } else {
+                eprintln!("{}", record.summary);
+            }
+            Ok(if record.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_FAILED)
+            })
+        }
+    }
+}
+
+fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
+    let channels = store.channel_summaries()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&channels)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:<30} {:<34} LAST TEST", "CHANNEL", "STATUS")?;
+    for ch in &channels {
+        writeln!(
+            out,
+            "{:<30} {:<34} {}",
+            ch.kind.title(),
+            ch.status_text(),
+            last_test_text(ch)
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn last_test_text(ch: &ChannelSummary) -> String {
+    match &ch.last_test {
+        None => "-".into(),
+        Some(t) => {
+            let when = chrono::DateTime::from_timestamp(t.at, 0)
+                .map(|d| {
+                    d.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let outcome = if t.ok { "Successful" } else { "Failed" };
+            format!("{outcome} ({when})")
+        }
+    }
+}
+
+/// The AppSecret, from standard input (never echoed) or NOTIFYDESK_APP_SECRET; never from argv.
+fn read_secret(from_stdin: bool) -> anyhow::Result<Option<SecretString>> {
+    if from_stdin {
+        let line = if std::io::stdin().is_terminal() {
+            Zeroizing::new(
+                rpassword::prompt_password("AppSecret: ").context("cannot read the AppSecret")?,
+            )
+        } else {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the AppSecret from standard input")?;
+            line
+        };
+        let secret = line.trim_end_matches(['\r', '\n']);
+        if secret.trim().is_empty() {
+            bail!(
+                "--app-secret-stdin: standard input was empty; pipe the AppSecret in, e.g. `notifydesk channel configure dingtalk --app-key K --app-secret-stdin < secret.txt`"
+            );
+        }
+        return Ok(Some(SecretString::from(secret.to_string())));
+    }
+    match std::env::var("NOTIFYDESK_APP_SECRET") {
+        Ok(v) if !v.trim().is_empty() => Ok(Some(SecretString::from(v))),
+        _ => Ok(None),
+    }
+}
+
+async fn configure(
+    store: &mut Store,
+    client: &Client,
+    args: ConfigureDingTalk,
+) -> anyhow::Result<ExitCode> {
+    let stored = store.load_dingtalk()?;
+    let secret = match read_secret(args.app_secret_stdin)? {
+        Some(s) => s,
+        None => match &stored {
+            Some(s) if s.app_key == args.app_key.trim() => s.app_secret.clone(),
+            Some(_) => bail!(
+                "the AppKey changed, so the saved AppSecret no longer applies: set NOTIFYDESK_APP_SECRET or use --app-secret-stdin"
+            ),
+            None => bail!(
+                "AppSecret is required: set NOTIFYDESK_APP_SECRET or pass --app-secret-stdin and pipe it in (it is never accepted as an argument)"
+            ),
+        },
+    };
+    let template = match args.template_id {
+        Some(t) => t,
+        None => stored
+            .as_ref()
+            .and_then(|s| s.template_id.clone())
+            .unwrap_or_default(),
+    };
+    let receiver = match args.receiver {
+        Some(r) => r,
+        None => stored
+            .as_ref()
+            .and_then(|s| s.receiver.as_ref().map(|m| m.to_string()))
+            .unwrap_or_default(),
+    };
+    let source = match args.source_column {
+        SourceColumnArg::Phone => SourceColumn::Phone,
+    };
+    let config = validate_dingtalk(
+        &args.app_key,
+        &secret,
+        &template,
+        source,
+        &receiver,
+        args.test,
+    )
+    .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
+    if args.test {
+        let record = send_test(store, client, &config).await;
+        if !record.ok {
+            eprintln!("{}", record.summary);
+            eprintln!("not saved: the test message could not be sent");
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+        println!("Successful");
+    }
+    store.save_dingtalk(&config)?;
+    println!("Saved: {}", summary_line(&config));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary_line(c: &DingTalkConfig) -> String {
+    format!(
+        "DingTalk personal channel, Configured: {}{}{}",
+        c.app_key,
+        c.template_id
+            .as_ref()
+            .map(|t| format!(", template {t}"))
+            .unwrap_or_default(),
+        c.receiver
+            .as_ref()
+            .map(|r| format!(", receiver {r}"))
+            .unwrap_or_default()
+    )
+}
+
+/// Send a test and store the outcome as the channel's last test, as the dialog does.
+async fn send_test(store: &mut Store, client: &Client, config: &DingTalkConfig) -> TestRecord {
+    let (ok, summary) = match &config.receiver {
+        None => (
+            false,
+            "Receiver Info is empty: pass --receiver PHONE or save one with `channel configure`"
+                .to_string(),
+        ),
+        Some(mobile) => match client
+            .send_test_message(
+                &Credentials::from(config),
+                config.template_id.as_deref(),
+                mobile,
+            )
+            .await
+        {
+            Ok(_) => (true, "Successful".to_string()),
+            Err(e) => (false, e.to_string()),
+        },
+    };
+    let record = TestRecord {
+        at: chrono::Utc::now().timestamp(),
+        ok,
+        summary,
+    };
+    if let Err(e) = store.record_test(ChannelKind::DingTalk, &record) {
+        tracing::warn!("could not record the test result: {e}");
+    }
+    record
+}

@@ -1,0 +1,96 @@
+//! The command line: parses arguments, opens the store, then runs the TUI or a subcommand.
+
+mod args;
+mod channel;
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+
+pub use args::{ChannelCommand, Cli, Command};
+
+use crate::dingtalk::{Client, ClientOptions, Endpoints};
+use crate::store::Store;
+use crate::{logging, paths, tui};
+
+/// Exit code when DingTalk refused a test or a call failed (distinct from usage errors, 2).
+pub const EXIT_FAILED: u8 = 1;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("notifydesk: {e:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db_path = match &cli.db {
+        Some(p) => p.clone(),
+        None => paths::default_db_path()?,
+    };
+    let log_path = paths::log_path_for(&db_path);
+    if let Some(Command::Paths) = cli.command {
+        println!("database: {}", db_path.display());
+        println!("log:      {}", log_path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !(cli.http_timeout.is_finite() && cli.http_timeout > 0.0 && cli.http_timeout <= 600.0) {
+        bail!("--http-timeout must be between 0 and 600 seconds");
+    }
+    let store = Store::open(&db_path)?;
+    // The log lives beside the database; a failure to open it must not stop the tool.
+    let _log_guard = match logging::init(&log_path) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!(
+                "notifydesk: warning: cannot write the log {}: {e}",
+                log_path.display()
+            );
+            None
+        }
+    };
+    let endpoints = Endpoints::new(&cli.dingtalk_api, &cli.dingtalk_oapi)?;
+    let client = Client::new(
+        endpoints,
+        ClientOptions {
+            timeout: Duration::from_secs_f64(cli.http_timeout),
+            ..ClientOptions::default()
+        },
+    )?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    match cli.command {
+        None => {
+            let config = tui::TuiConfig {
+                store: Arc::new(Mutex::new(store)),
+                client,
+                db_label: shorten_home(&db_path),
+                force_mono: cli.no_color,
+            };
+            runtime.block_on(tui::run(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client)),
+        Some(Command::Paths) => unreachable!("handled above"),
+    }
+}
+
+fn shorten_home(path: &std::path::Path) -> String {
+    let shown = path.display().to_string();
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && shown.starts_with(&home) => {
+            format!("~{}", &shown[home.len()..])
+        }
+        _ => shown,
+    }
+}

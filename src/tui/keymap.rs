@@ -1,0 +1,396 @@
+//! The one table of key bindings. Dispatch, the footer hints and the help overlay all read it,
+//! so a binding is documented exactly where it is defined.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a binding applies. The top overlay's context is tried first, then the tab's, then Global.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    Channels,
+    Subscription,
+    Dialog,
+    Confirm,
+    Help,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Channels => "Channel Management",
+            Context::Subscription => "Subscription",
+            Context::Dialog => "Configure dialog",
+            Context::Confirm => "Confirmation",
+            Context::Help => "Help",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    NextTab,
+    PrevTab,
+    GotoTab(usize),
+    Help,
+    Up,
+    Down,
+    Left,
+    Right,
+    Configure,
+    TestStored,
+    Reload,
+    NextField,
+    PrevField,
+    Activate,
+    Save,
+    SendTest,
+    ToggleReveal,
+    Cycle,
+    Close,
+    Yes,
+    No,
+    ScrollUp,
+    ScrollDown,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Key(pub KeyCode, pub KeyModifiers);
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+const fn k(code: KeyCode) -> Key {
+    Key(code, NONE)
+}
+const fn c(ch: char) -> Key {
+    Key(KeyCode::Char(ch), NONE)
+}
+const fn ctrl(ch: char) -> Key {
+    Key(KeyCode::Char(ch), CTRL)
+}
+
+pub struct Binding {
+    pub context: Context,
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// How the keys are written in the footer and help.
+    pub keys_label: &'static str,
+    pub desc: &'static str,
+    /// Shown in the footer (the help overlay shows every binding).
+    pub footer: bool,
+}
+
+const fn b(
+    context: Context,
+    keys: &'static [Key],
+    action: Action,
+    keys_label: &'static str,
+    desc: &'static str,
+    footer: bool,
+) -> Binding {
+    Binding {
+        context,
+        keys,
+        action,
+        keys_label,
+        desc,
+        footer,
+    }
+}
+
+use Action as A;
+use Context as C;
+use KeyCode as K;
+
+pub static BINDINGS: &[Binding] = &[
+    // Dialog: only non-printing keys, so every character can be typed into a field.
+    b(
+        C::Dialog,
+        &[k(K::Tab), k(K::Down)],
+        A::NextField,
+        "Tab",
+        "next field",
+        true,
+    ),
+    b(
+        C::Dialog,
+        &[
+            k(K::BackTab),
+            Key(K::BackTab, KeyModifiers::SHIFT),
+            k(K::Up),
+        ],
+        A::PrevField,
+        "S-Tab/↑",
+        "previous field",
+        false,
+    ),
+    b(
+        C::Dialog,
+        &[k(K::Enter)],
+        A::Activate,
+        "Enter",
+        "press / next",
+        true,
+    ),
+    b(C::Dialog, &[ctrl('t')], A::SendTest, "^T", "test", true),
+    b(C::Dialog, &[ctrl('s')], A::Save, "^S", "save", true),
+    b(
+        C::Dialog,
+        &[c(' ')],
+        A::Cycle,
+        "Space",
+        "change Source Column (on the select)",
+        false,
+    ),
+    b(
+        C::Dialog,
+        &[k(K::Esc)],
+        A::Close,
+        "Esc",
+        "cancel/close",
+        true,
+    ),
+    b(
+        C::Dialog,
+        &[ctrl('r'), k(K::F(2))],
+        A::ToggleReveal,
+        "^R",
+        "reveal",
+        true,
+    ),
+    b(
+        C::Confirm,
+        &[c('y'), c('Y')],
+        A::Yes,
+        "y",
+        "yes, discard",
+        true,
+    ),
+    b(
+        C::Confirm,
+        &[c('n'), c('N'), k(K::Esc)],
+        A::No,
+        "n/Esc",
+        "no, keep editing",
+        true,
+    ),
+    b(
+        C::Help,
+        &[k(K::Esc), c('q'), c('?'), k(K::F(1))],
+        A::Close,
+        "Esc/?",
+        "close help",
+        true,
+    ),
+    b(
+        C::Help,
+        &[k(K::Down), c('j')],
+        A::ScrollDown,
+        "↓/j",
+        "scroll",
+        true,
+    ),
+    b(
+        C::Help,
+        &[k(K::Up), c('k')],
+        A::ScrollUp,
+        "↑/k",
+        "scroll",
+        false,
+    ),
+    b(
+        C::Channels,
+        &[k(K::Enter), c('c')],
+        A::Configure,
+        "Enter",
+        "configure",
+        true,
+    ),
+    b(C::Channels, &[c('t')], A::TestStored, "t", "test", true),
+    b(
+        C::Channels,
+        &[k(K::Left), c('h')],
+        A::Left,
+        "←/h",
+        "previous card",
+        false,
+    ),
+    b(
+        C::Channels,
+        &[k(K::Right), c('l')],
+        A::Right,
+        "→/l",
+        "next card",
+        false,
+    ),
+    b(
+        C::Channels,
+        &[k(K::Up), c('k')],
+        A::Up,
+        "↑/k",
+        "card above",
+        false,
+    ),
+    b(
+        C::Channels,
+        &[k(K::Down), c('j')],
+        A::Down,
+        "↓/j",
+        "card below",
+        false,
+    ),
+    b(
+        C::Channels,
+        &[c('r'), k(K::F(5))],
+        A::Reload,
+        "r",
+        "reload",
+        false,
+    ),
+    b(
+        C::Global,
+        &[k(K::Tab)],
+        A::NextTab,
+        "Tab/1/2",
+        "switch tab",
+        true,
+    ),
+    b(
+        C::Global,
+        &[k(K::BackTab), Key(K::BackTab, KeyModifiers::SHIFT)],
+        A::PrevTab,
+        "S-Tab",
+        "previous tab",
+        false,
+    ),
+    b(
+        C::Global,
+        &[c('1')],
+        A::GotoTab(0),
+        "1",
+        "Channel Management",
+        false,
+    ),
+    b(
+        C::Global,
+        &[c('2')],
+        A::GotoTab(1),
+        "2",
+        "Subscription",
+        false,
+    ),
+    b(C::Global, &[c('?'), k(K::F(1))], A::Help, "?", "help", true),
+    b(
+        C::Global,
+        &[c('q'), k(K::Esc), ctrl('c')],
+        A::Quit,
+        "q/Esc",
+        "quit",
+        true,
+    ),
+];
+
+fn matches(key: &Key, ev: &KeyEvent) -> bool {
+    if key.0 != ev.code {
+        return false;
+    }
+    // Terminals differ on whether a shifted character carries SHIFT; the character says it.
+    let mods = match ev.code {
+        KeyCode::Char(_) => ev.modifiers - KeyModifiers::SHIFT,
+        _ => ev.modifiers,
+    };
+    mods == key.1
+}
+
+/// The action bound to `ev` in `context` (not falling back to other contexts).
+pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == context)
+        .find(|b| b.keys.iter().any(|k| matches(k, ev)))
+        .map(|b| b.action)
+}
+
+/// Footer hints for a chain of contexts, most specific first.
+pub fn footer_hints(contexts: &[Context]) -> Vec<(&'static str, &'static str)> {
+    contexts
+        .iter()
+        .flat_map(|ctx| {
+            BINDINGS
+                .iter()
+                .filter(move |b| b.context == *ctx && b.footer)
+        })
+        .map(|b| (b.keys_label, b.desc))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn dialog_binds_no_printable_character_except_space_on_select() {
+        for b in BINDINGS.iter().filter(|b| b.context == Context::Dialog) {
+            for k in b.keys {
+                if let KeyCode::Char(ch) = k.0 {
+                    assert!(
+                        k.1.contains(KeyModifiers::CONTROL)
+                            || (ch == ' ' && b.action == Action::Cycle)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_duplicate_keys_within_a_context() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for bnd in &BINDINGS[i + 1..] {
+                if a.context != bnd.context {
+                    continue;
+                }
+                for ka in a.keys {
+                    for kb in bnd.keys {
+                        assert!(
+                            !(ka.0 == kb.0 && ka.1 == kb.1),
+                            "{:?} bound twice in {:?}",
+                            ka.0,
+                            a.context
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shifted_characters_match() {
+        assert_eq!(
+            lookup(
+                Context::Global,
+                &key(KeyCode::Char('?'), KeyModifiers::SHIFT)
+            ),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            lookup(
+                Context::Global,
+                &key(KeyCode::Char('c'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            lookup(
+                Context::Global,
+                &key(KeyCode::Char('x'), KeyModifiers::NONE)
+            ),
+            None
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! The terminal UI: one event loop over terminal input, background results, a spinner tick and
+//! signals. `App::handle` turns each message into state changes and effects; the runner
+//! performs effects off the UI task; a frame is drawn only when something changed.
+
+pub mod app;
+pub mod configure;
+pub mod field;
+pub mod keymap;
+pub mod msg;
+pub mod runner;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream};
+use futures::{FutureExt, StreamExt};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use crate::dingtalk::Client;
+use crate::store::Store;
+use app::{App, AppOptions};
+use msg::Msg;
+use runner::Runner;
+use terminal::TerminalGuard;
+use theme::Theme;
+
+pub struct TuiConfig {
+    pub store: Arc<Mutex<Store>>,
+    pub client: Client,
+    pub db_label: String,
+    pub force_mono: bool,
+}
+
+const TICK: Duration = Duration::from_millis(80);
+
+pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the interactive UI needs a terminal; for scripts use a subcommand (see `notifydesk --help`)"
+        );
+    }
+    let offset = *chrono::Local::now().offset();
+    let mut app = App::new(AppOptions {
+        db_label: cfg.db_label,
+        theme: Theme::from_env(cfg.force_mono),
+        utc_offset: offset,
+    });
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut runner = Runner::new(cfg.store, cfg.client, tx);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigquit = signal(SignalKind::quit())?;
+
+    let mut guard = TerminalGuard::enter()?;
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    for fx in app.init() {
+        runner.run(fx);
+    }
+    tracing::info!("tui started");
+    loop {
+        if app.dirty {
+            guard.draw(|f| view::render(&app, f))?;
+            app.dirty = false;
+        }
+        if app.should_quit {
+            break;
+        }
+        let animating = app.animating();
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => to_msg(ev),
+                // The terminal went away (hangup) or input broke: leave cleanly.
+                Some(Err(e)) => { tracing::warn!("terminal input error: {e}"); Some(Msg::Quit) }
+                None => Some(Msg::Quit),
+            },
+            Some(m) = rx.recv() => Some(m),
+            _ = tick.tick(), if animating => Some(Msg::Tick),
+            _ = sigterm.recv() => Some(Msg::Quit),
+            _ = sighup.recv() => Some(Msg::Quit),
+            _ = sigquit.recv() => Some(Msg::Quit),
+        };
+        let mut pending: Vec<Msg> = msg.into_iter().collect();
+        // Take everything already waiting before drawing, so a paste or a key burst over a
+        // slow link costs one frame, not one per key.
+        while pending.len() < 256 {
+            if let Ok(m) = rx.try_recv() {
+                pending.push(m);
+                continue;
+            }
+            match events.next().now_or_never() {
+                Some(Some(Ok(ev))) => pending.extend(to_msg(ev)),
+                _ => break,
+            }
+        }
+        for m in pending {
+            for fx in app.handle(m) {
+                runner.run(fx);
+            }
+        }
+    }
+    drop(guard);
+    tracing::info!("tui stopped");
+    Ok(())
+}
+
+fn to_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Paste(s) => Some(Msg::Paste(s)),
+        Event::Resize(..) => Some(Msg::Resize),
+        _ => None,
+    }
+}

@@ -1,0 +1,47 @@
+//! What flows into the App (messages) and out of it (effects). The App never does I/O itself:
+//! the runner performs each effect off the UI task and answers with a message.
+
+use crossterm::event::KeyEvent;
+
+use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, TestRecord};
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize,
+    Tick,
+    Quit,
+    ChannelsLoaded(Result<Vec<ChannelSummary>, String>),
+    /// The stored DingTalk configuration, to open the Configure dialog with.
+    DingTalkLoaded(Result<Option<DingTalkConfig>, String>),
+    Saved(Result<(), String>),
+    /// A Test Message Sending ended (not sent for a cancelled test). `record` is what was stored
+    /// as the channel's last test; `detail` adds e.g. the receiver's userid on success.
+    TestFinished {
+        seq: u64,
+        record: TestRecord,
+        detail: Option<String>,
+    },
+}
+
+#[derive(Debug)]
+pub enum Effect {
+    LoadChannels,
+    LoadDingTalk,
+    SaveDingTalk(DingTalkConfig),
+    /// Send a test with these (possibly unsaved) values, then record the outcome for `kind`.
+    SendTest {
+        seq: u64,
+        kind: ChannelKind,
+        config: DingTalkConfig,
+    },
+    /// Send a test with the stored configuration.
+    TestStored {
+        seq: u64,
+        kind: ChannelKind,
+    },
+    CancelTest {
+        seq: u64,
+    },
+}

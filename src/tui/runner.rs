@@ -1,0 +1,154 @@
+//! Performs the App's effects off the UI task and reports back as messages.
+//! Database work runs on the blocking pool; HTTP on tokio. A test can be aborted (Esc).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::msg::{Effect, Msg};
+use crate::dingtalk::{Client, Credentials};
+use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};
+use crate::store::Store;
+
+pub struct Runner {
+    store: Arc<Mutex<Store>>,
+    client: Client,
+    tx: UnboundedSender<Msg>,
+    tests: HashMap<u64, JoinHandle<()>>,
+}
+
+impl Runner {
+    pub fn new(store: Arc<Mutex<Store>>, client: Client, tx: UnboundedSender<Msg>) -> Runner {
+        Runner {
+            store,
+            client,
+            tx,
+            tests: HashMap::new(),
+        }
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        self.tests.retain(|_, h| !h.is_finished());
+        match effect {
+            Effect::LoadChannels => self.blocking(|s| {
+                Msg::ChannelsLoaded(s.channel_summaries().map_err(|e| e.to_string()))
+            }),
+            Effect::LoadDingTalk => {
+                self.blocking(|s| Msg::DingTalkLoaded(s.load_dingtalk().map_err(|e| e.to_string())))
+            }
+            Effect::SaveDingTalk(cfg) => {
+                self.blocking(move |s| Msg::Saved(s.save_dingtalk(&cfg).map_err(|e| e.to_string())))
+            }
+            Effect::SendTest { seq, kind, config } => {
+                let handle = tokio::spawn(run_test(self.ctx(), seq, kind, Some(config)));
+                self.tests.insert(seq, handle);
+            }
+            Effect::TestStored { seq, kind } => {
+                let handle = tokio::spawn(run_test(self.ctx(), seq, kind, None));
+                self.tests.insert(seq, handle);
+            }
+            Effect::CancelTest { seq } => {
+                if let Some(h) = self.tests.remove(&seq) {
+                    h.abort();
+                    tracing::info!(seq, "test message sending cancelled");
+                }
+            }
+        }
+    }
+
+    fn ctx(&self) -> TestCtx {
+        TestCtx {
+            store: self.store.clone(),
+            client: self.client.clone(),
+            tx: self.tx.clone(),
+        }
+    }
+
+    fn blocking(&self, job: impl FnOnce(&mut Store) -> Msg + Send + 'static) {
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let msg = match store.lock() {
+                Ok(mut s) => job(&mut s),
+                Err(_) => return,
+            };
+            let _ = tx.send(msg);
+        });
+    }
+}
+
+struct TestCtx {
+    store: Arc<Mutex<Store>>,
+    client: Client,
+    tx: UnboundedSender<Msg>,
+}
+
+async fn with_store<T: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    job: impl FnOnce(&mut Store) -> T + Send + 'static,
+) -> Option<T> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || store.lock().ok().map(|mut s| job(&mut s)))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Token → lookup → send, then store the outcome as the channel's last test.
+async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<DingTalkConfig>) {
+    let config = match config {
+        Some(c) => Ok(c),
+        None => match with_store(&ctx.store, |s| s.load_dingtalk()).await {
+            Some(Ok(Some(c))) => Ok(c),
+            Some(Ok(None)) => Err("the channel is not configured".to_string()),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("the database is unavailable".to_string()),
+        },
+    };
+    let (ok, summary, detail) = match config {
+        Err(e) => (false, e, None),
+        Ok(config) => match &config.receiver {
+            None => (
+                false,
+                "Receiver Info is empty: enter a member's phone".to_string(),
+                None,
+            ),
+            Some(mobile) => {
+                let creds = Credentials::from(&config);
+                match ctx
+                    .client
+                    .send_test_message(&creds, config.template_id.as_deref(), mobile)
+                    .await
+                {
+                    Ok(report) => (
+                        true,
+                        "Successful".to_string(),
+                        Some(format!(
+                            "Sent to DingTalk user {} ({})",
+                            report.user_id,
+                            mobile.masked()
+                        )),
+                    ),
+                    Err(e) => (false, e.to_string(), None),
+                }
+            }
+        },
+    };
+    let record = TestRecord {
+        at: chrono::Utc::now().timestamp(),
+        ok,
+        summary,
+    };
+    tracing::info!(seq, ok, "test message sending finished");
+    let stored = record.clone();
+    if let Some(Err(e)) = with_store(&ctx.store, move |s| s.record_test(kind, &stored)).await {
+        tracing::warn!("could not record the test result: {e}");
+    }
+    let _ = ctx.tx.send(Msg::TestFinished {
+        seq,
+        record,
+        detail,
+    });
+}

@@ -1,0 +1,119 @@
+//! The Channel Management tab: one card per channel, two per row.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Padding, Paragraph};
+
+use super::{SPINNER, format_time, truncate, wrap_text};
+use crate::domain::ChannelSummary;
+use crate::tui::app::{App, CardTest};
+use crate::tui::theme::Role;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let rows = app.channels.len().div_ceil(2).max(1);
+    let row_areas = Layout::vertical(vec![Constraint::Ratio(1, rows as u32); rows]).split(area);
+    for (i, ch) in app.channels.iter().enumerate() {
+        let row = row_areas[i / 2];
+        let [left, right] =
+            Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(row);
+        let cell = if i % 2 == 0 { left } else { right };
+        render_card(app, ch, i == app.selected, frame, cell);
+    }
+}
+
+fn render_card(app: &App, ch: &ChannelSummary, selected: bool, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let marker = if selected { "> " } else { "" };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .padding(Padding::horizontal(1))
+        .border_style(t.style(if selected {
+            Role::BorderFocus
+        } else {
+            Role::Border
+        }))
+        .title(Span::styled(
+            format!(" {marker}{} ", ch.kind.title()),
+            t.style(if selected { Role::Title } else { Role::Label }),
+        ));
+    let inner_w = area.width.saturating_sub(4) as usize;
+    let mut lines = Vec::new();
+    let status_role = if ch.configured {
+        Role::Ok
+    } else if ch.supported {
+        Role::Warn
+    } else {
+        Role::Muted
+    };
+    lines.push(Line::styled(
+        truncate(&ch.status_text(), inner_w),
+        t.style(status_role),
+    ));
+    if ch.configured {
+        let source = ch.source_column.map(|s| s.label()).unwrap_or("Phone");
+        lines.push(Line::raw(truncate(
+            &format!("Source Column: {source}"),
+            inner_w,
+        )));
+        let message = match &ch.template_id {
+            Some(id) => format!("Message: card template {id}"),
+            None => "Message: markdown (no template)".to_string(),
+        };
+        lines.push(Line::raw(truncate(&message, inner_w)));
+        if let Some(r) = &ch.receiver {
+            lines.push(Line::raw(truncate(&format!("Receiver Info: {r}"), inner_w)));
+        }
+    } else if ch.supported {
+        lines.push(Line::styled(
+            truncate("Needs a DingTalk app's AppKey/Secret", inner_w),
+            t.style(Role::Muted),
+        ));
+    } else {
+        lines.push(Line::styled(
+            truncate("Shown for parity with the console", inner_w),
+            t.style(Role::Muted),
+        ));
+    }
+    let sending = selected && matches!(app.card_test, CardTest::Sending { .. });
+    if sending {
+        let spin = SPINNER[app.frame % SPINNER.len()];
+        lines.push(Line::styled(
+            format!("{spin} Sending test message…"),
+            t.style(Role::Warn),
+        ));
+    } else if let Some(test) = &ch.last_test {
+        let when = format_time(test.at, app.utc_offset);
+        if test.ok {
+            lines.push(Line::from(vec![
+                Span::styled("✓ Last test: Successful", t.style(Role::Ok)),
+                Span::styled(format!(" {when}"), t.style(Role::Muted)),
+            ]));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled("✗ Last test failed", t.style(Role::Error)),
+                Span::styled(format!(" {when}"), t.style(Role::Muted)),
+            ]));
+            for l in wrap_text(&test.summary, inner_w, 2) {
+                lines.push(Line::styled(l, t.style(Role::Error)));
+            }
+        }
+    } else if ch.configured {
+        lines.push(Line::styled("Not tested yet", t.style(Role::Muted)));
+    }
+    if selected && ch.supported {
+        let hint = if ch.configured {
+            "Enter configure · t test"
+        } else {
+            "Enter configure"
+        };
+        let inner_h = area.height.saturating_sub(2) as usize;
+        // Keep the hint on the last line of the card.
+        while lines.len() + 1 < inner_h {
+            lines.push(Line::raw(""));
+        }
+        lines.truncate(inner_h.saturating_sub(1));
+        lines.push(Line::styled(truncate(hint, inner_w), t.style(Role::Key)));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,263 @@
+//! Render tests of the TUI on ratatui's TestBackend: insta snapshots at 80x24 (text), plus
+//! checks that no state ever shows the AppSecret and that the mono theme sets no colour.
+
+use chrono::FixedOffset;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use secrecy::SecretString;
+
+use notifydesk::domain::{
+    ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
+};
+use notifydesk::tui::app::{App, AppOptions};
+use notifydesk::tui::msg::{Effect, Msg};
+use notifydesk::tui::theme::Theme;
+use notifydesk::tui::view;
+
+const SECRET: &str = "S3cr3t-ZZZ-never-shown";
+const AT: i64 = 1_795_000_000;
+
+fn app(theme: Theme) -> App {
+    let mut app = App::new(AppOptions {
+        db_label: "~/.local/share/notifydesk/notifydesk.db".into(),
+        theme,
+        utc_offset: FixedOffset::east_opt(0).unwrap(),
+    });
+    app.init();
+    app
+}
+
+fn configured_summaries(last_test: Option<TestRecord>) -> Vec<ChannelSummary> {
+    ChannelKind::ALL
+        .into_iter()
+        .map(|k| {
+            let mut s = ChannelSummary::unconfigured(k);
+            if k == ChannelKind::DingTalk {
+                s.configured = true;
+                s.app_key = Some("dingq7xkmz4r1abc".into());
+                s.source_column = Some(SourceColumn::Phone);
+                s.receiver = Some("13800138000".into());
+                s.updated_at = Some(AT);
+                s.last_test = last_test.clone();
+            }
+            s
+        })
+        .collect()
+}
+
+fn stored() -> DingTalkConfig {
+    DingTalkConfig {
+        app_key: "dingq7xkmz4r1abc".into(),
+        app_secret: SecretString::from(SECRET),
+        template_id: None,
+        source_column: SourceColumn::Phone,
+        receiver: Some(Mobile::parse("13800138000").unwrap()),
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(app: &mut App, ch: char) -> Vec<Effect> {
+    app.handle(Msg::Key(KeyEvent::new(
+        KeyCode::Char(ch),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for ch in text.chars() {
+        key(app, KeyCode::Char(ch));
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| view::render(app, f)).unwrap();
+    terminal
+}
+
+fn text_of(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(app: &App) -> String {
+    text_of(render(app, 80, 24).backend().buffer())
+}
+
+#[test]
+fn channels_unconfigured() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::ChannelsLoaded(Ok(ChannelKind::ALL
+        .into_iter()
+        .map(ChannelSummary::unconfigured)
+        .collect())));
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn channels_configured_with_failed_test() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(Some(TestRecord {
+        at: AT,
+        ok: false,
+        summary: "DingTalk error 60121: no active member of the organisation has this phone number. Fix: check the number".into(),
+    })))));
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn dialog_empty_then_validation_errors() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    insta::assert_snapshot!("dialog_empty", screen(&app));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "12345");
+    let fx = ctrl(&mut app, 's');
+    assert!(fx.is_empty(), "invalid form must not be saved: {fx:?}");
+    insta::assert_snapshot!("dialog_errors", screen(&app));
+}
+
+#[test]
+fn dialog_filled_sending_and_results() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    type_text(&mut app, "dingq7xkmz4r1abc");
+    key(&mut app, KeyCode::Tab);
+    app.handle(Msg::Paste(format!("{SECRET}\n")));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "138 0013 8000");
+    key(&mut app, KeyCode::Tab);
+    let fx = key(&mut app, KeyCode::Enter);
+    let seq = match fx.as_slice() {
+        [Effect::SendTest { seq, config, .. }] => {
+            assert_eq!(config.receiver.as_ref().unwrap().as_str(), "13800138000");
+            *seq
+        }
+        other => panic!("expected a test effect, got {other:?}"),
+    };
+    insta::assert_snapshot!("dialog_sending", screen(&app));
+    app.handle(Msg::TestFinished {
+        seq,
+        record: TestRecord {
+            at: AT,
+            ok: true,
+            summary: "Successful".into(),
+        },
+        detail: Some("Sent to DingTalk user manager4711 (138****8000)".into()),
+    });
+    insta::assert_snapshot!("dialog_successful", screen(&app));
+    let fx = key(&mut app, KeyCode::Enter);
+    let seq = match fx.as_slice() {
+        [Effect::SendTest { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Msg::TestFinished {
+        seq,
+        record: TestRecord {
+            at: AT,
+            ok: false,
+            summary: "DingTalk error 88/60011: the app lacks the permission qyapi_get_member_by_mobile. Fix: in the DingTalk developer console open Permission Management, grant qyapi_get_member_by_mobile and publish the app".into(),
+        },
+        detail: None,
+    });
+    insta::assert_snapshot!("dialog_failed", screen(&app));
+}
+
+#[test]
+fn dialog_with_stored_config_masks_secret() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    insta::assert_snapshot!(screen(&app));
+    // Reveal shows only what was typed, never the stored secret.
+    ctrl(&mut app, 'r');
+    assert!(!screen(&app).contains(SECRET));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = app(Theme::color());
+    key(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn subscription_tab_placeholder() {
+    let mut app = app(Theme::color());
+    key(&mut app, KeyCode::Char('2'));
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn too_small_terminal() {
+    let app = app(Theme::color());
+    let t = render(&app, 40, 10);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("Terminal too small"), "{text}");
+    assert!(text.contains("40x10"));
+    // Every size renders without panicking.
+    for (w, h) in [(1, 1), (10, 3), (59, 17), (60, 18), (200, 60)] {
+        render(&app, w, h);
+    }
+}
+
+#[test]
+fn secret_never_on_screen_in_any_state_or_size() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
+    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    let sizes = [(80, 24), (60, 18), (120, 40), (200, 50)];
+    let check = |app: &App| {
+        for (w, h) in sizes {
+            let s = text_of(render(app, w, h).backend().buffer());
+            assert!(!s.contains(SECRET), "secret shown at {w}x{h}:\n{s}");
+            assert!(!s.contains("S3cr3t"), "part of the secret shown at {w}x{h}");
+        }
+    };
+    check(&app);
+    // Typing a new secret shows bullets only.
+    key(&mut app, KeyCode::Tab);
+    app.handle(Msg::Paste(SECRET.into()));
+    check(&app);
+    ctrl(&mut app, 's');
+    check(&app);
+    app.handle(Msg::Saved(Ok(())));
+    check(&app);
+}
+
+#[test]
+fn mono_theme_sets_no_colour_and_marks_focus() {
+    let mut app = app(Theme::mono());
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
+    let t = render(&app, 80, 24);
+    for cell in t.backend().buffer().content() {
+        assert_eq!(cell.fg, Color::Reset);
+        assert_eq!(cell.bg, Color::Reset);
+    }
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("> DingTalk personal channel"), "{text}");
+    assert!(text.contains(">1 Channel Management"));
+    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    let t = render(&app, 80, 24);
+    for cell in t.backend().buffer().content() {
+        assert_eq!(cell.fg, Color::Reset);
+        assert_eq!(cell.bg, Color::Reset);
+    }
+    assert!(text_of(t.backend().buffer()).contains(">*"));
+}
