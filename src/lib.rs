@@ -8,6 +8,7 @@ pub mod cli;
 pub mod dingtalk;
 pub mod domain;
 pub mod logging;
+pub mod member;
 pub mod paths;
 pub mod store;
 pub mod subscription;

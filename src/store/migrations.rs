@@ -29,6 +29,65 @@ const MIGRATION_LIST: &[M<'static>] = &[
             value TEXT NOT NULL
         );",
     ),
+    // v2: members, the subscription catalogue (types, nodes, receiver roles; retired rather than
+    // deleted when a newer catalogue drops them), per-node method choices and custom receivers.
+    // A (type, node) without a `subscription` row has the defaults: Inbox only.
+    M::up(
+        "CREATE TABLE member (
+            id              INTEGER PRIMARY KEY,
+            name            TEXT NOT NULL,
+            login           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            phone           TEXT NOT NULL,
+            email           TEXT,
+            dingtalk_userid TEXT,
+            resolved_at     INTEGER,
+            created_at      INTEGER NOT NULL,
+            updated_at      INTEGER NOT NULL
+        );
+        CREATE INDEX member_by_name ON member (name COLLATE NOCASE, id);
+        CREATE TABLE subscription_receiver (
+            role TEXT PRIMARY KEY NOT NULL,
+            en   TEXT NOT NULL,
+            zh   TEXT NOT NULL
+        );
+        CREATE TABLE subscription_type (
+            code     TEXT PRIMARY KEY NOT NULL,
+            en       TEXT NOT NULL,
+            zh       TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            retired  INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE subscription_node (
+            type_code     TEXT NOT NULL REFERENCES subscription_type (code),
+            code          TEXT NOT NULL,
+            en            TEXT NOT NULL,
+            zh            TEXT NOT NULL,
+            receiver_role TEXT NOT NULL,
+            position      INTEGER NOT NULL,
+            retired       INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (type_code, code)
+        );
+        CREATE TABLE subscription (
+            type_code  TEXT NOT NULL,
+            node_code  TEXT NOT NULL,
+            sms        INTEGER NOT NULL DEFAULT 0,
+            email      INTEGER NOT NULL DEFAULT 0,
+            phone      INTEGER NOT NULL DEFAULT 0,
+            webhook    INTEGER NOT NULL DEFAULT 0,
+            personal   INTEGER NOT NULL DEFAULT 0,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (type_code, node_code),
+            FOREIGN KEY (type_code, node_code) REFERENCES subscription_node (type_code, code)
+        );
+        CREATE TABLE custom_receiver (
+            type_code TEXT NOT NULL,
+            node_code TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES member (id) ON DELETE CASCADE,
+            PRIMARY KEY (type_code, node_code, member_id),
+            FOREIGN KEY (type_code, node_code) REFERENCES subscription_node (type_code, code)
+        );
+        CREATE INDEX custom_receiver_by_member ON custom_receiver (member_id);",
+    ),
 ];
 
 /// The schema version this build creates and understands.

@@ -6,8 +6,10 @@
 //! The secret never appears in an error or a log line.
 
 mod channels;
+mod members;
 pub mod migrations;
 mod settings;
+mod subscriptions;
 
 use std::fmt;
 use std::fs;
@@ -108,6 +110,15 @@ pub enum StoreError {
         supported: u32,
         detail: String,
     },
+    /// A member, a subscription type or node, etc. does not exist (or is retired).
+    #[error("{what} was not found")]
+    NotFound { what: String },
+    /// Input the store refuses (validation failure, Inbox change); `what` is a whole sentence.
+    #[error("{what}")]
+    Invalid { what: String },
+    /// A unique value is already taken (e.g. a member login, compared case-insensitively).
+    #[error("{what} already exists")]
+    Duplicate { what: String },
     #[error(
         "database error on {}: {source}; retry, and if it persists check the file and the log",
         .path.display()
@@ -328,6 +339,8 @@ impl Store {
         if found < LATEST_VERSION {
             tracing::info!(path = %path.display(), from = found, to = LATEST_VERSION, "database schema migrated");
         }
+        // A newer binary brings a newer catalogue: upgrade it, keeping the user's choices.
+        self.sync_catalogue(crate::catalogue::Catalogue::embedded())?;
         Ok(())
     }
 }
