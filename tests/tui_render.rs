@@ -261,3 +261,75 @@ fn mono_theme_sets_no_colour_and_marks_focus() {
     }
     assert!(text_of(t.backend().buffer()).contains(">*"));
 }
+
+fn catalogue_rows() -> Vec<notifydesk::subscription::SubscriptionRow> {
+    let cat = notifydesk::catalogue::Catalogue::embedded();
+    cat.types
+        .iter()
+        .flat_map(|t| {
+            t.nodes
+                .iter()
+                .map(move |n| notifydesk::subscription::SubscriptionRow {
+                    type_code: t.code.clone(),
+                    node_code: n.code.clone(),
+                    type_label: t.en.clone(),
+                    node_label: n.en.clone(),
+                    receiver: cat.receiver_label(&n.receiver).to_string(),
+                    methods: Default::default(),
+                    custom_receivers: vec![],
+                })
+        })
+        .collect()
+}
+
+fn grid_app() -> App {
+    let mut app = app(Theme::color());
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
+    app.handle(Msg::SubscriptionsLoaded(Ok(catalogue_rows())));
+    key(&mut app, KeyCode::Char('2'));
+    app
+}
+
+#[test]
+fn subscription_grid_80x24_and_120x40() {
+    let mut app = grid_app();
+    key(&mut app, KeyCode::Down);
+    let fx = key(&mut app, KeyCode::Char(' '));
+    assert!(
+        matches!(fx.as_slice(), [Effect::SaveMethods(ch)] if ch.len() == 1 && ch[0].node_code == "to_be_approved")
+    );
+    insta::assert_snapshot!("grid_80x24", screen(&app));
+    insta::assert_snapshot!(
+        "grid_120x40",
+        text_of(render(&app, 120, 40).backend().buffer())
+    );
+}
+
+#[test]
+fn subscription_grid_scrolls_to_the_cursor_and_filters() {
+    let mut app = grid_app();
+    key(&mut app, KeyCode::End);
+    let s = screen(&app);
+    assert!(s.contains("> Export failed"), "{s}");
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "reject");
+    let s = screen(&app);
+    assert!(s.contains("3 of 17 rows"), "{s}");
+    assert!(s.contains("filter: reject"));
+    // Keys typed into the filter do not act on the grid or the tabs.
+    type_text(&mut app, "1q");
+    assert!(!app.should_quit);
+    key(&mut app, KeyCode::Esc);
+    assert!(screen(&app).contains("17 of 17 rows"));
+}
+
+#[test]
+fn subscription_grid_without_personal_channel_offers_setup() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::SubscriptionsLoaded(Ok(catalogue_rows())));
+    key(&mut app, KeyCode::Char('2'));
+    let s = screen(&app);
+    assert!(s.contains("no personal channel configured"), "{s}");
+    key(&mut app, KeyCode::Char('p'));
+    assert!(screen(&app).contains("> DingTalk personal channel"));
+}

@@ -5,7 +5,9 @@ use chrono::FixedOffset;
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::configure::{ConfigureDialog, DialogRequest, Focus, TestState};
+use super::grid::Grid;
 use super::keymap::{self, Action, Context};
+use super::members::{MemberForm, MembersTab, ReceiversPicker};
 use super::msg::{Effect, Msg};
 use super::theme::Theme;
 use crate::domain::{ChannelKind, ChannelSummary, sanitize_text};
@@ -14,15 +16,17 @@ use crate::domain::{ChannelKind, ChannelSummary, sanitize_text};
 pub enum Tab {
     Channels,
     Subscription,
+    Members,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Channels, Tab::Subscription];
+    pub const ALL: [Tab; 3] = [Tab::Channels, Tab::Subscription, Tab::Members];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Channels => "Channel Management",
             Tab::Subscription => "Subscription",
+            Tab::Members => "Members",
         }
     }
 
@@ -30,6 +34,7 @@ impl Tab {
         match self {
             Tab::Channels => Context::Channels,
             Tab::Subscription => Context::Subscription,
+            Tab::Members => Context::Members,
         }
     }
 }
@@ -39,6 +44,9 @@ pub enum Overlay {
     Configure(Box<ConfigureDialog>),
     ConfirmDiscard,
     Help { scroll: u16 },
+    MemberForm(Box<MemberForm>),
+    ConfirmDelete { id: i64, name: String },
+    Receivers(Box<ReceiversPicker>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +76,8 @@ pub struct App {
     pub channels: Vec<ChannelSummary>,
     pub channels_loaded: bool,
     pub selected: usize,
+    pub grid: Grid,
+    pub members: MembersTab,
     pub overlays: Vec<Overlay>,
     pub status: Option<(Level, String)>,
     pub card_test: CardTest,
@@ -92,6 +102,8 @@ impl App {
                 .collect(),
             channels_loaded: false,
             selected: 0,
+            grid: Grid::new(),
+            members: MembersTab::default(),
             overlays: Vec::new(),
             status: None,
             card_test: CardTest::Idle,
@@ -106,7 +118,16 @@ impl App {
     }
 
     pub fn init(&mut self) -> Vec<Effect> {
-        vec![Effect::LoadChannels]
+        vec![
+            Effect::LoadChannels,
+            Effect::LoadSubscriptions,
+            Effect::LoadMembers,
+        ]
+    }
+
+    /// Whether a personal channel exists that the Personal Channel column can send through.
+    pub fn personal_configured(&self) -> bool {
+        self.channels.iter().any(|c| c.supported && c.configured)
     }
 
     /// Whether a spinner is running (the loop ticks only then).
@@ -139,6 +160,12 @@ impl App {
             Some(Overlay::Configure(_)) => vec![Context::Dialog],
             Some(Overlay::ConfirmDiscard) => vec![Context::Confirm],
             Some(Overlay::Help { .. }) => vec![Context::Help],
+            Some(Overlay::MemberForm(_)) => vec![Context::Form],
+            Some(Overlay::ConfirmDelete { .. }) => vec![Context::Confirm],
+            Some(Overlay::Receivers(_)) => vec![Context::Picker],
+            None if self.tab == Tab::Subscription && self.grid.filter_editing => {
+                vec![Context::Filter]
+            }
             None => vec![self.tab.context(), Context::Global],
         }
     }
@@ -163,8 +190,19 @@ impl App {
                 self.on_key(key)
             }
             Msg::Paste(text) => {
-                if let Some(d) = self.dialog_mut() {
-                    d.paste(&text);
+                match self.overlays.last_mut() {
+                    Some(Overlay::Configure(d)) => d.paste(&text),
+                    Some(Overlay::MemberForm(f)) => {
+                        if let Some(field) = f.field() {
+                            field.paste(&text);
+                        }
+                        f.clear_error_of_focus();
+                    }
+                    None if self.tab == Tab::Subscription && self.grid.filter_editing => {
+                        self.grid.filter.paste(&text);
+                        self.grid.rebuild();
+                    }
+                    _ => self.dirty = false,
                 }
                 vec![]
             }
@@ -197,6 +235,32 @@ impl App {
                 vec![]
             }
             Msg::Saved(result) => self.on_saved(result),
+            Msg::SubscriptionsLoaded(Ok(rows)) => {
+                self.grid.set_rows(rows);
+                vec![]
+            }
+            Msg::SubscriptionsLoaded(Err(e)) => {
+                self.set_status(Level::Error, format!("Could not load subscriptions: {e}"));
+                vec![]
+            }
+            Msg::MembersLoaded(Ok(list)) => {
+                self.members.set(list);
+                vec![]
+            }
+            Msg::MembersLoaded(Err(e)) => {
+                self.set_status(Level::Error, format!("Could not load members: {e}"));
+                vec![]
+            }
+            Msg::MemberSaved(result) => self.on_member_saved(result),
+            Msg::MemberDeleted(result) => self.on_member_deleted(result),
+            Msg::ReceiversSaved(result) => self.on_receivers_saved(result),
+            Msg::MethodsSaved { changes, result } => {
+                if let Err(e) = result {
+                    self.grid.revert(&changes);
+                    self.set_status(Level::Error, format!("Not saved, change undone: {e}"));
+                }
+                vec![]
+            }
             Msg::TestFinished {
                 seq,
                 record,
@@ -268,8 +332,11 @@ impl App {
                 match action {
                     Some(Action::Yes) => {
                         self.overlays.pop();
-                        let effects = self.close_dialog();
-                        return effects;
+                        if matches!(self.overlays.last(), Some(Overlay::MemberForm(_))) {
+                            self.overlays.pop();
+                            return vec![];
+                        }
+                        return self.close_dialog();
                     }
                     Some(Action::No) => {
                         self.overlays.pop();
@@ -278,6 +345,9 @@ impl App {
                 }
                 vec![]
             }
+            Some(Overlay::MemberForm(_)) => self.on_form_key(action, key),
+            Some(Overlay::ConfirmDelete { .. }) => self.on_confirm_delete(action),
+            Some(Overlay::Receivers(_)) => self.on_picker_key(action),
             Some(Overlay::Help { .. }) => {
                 match action {
                     Some(Action::Close) => {
@@ -297,8 +367,82 @@ impl App {
                 }
                 vec![]
             }
+            None if self.tab == Tab::Subscription => self.on_grid_key(action, key),
+            None if self.tab == Tab::Members => self.on_members_key(action),
             None => self.on_main_key(action),
         }
+    }
+
+    fn on_grid_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+        if self.grid.filter_editing {
+            match action {
+                Some(Action::Close) => self.grid.filter_editing = false,
+                Some(Action::ClearFilter) => {
+                    self.grid.filter.clear();
+                    self.grid.filter_editing = false;
+                    self.grid.rebuild();
+                }
+                _ => {
+                    if self.grid.filter.handle_key(&key) {
+                        self.grid.rebuild();
+                    } else {
+                        self.dirty = false;
+                    }
+                }
+            }
+            return vec![];
+        }
+        let page = 10;
+        let saved = |app: &mut App, result: Result<Vec<_>, &str>, what: &str| -> Vec<Effect> {
+            match result {
+                Ok(changes) if changes.is_empty() => vec![],
+                Ok(changes) => {
+                    let n = changes.len();
+                    let noun = if n == 1 { "change" } else { "changes" };
+                    app.set_status(Level::Ok, format!("{what}: {n} {noun} saved (u undoes)"));
+                    vec![Effect::SaveMethods(changes)]
+                }
+                Err(e) => {
+                    app.set_status(Level::Info, e);
+                    vec![]
+                }
+            }
+        };
+        match action {
+            Some(Action::Up) => self.grid.move_rows(-1),
+            Some(Action::Down) => self.grid.move_rows(1),
+            Some(Action::PageUp) => self.grid.move_rows(-page),
+            Some(Action::PageDown) => self.grid.move_rows(page),
+            Some(Action::Home) => self.grid.home(),
+            Some(Action::End) => self.grid.end(),
+            Some(Action::Left) => self.grid.move_col(-1),
+            Some(Action::Right) => self.grid.move_col(1),
+            Some(Action::Toggle) => {
+                let r = self.grid.toggle_cell();
+                return saved(self, r, "Toggled");
+            }
+            Some(Action::ToggleColumn) => {
+                let r = self.grid.toggle_column_in_type();
+                return saved(self, r, "Column set for the type");
+            }
+            Some(Action::ToggleRow) => {
+                let r = self.grid.toggle_row();
+                return saved(self, r, "Row set");
+            }
+            Some(Action::Undo) => match self.grid.undo() {
+                Some(changes) => return saved(self, Ok(changes), "Undone"),
+                None => self.set_status(Level::Info, "Nothing to undo"),
+            },
+            Some(Action::Filter) => self.grid.filter_editing = true,
+            Some(Action::GotoChannels) => {
+                self.tab = Tab::Channels;
+                self.selected = 0;
+            }
+            Some(Action::Reload) => return vec![Effect::LoadSubscriptions],
+            Some(Action::EditReceivers) => self.open_receivers(),
+            other => return self.on_main_key(other),
+        }
+        vec![]
     }
 
     fn close_dialog(&mut self) -> Vec<Effect> {
@@ -384,7 +528,7 @@ impl App {
         }
     }
 
-    fn on_main_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+    pub(super) fn on_main_key(&mut self, action: Option<Action>) -> Vec<Effect> {
         let Some(action) = action else {
             self.dirty = false;
             return vec![];

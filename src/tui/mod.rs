@@ -5,7 +5,9 @@
 pub mod app;
 pub mod configure;
 pub mod field;
+pub mod grid;
 pub mod keymap;
+pub mod members;
 pub mod msg;
 pub mod runner;
 pub mod terminal;

@@ -4,6 +4,8 @@
 use crossterm::event::KeyEvent;
 
 use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, TestRecord};
+use crate::member::{Member, NewMember};
+use crate::subscription::{MethodChange, SubscriptionRow};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -22,6 +24,16 @@ pub enum Msg {
         seq: u64,
         record: TestRecord,
         detail: Option<String>,
+    },
+    SubscriptionsLoaded(Result<Vec<SubscriptionRow>, String>),
+    MembersLoaded(Result<Vec<Member>, String>),
+    MemberSaved(Result<Member, String>),
+    MemberDeleted(Result<(), String>),
+    ReceiversSaved(Result<(), String>),
+    /// A batch of grid changes was saved (or not: then the grid reverts it).
+    MethodsSaved {
+        changes: Vec<MethodChange>,
+        result: Result<(), String>,
     },
 }
 
@@ -43,5 +55,22 @@ pub enum Effect {
     },
     CancelTest {
         seq: u64,
+    },
+    LoadSubscriptions,
+    /// Save grid changes in one transaction.
+    SaveMethods(Vec<MethodChange>),
+    LoadMembers,
+    /// Add (id None) or update a member.
+    SaveMember {
+        id: Option<i64>,
+        member: NewMember,
+    },
+    DeleteMember {
+        id: i64,
+    },
+    SetReceivers {
+        type_code: String,
+        node_code: String,
+        logins: Vec<String>,
     },
 }

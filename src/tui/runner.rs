@@ -49,6 +49,36 @@ impl Runner {
                 let handle = tokio::spawn(run_test(self.ctx(), seq, kind, None));
                 self.tests.insert(seq, handle);
             }
+            Effect::LoadSubscriptions => self.blocking(|s| {
+                Msg::SubscriptionsLoaded(s.subscription_rows().map_err(|e| e.to_string()))
+            }),
+            Effect::SaveMethods(changes) => self.blocking(move |s| {
+                let result = s.apply_method_changes(&changes).map_err(|e| e.to_string());
+                Msg::MethodsSaved { changes, result }
+            }),
+            Effect::LoadMembers => {
+                self.blocking(|s| Msg::MembersLoaded(s.members().map_err(|e| e.to_string())))
+            }
+            Effect::SaveMember { id, member } => self.blocking(move |s| {
+                let result = match id {
+                    Some(id) => s.update_member(id, &member),
+                    None => s.add_member(&member),
+                };
+                Msg::MemberSaved(result.map_err(|e| e.to_string()))
+            }),
+            Effect::DeleteMember { id } => self.blocking(move |s| {
+                Msg::MemberDeleted(s.delete_member(id).map(|_| ()).map_err(|e| e.to_string()))
+            }),
+            Effect::SetReceivers {
+                type_code,
+                node_code,
+                logins,
+            } => self.blocking(move |s| {
+                let result = s
+                    .set_custom_receivers(&type_code, &node_code, &logins)
+                    .map_err(|e| e.to_string());
+                Msg::ReceiversSaved(result)
+            }),
             Effect::CancelTest { seq } => {
                 if let Some(h) = self.tests.remove(&seq) {
                     h.abort();

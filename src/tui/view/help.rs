@@ -17,6 +17,11 @@ pub fn render(app: &App, scroll: u16, frame: &mut Frame, area: Rect) {
     for ctx in [
         Context::Global,
         Context::Channels,
+        Context::Subscription,
+        Context::Filter,
+        Context::Members,
+        Context::Form,
+        Context::Picker,
         Context::Dialog,
         Context::Confirm,
         Context::Help,

@@ -3,6 +3,8 @@
 mod channels;
 mod configure;
 mod help;
+mod members;
+mod subscriptions;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -38,7 +40,8 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_tabs(app, frame, tabs);
     match app.tab {
         Tab::Channels => channels::render(app, frame, body),
-        Tab::Subscription => render_subscription_placeholder(app, frame, body),
+        Tab::Subscription => subscriptions::render(app, frame, body),
+        Tab::Members => members::render_tab(app, frame, body),
     }
     render_status(app, frame, status);
     render_footer(app, frame, footer);
@@ -47,6 +50,11 @@ pub fn render(app: &App, frame: &mut Frame) {
             Overlay::Configure(d) => configure::render(app, d, frame, body.union(status)),
             Overlay::ConfirmDiscard => render_confirm(app, frame, area),
             Overlay::Help { scroll } => help::render(app, *scroll, frame, area),
+            Overlay::MemberForm(f) => members::render_form(app, f, frame, body.union(status)),
+            Overlay::ConfirmDelete { name, .. } => {
+                members::render_confirm_delete(app, name, frame, area)
+            }
+            Overlay::Receivers(p) => members::render_picker(app, p, frame, body.union(status)),
         }
     }
 }
@@ -97,33 +105,6 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::raw(" "));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn render_subscription_placeholder(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::Border))
-        .title(" Subscription ");
-    let text = vec![
-        Line::raw(""),
-        Line::styled("Coming next: the subscription grid", t.style(Role::Label)),
-        Line::raw(""),
-        Line::raw("Subscription types × workflow nodes × channels, with the"),
-        Line::raw("Personal Channel column, will be configured here."),
-        Line::raw(""),
-        Line::styled(
-            "Configure the DingTalk personal channel first (press 1).",
-            t.style(Role::Muted),
-        ),
-    ];
-    frame.render_widget(
-        Paragraph::new(text)
-            .block(block)
-            .alignment(ratatui::layout::Alignment::Center)
-            .wrap(Wrap { trim: true }),
-        area,
-    );
 }
 
 fn render_status(app: &App, frame: &mut Frame, area: Rect) {

@@ -1,0 +1,428 @@
+//! State of the Subscription tab: a checkbox grid of (type, node) rows × methods.
+//! Toggles are applied at once (optimistically) and saved as one batch; the last batch can be
+//! undone. Rendering shows only the rows that fit, so thousands of rows cost nothing extra.
+
+use std::cell::Cell;
+
+use super::field::TextField;
+use crate::subscription::{Method, MethodChange, SubscriptionRow};
+
+/// Methods that have a column the cursor can reach (Inbox is shown but locked).
+pub const COLUMNS: [Method; 6] = Method::ALL;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A type heading, with the index of its first row.
+    Type(usize),
+    Row(usize),
+}
+
+#[derive(Debug, Default)]
+pub struct Grid {
+    pub rows: Vec<SubscriptionRow>,
+    /// Display lines after the filter: type headings and rows.
+    pub lines: Vec<Line>,
+    /// Index into `lines`; always on a `Line::Row` when there is one.
+    pub cursor: usize,
+    /// Index into `COLUMNS`.
+    pub col: usize,
+    pub filter: TextField,
+    pub filter_editing: bool,
+    pub undo: Vec<Vec<MethodChange>>,
+    pub loaded: bool,
+    /// First display line shown; updated by the view so the cursor stays visible.
+    pub offset: Cell<usize>,
+}
+
+impl Grid {
+    pub fn new() -> Grid {
+        Grid {
+            col: COLUMNS.len() - 1, // start on Personal Channel, the column this tool is about
+            ..Grid::default()
+        }
+    }
+
+    pub fn set_rows(&mut self, rows: Vec<SubscriptionRow>) {
+        let keep = self
+            .current_row()
+            .map(|r| (r.type_code.clone(), r.node_code.clone()));
+        self.rows = rows;
+        self.loaded = true;
+        self.rebuild();
+        if let Some((t, n)) = keep {
+            if let Some(pos) = self.lines.iter().position(|l| {
+                matches!(l, Line::Row(i) if self.rows[*i].type_code == t && self.rows[*i].node_code == n)
+            }) {
+                self.cursor = pos;
+            }
+        }
+    }
+
+    /// Recompute the display lines from the rows and the filter.
+    pub fn rebuild(&mut self) {
+        let needle = self.filter.value().trim().to_lowercase();
+        let mut lines = Vec::with_capacity(self.rows.len() + 8);
+        let mut last_type: Option<&str> = None;
+        for (i, r) in self.rows.iter().enumerate() {
+            if !needle.is_empty() && !row_matches(r, &needle) {
+                continue;
+            }
+            if last_type != Some(r.type_code.as_str()) {
+                lines.push(Line::Type(i));
+                last_type = Some(r.type_code.as_str());
+            }
+            lines.push(Line::Row(i));
+        }
+        self.lines = lines;
+        self.cursor = self.cursor.min(self.lines.len().saturating_sub(1));
+        self.snap_to_row(true);
+    }
+
+    fn snap_to_row(&mut self, forward: bool) {
+        if self.lines.is_empty() {
+            self.cursor = 0;
+            return;
+        }
+        if matches!(self.lines.get(self.cursor), Some(Line::Row(_))) {
+            return;
+        }
+        let found = if forward {
+            (self.cursor..self.lines.len()).find(|&i| matches!(self.lines[i], Line::Row(_)))
+        } else {
+            (0..=self.cursor)
+                .rev()
+                .find(|&i| matches!(self.lines[i], Line::Row(_)))
+        };
+        if let Some(i) =
+            found.or_else(|| (0..self.lines.len()).find(|&i| matches!(self.lines[i], Line::Row(_))))
+        {
+            self.cursor = i;
+        }
+    }
+
+    pub fn current_index(&self) -> Option<usize> {
+        match self.lines.get(self.cursor) {
+            Some(Line::Row(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn current_row(&self) -> Option<&SubscriptionRow> {
+        self.current_index().map(|i| &self.rows[i])
+    }
+
+    pub fn column(&self) -> Method {
+        COLUMNS[self.col.min(COLUMNS.len() - 1)]
+    }
+
+    pub fn visible_rows(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| matches!(l, Line::Row(_)))
+            .count()
+    }
+
+    pub fn move_rows(&mut self, delta: isize) {
+        if self.lines.is_empty() {
+            return;
+        }
+        let mut steps = delta.unsigned_abs();
+        let forward = delta > 0;
+        let mut i = self.cursor;
+        while steps > 0 {
+            let next = if forward {
+                (i + 1..self.lines.len()).find(|&j| matches!(self.lines[j], Line::Row(_)))
+            } else {
+                (0..i)
+                    .rev()
+                    .find(|&j| matches!(self.lines[j], Line::Row(_)))
+            };
+            match next {
+                Some(j) => i = j,
+                None => break,
+            }
+            steps -= 1;
+        }
+        self.cursor = i;
+    }
+
+    pub fn home(&mut self) {
+        self.cursor = 0;
+        self.snap_to_row(true);
+    }
+
+    pub fn end(&mut self) {
+        self.cursor = self.lines.len().saturating_sub(1);
+        self.snap_to_row(false);
+    }
+
+    pub fn move_col(&mut self, delta: isize) {
+        let n = COLUMNS.len() as isize;
+        // Inbox (column 0) is locked; the cursor skips it.
+        let mut c = self.col as isize + delta;
+        if c < 1 {
+            c = n - 1;
+        } else if c >= n {
+            c = 1;
+        }
+        self.col = c as usize;
+    }
+
+    /// Apply changes to the rows in memory and return them, skipping no-ops.
+    fn apply(&mut self, changes: Vec<MethodChange>) -> Vec<MethodChange> {
+        let mut applied = Vec::new();
+        // Index once, so a column toggle over thousands of nodes stays linear.
+        let index: std::collections::HashMap<(&str, &str), usize> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.type_code.as_str(), r.node_code.as_str()), i))
+            .collect();
+        let targets: Vec<Option<usize>> = changes
+            .iter()
+            .map(|c| {
+                index
+                    .get(&(c.type_code.as_str(), c.node_code.as_str()))
+                    .copied()
+            })
+            .collect();
+        for (ch, target) in changes.into_iter().zip(targets) {
+            if let Some(r) = target.map(|i| &mut self.rows[i]) {
+                if r.methods.contains(ch.method) != ch.on && ch.method.toggleable() {
+                    r.methods.set(ch.method, ch.on);
+                    applied.push(ch);
+                }
+            }
+        }
+        applied
+    }
+
+    fn record(&mut self, changes: Vec<MethodChange>) -> Option<Vec<MethodChange>> {
+        let applied = self.apply(changes);
+        if applied.is_empty() {
+            return None;
+        }
+        self.undo.push(applied.clone());
+        if self.undo.len() > 100 {
+            self.undo.remove(0);
+        }
+        Some(applied)
+    }
+
+    /// Space: flip the focused cell.
+    pub fn toggle_cell(&mut self) -> Result<Vec<MethodChange>, &'static str> {
+        let m = self.column();
+        if !m.toggleable() {
+            return Err("Inbox is always on and cannot be changed");
+        }
+        let Some(r) = self.current_row() else {
+            return Err("no row selected");
+        };
+        let change = MethodChange {
+            type_code: r.type_code.clone(),
+            node_code: r.node_code.clone(),
+            method: m,
+            on: !r.methods.contains(m),
+        };
+        Ok(self.record(vec![change]).unwrap_or_default())
+    }
+
+    /// Set the focused column for every node of the focused row's type (to the opposite of
+    /// the focused cell, so pressing twice restores a uniform column).
+    pub fn toggle_column_in_type(&mut self) -> Result<Vec<MethodChange>, &'static str> {
+        let m = self.column();
+        if !m.toggleable() {
+            return Err("Inbox is always on and cannot be changed");
+        }
+        let Some(r) = self.current_row() else {
+            return Err("no row selected");
+        };
+        let (ty, on) = (r.type_code.clone(), !r.methods.contains(m));
+        let changes = self
+            .rows
+            .iter()
+            .filter(|r| r.type_code == ty)
+            .map(|r| MethodChange {
+                type_code: r.type_code.clone(),
+                node_code: r.node_code.clone(),
+                method: m,
+                on,
+            })
+            .collect();
+        Ok(self.record(changes).unwrap_or_default())
+    }
+
+    /// Turn every method of the focused row on, or all off if they are all on already.
+    pub fn toggle_row(&mut self) -> Result<Vec<MethodChange>, &'static str> {
+        let Some(r) = self.current_row() else {
+            return Err("no row selected");
+        };
+        let all_on = COLUMNS
+            .iter()
+            .filter(|m| m.toggleable())
+            .all(|m| r.methods.contains(*m));
+        let changes = COLUMNS
+            .iter()
+            .filter(|m| m.toggleable())
+            .map(|m| MethodChange {
+                type_code: r.type_code.clone(),
+                node_code: r.node_code.clone(),
+                method: *m,
+                on: !all_on,
+            })
+            .collect();
+        Ok(self.record(changes).unwrap_or_default())
+    }
+
+    /// Undo the last batch: the inverse changes, to be saved like any other.
+    pub fn undo(&mut self) -> Option<Vec<MethodChange>> {
+        let last = self.undo.pop()?;
+        let inverse: Vec<MethodChange> = last
+            .into_iter()
+            .rev()
+            .map(|c| MethodChange { on: !c.on, ..c })
+            .collect();
+        Some(self.apply(inverse))
+    }
+
+    /// A save failed: put the rows back as they were and forget the batch.
+    pub fn revert(&mut self, changes: &[MethodChange]) {
+        let inverse = changes
+            .iter()
+            .rev()
+            .map(|c| MethodChange {
+                on: !c.on,
+                ..c.clone()
+            })
+            .collect();
+        self.apply(inverse);
+        if self.undo.last().is_some_and(|l| l == changes) {
+            self.undo.pop();
+        }
+    }
+}
+
+fn row_matches(r: &SubscriptionRow, needle: &str) -> bool {
+    [
+        &r.type_label,
+        &r.node_label,
+        &r.type_code,
+        &r.node_code,
+        &r.receiver,
+    ]
+    .iter()
+    .any(|s| s.to_lowercase().contains(needle))
+        || r.custom_receivers
+            .iter()
+            .any(|c| c.to_lowercase().contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::subscription::MethodSet;
+
+    fn row(t: &str, n: &str) -> SubscriptionRow {
+        SubscriptionRow {
+            type_code: t.into(),
+            node_code: n.into(),
+            type_label: t.to_uppercase(),
+            node_label: n.replace('_', " "),
+            receiver: "Approvers".into(),
+            methods: MethodSet::default(),
+            custom_receivers: vec![],
+        }
+    }
+
+    fn grid() -> Grid {
+        let mut g = Grid::new();
+        g.set_rows(vec![
+            row("sql_task", "to_be_submitted"),
+            row("sql_task", "to_be_approved"),
+            row("data_export", "approved"),
+        ]);
+        g
+    }
+
+    #[test]
+    fn cursor_starts_on_first_row_and_skips_headings() {
+        let mut g = grid();
+        assert_eq!(g.lines.len(), 5);
+        assert_eq!(g.current_row().unwrap().node_code, "to_be_submitted");
+        g.move_rows(2);
+        assert_eq!(g.current_row().unwrap().type_code, "data_export");
+        g.move_rows(5);
+        assert_eq!(g.current_row().unwrap().node_code, "approved");
+        g.move_rows(-1);
+        assert_eq!(g.current_row().unwrap().node_code, "to_be_approved");
+        g.home();
+        assert_eq!(g.cursor, 1);
+        g.end();
+        assert_eq!(g.cursor, 4);
+    }
+
+    #[test]
+    fn toggle_and_undo() {
+        let mut g = grid();
+        g.move_rows(1);
+        assert_eq!(g.column(), Method::Personal);
+        let ch = g.toggle_cell().unwrap();
+        assert_eq!(ch.len(), 1);
+        assert!(ch[0].on);
+        assert!(g.rows[1].methods.contains(Method::Personal));
+        let inv = g.undo().unwrap();
+        assert!(!inv[0].on);
+        assert!(!g.rows[1].methods.contains(Method::Personal));
+        assert!(g.undo().is_none());
+    }
+
+    #[test]
+    fn inbox_column_is_unreachable_and_locked() {
+        let mut g = grid();
+        for _ in 0..20 {
+            g.move_col(1);
+            assert_ne!(g.column(), Method::Inbox);
+        }
+        g.col = 0;
+        assert!(g.toggle_cell().is_err());
+    }
+
+    #[test]
+    fn column_for_type_and_whole_row() {
+        let mut g = grid();
+        let ch = g.toggle_column_in_type().unwrap();
+        assert_eq!(ch.len(), 2, "both sql_task nodes");
+        assert!(
+            !g.rows[2].methods.contains(Method::Personal),
+            "other type untouched"
+        );
+        let ch = g.toggle_row().unwrap();
+        assert_eq!(ch.len(), 4, "the four methods that were off");
+        let ch = g.toggle_row().unwrap();
+        assert_eq!(ch.len(), 5, "all off again");
+        assert_eq!(g.rows[0].methods, MethodSet::default());
+    }
+
+    #[test]
+    fn filter_keeps_headings_of_matching_rows() {
+        let mut g = grid();
+        g.filter.paste("approved");
+        g.rebuild();
+        assert_eq!(g.visible_rows(), 2);
+        assert_eq!(g.lines.len(), 4);
+        g.filter.paste("zzz");
+        g.rebuild();
+        assert_eq!(g.visible_rows(), 0);
+        assert!(g.current_row().is_none());
+        assert!(g.toggle_cell().is_err());
+    }
+
+    #[test]
+    fn revert_after_failed_save() {
+        let mut g = grid();
+        let ch = g.toggle_cell().unwrap();
+        g.revert(&ch);
+        assert_eq!(g.rows[0].methods, MethodSet::default());
+        assert!(g.undo.is_empty());
+    }
+}

@@ -1,0 +1,430 @@
+//! State of the Members tab, the member form and the custom-receivers picker.
+
+use super::field::TextField;
+use crate::member::{Member, NewMember};
+
+#[derive(Debug, Default)]
+pub struct MembersTab {
+    pub members: Vec<Member>,
+    pub loaded: bool,
+    pub cursor: usize,
+}
+
+impl MembersTab {
+    pub fn set(&mut self, members: Vec<Member>) {
+        self.members = members;
+        self.loaded = true;
+        self.cursor = self.cursor.min(self.members.len().saturating_sub(1));
+    }
+
+    pub fn current(&self) -> Option<&Member> {
+        self.members.get(self.cursor)
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let n = self.members.len();
+        if n == 0 {
+            return;
+        }
+        self.cursor = (self.cursor as isize + delta).clamp(0, n as isize - 1) as usize;
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormFocus {
+    Name,
+    Login,
+    Phone,
+    Email,
+    Ok,
+    Cancel,
+}
+
+impl FormFocus {
+    const RING: [FormFocus; 6] = [
+        FormFocus::Name,
+        FormFocus::Login,
+        FormFocus::Phone,
+        FormFocus::Email,
+        FormFocus::Ok,
+        FormFocus::Cancel,
+    ];
+
+    pub fn step(self, forward: bool) -> FormFocus {
+        let i = Self::RING.iter().position(|f| *f == self).unwrap_or(0);
+        let n = Self::RING.len();
+        Self::RING[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+/// Add or edit one member.
+#[derive(Debug)]
+pub struct MemberForm {
+    /// None when adding.
+    pub id: Option<i64>,
+    pub focus: FormFocus,
+    pub name: TextField,
+    pub login: TextField,
+    pub phone: TextField,
+    pub email: TextField,
+    pub errors: [Option<String>; 4],
+    pub notice: Option<String>,
+    pub saving: bool,
+    original: [String; 4],
+}
+
+impl MemberForm {
+    pub fn new(existing: Option<&Member>) -> MemberForm {
+        let values = match existing {
+            Some(m) => [
+                m.name.clone(),
+                m.login.clone(),
+                m.mobile.to_string(),
+                m.email.clone().unwrap_or_default(),
+            ],
+            None => Default::default(),
+        };
+        MemberForm {
+            id: existing.map(|m| m.id),
+            focus: FormFocus::Name,
+            name: TextField::new(&values[0]),
+            login: TextField::new(&values[1]),
+            phone: TextField::new(&values[2]),
+            email: TextField::new(&values[3]),
+            errors: Default::default(),
+            notice: None,
+            saving: false,
+            original: values,
+        }
+    }
+
+    pub fn field(&mut self) -> Option<&mut TextField> {
+        match self.focus {
+            FormFocus::Name => Some(&mut self.name),
+            FormFocus::Login => Some(&mut self.login),
+            FormFocus::Phone => Some(&mut self.phone),
+            FormFocus::Email => Some(&mut self.email),
+            _ => None,
+        }
+    }
+
+    pub fn values(&self) -> NewMember {
+        let email = self.email.value().trim();
+        NewMember {
+            name: self.name.value().to_string(),
+            login: self.login.value().to_string(),
+            phone: self.phone.value().to_string(),
+            email: (!email.is_empty()).then(|| email.to_string()),
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        [&self.name, &self.login, &self.phone, &self.email]
+            .iter()
+            .zip(&self.original)
+            .any(|(f, o)| f.value() != o)
+    }
+
+    /// Validate; on success the values to save, else the errors are shown by the fields.
+    pub fn submit(&mut self) -> Option<NewMember> {
+        let values = self.values();
+        match values.validate() {
+            Ok(_) => {
+                self.errors = Default::default();
+                Some(values)
+            }
+            Err(e) => {
+                self.errors = [e.name, e.login, e.phone, e.email];
+                self.focus = [
+                    FormFocus::Name,
+                    FormFocus::Login,
+                    FormFocus::Phone,
+                    FormFocus::Email,
+                ][self.errors.iter().position(|e| e.is_some()).unwrap_or(0)];
+                None
+            }
+        }
+    }
+
+    pub fn clear_error_of_focus(&mut self) {
+        let i = match self.focus {
+            FormFocus::Name => 0,
+            FormFocus::Login => 1,
+            FormFocus::Phone => 2,
+            FormFocus::Email => 3,
+            _ => return,
+        };
+        self.errors[i] = None;
+    }
+}
+
+/// Pick the members added to a (type, node) row on top of its default receiver.
+#[derive(Debug)]
+pub struct ReceiversPicker {
+    pub type_code: String,
+    pub node_code: String,
+    pub title: String,
+    pub default_receiver: String,
+    /// (login, name, chosen)
+    pub choices: Vec<(String, String, bool)>,
+    pub cursor: usize,
+    pub saving: bool,
+    pub notice: Option<String>,
+}
+
+impl ReceiversPicker {
+    pub fn chosen(&self) -> Vec<String> {
+        self.choices
+            .iter()
+            .filter(|c| c.2)
+            .map(|c| c.0.clone())
+            .collect()
+    }
+
+    pub fn toggle(&mut self) {
+        if let Some(c) = self.choices.get_mut(self.cursor) {
+            c.2 = !c.2;
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let n = self.choices.len();
+        if n > 0 {
+            self.cursor = (self.cursor as isize + delta).clamp(0, n as isize - 1) as usize;
+        }
+    }
+}
+
+use super::app::{App, Level, Overlay};
+use super::keymap::Action;
+use super::msg::Effect;
+use crossterm::event::KeyEvent;
+
+impl App {
+    fn form_mut(&mut self) -> Option<&mut MemberForm> {
+        match self.overlays.last_mut() {
+            Some(Overlay::MemberForm(f)) => Some(f.as_mut()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn on_members_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        match action {
+            Some(Action::Up) => self.members.move_by(-1),
+            Some(Action::Down) => self.members.move_by(1),
+            Some(Action::Add) => self
+                .overlays
+                .push(Overlay::MemberForm(Box::new(MemberForm::new(None)))),
+            Some(Action::Edit) => match self.members.current() {
+                Some(m) => {
+                    let form = MemberForm::new(Some(m));
+                    self.overlays.push(Overlay::MemberForm(Box::new(form)));
+                }
+                None => self.set_status(Level::Info, "No member yet: press a to add one"),
+            },
+            Some(Action::Delete) => {
+                if let Some(m) = self.members.current() {
+                    let (id, name) = (m.id, format!("{} ({})", m.name, m.login));
+                    self.overlays.push(Overlay::ConfirmDelete { id, name });
+                }
+            }
+            Some(Action::Reload) => return vec![Effect::LoadMembers],
+            other => return self.on_main_key(other),
+        }
+        vec![]
+    }
+
+    pub(super) fn on_form_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+        let Some(f) = self.form_mut() else {
+            return vec![];
+        };
+        let submit = |f: &mut MemberForm| -> Vec<Effect> {
+            if f.saving {
+                return vec![];
+            }
+            match f.submit() {
+                Some(member) => {
+                    f.saving = true;
+                    f.notice = None;
+                    vec![Effect::SaveMember { id: f.id, member }]
+                }
+                None => vec![],
+            }
+        };
+        match action {
+            Some(Action::NextField) => f.focus = f.focus.step(true),
+            Some(Action::PrevField) => f.focus = f.focus.step(false),
+            Some(Action::Save) => return submit(f),
+            Some(Action::Activate) => match f.focus {
+                FormFocus::Ok => return submit(f),
+                FormFocus::Cancel => {
+                    self.overlays.pop();
+                }
+                _ => f.focus = f.focus.step(true),
+            },
+            Some(Action::Close) => {
+                // The form is small; closing it discards without a prompt unless edited.
+                if f.is_dirty() {
+                    self.overlays.push(Overlay::ConfirmDiscard);
+                } else {
+                    self.overlays.pop();
+                }
+            }
+            _ => {
+                let changed = f.field().is_some_and(|field| field.handle_key(&key));
+                if changed {
+                    f.clear_error_of_focus();
+                } else {
+                    self.dirty = false;
+                }
+            }
+        }
+        vec![]
+    }
+
+    pub(super) fn on_member_saved(
+        &mut self,
+        result: Result<crate::member::Member, String>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(m) => {
+                if matches!(self.overlays.last(), Some(Overlay::MemberForm(_))) {
+                    self.overlays.pop();
+                }
+                self.set_status(Level::Ok, format!("Member {} ({}) saved", m.name, m.login));
+                let login = m.login.clone();
+                let mut effects = vec![Effect::LoadMembers, Effect::LoadSubscriptions];
+                // Keep the cursor on the saved member once the list reloads.
+                if let Some(pos) = self.members.members.iter().position(|x| x.login == login) {
+                    self.members.cursor = pos;
+                }
+                effects.dedup_by(|a, b| std::mem::discriminant(a) == std::mem::discriminant(b));
+                effects
+            }
+            Err(e) => {
+                if let Some(f) = self.form_mut() {
+                    f.saving = false;
+                    if e.to_lowercase().contains("login") {
+                        f.errors[1] = Some(e);
+                        f.focus = FormFocus::Login;
+                    } else {
+                        f.notice = Some(format!("Not saved: {e}"));
+                    }
+                }
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn on_confirm_delete(&mut self, action: Option<Action>) -> Vec<Effect> {
+        match action {
+            Some(Action::Yes) => {
+                if let Some(Overlay::ConfirmDelete { id, .. }) = self.overlays.pop() {
+                    return vec![Effect::DeleteMember { id }];
+                }
+            }
+            Some(Action::No) => {
+                self.overlays.pop();
+            }
+            _ => self.dirty = false,
+        }
+        vec![]
+    }
+
+    pub(super) fn on_member_deleted(&mut self, result: Result<(), String>) -> Vec<Effect> {
+        match result {
+            Ok(()) => {
+                self.set_status(Level::Ok, "Member deleted");
+                vec![Effect::LoadMembers, Effect::LoadSubscriptions]
+            }
+            Err(e) => {
+                self.set_status(Level::Error, format!("Not deleted: {e}"));
+                vec![]
+            }
+        }
+    }
+
+    /// Enter on a grid row: choose the members added to its default receiver.
+    pub(super) fn open_receivers(&mut self) {
+        let Some(row) = self.grid.current_row() else {
+            return;
+        };
+        if self.members.members.is_empty() {
+            self.set_status(
+                Level::Info,
+                "No members yet: add members in the Members tab (3) to use custom receivers",
+            );
+            return;
+        }
+        let choices = self
+            .members
+            .members
+            .iter()
+            .map(|m| {
+                let chosen = row
+                    .custom_receivers
+                    .iter()
+                    .any(|l| l.eq_ignore_ascii_case(&m.login));
+                (m.login.clone(), m.name.clone(), chosen)
+            })
+            .collect();
+        let picker = ReceiversPicker {
+            type_code: row.type_code.clone(),
+            node_code: row.node_code.clone(),
+            title: format!("{} / {}", row.type_label, row.node_label),
+            default_receiver: row.receiver.clone(),
+            choices,
+            cursor: 0,
+            saving: false,
+            notice: None,
+        };
+        self.overlays.push(Overlay::Receivers(Box::new(picker)));
+    }
+
+    pub(super) fn on_picker_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Some(Overlay::Receivers(p)) = self.overlays.last_mut() else {
+            return vec![];
+        };
+        match action {
+            Some(Action::Up) => p.move_by(-1),
+            Some(Action::Down) => p.move_by(1),
+            Some(Action::Toggle) => p.toggle(),
+            Some(Action::Save) if !p.saving => {
+                p.saving = true;
+                return vec![Effect::SetReceivers {
+                    type_code: p.type_code.clone(),
+                    node_code: p.node_code.clone(),
+                    logins: p.chosen(),
+                }];
+            }
+            Some(Action::Close) => {
+                self.overlays.pop();
+            }
+            _ => self.dirty = false,
+        }
+        vec![]
+    }
+
+    pub(super) fn on_receivers_saved(&mut self, result: Result<(), String>) -> Vec<Effect> {
+        match result {
+            Ok(()) => {
+                if matches!(self.overlays.last(), Some(Overlay::Receivers(_))) {
+                    self.overlays.pop();
+                }
+                self.set_status(Level::Ok, "Custom receivers saved");
+                vec![Effect::LoadSubscriptions]
+            }
+            Err(e) => {
+                if let Some(Overlay::Receivers(p)) = self.overlays.last_mut() {
+                    p.saving = false;
+                    p.notice = Some(format!("Not saved: {e}"));
+                }
+                vec![]
+            }
+        }
+    }
+}

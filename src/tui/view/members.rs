@@ -1,0 +1,314 @@
+//! The Members tab, the member form, the delete confirmation and the receivers picker.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::{centered, format_time, truncate, wrap_text};
+use crate::tui::app::App;
+use crate::tui::field::TextField;
+use crate::tui::members::{FormFocus, MemberForm, ReceiversPicker};
+use crate::tui::theme::Role;
+
+pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let tab = &app.members;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(
+            format!(" Members · {} ", tab.members.len()),
+            t.style(Role::Title),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let wide = width >= 100;
+    // name, login, phone, email, userid (+ resolved time when wide)
+    let cols: &[(&str, usize)] = if wide {
+        &[
+            ("Name", 18),
+            ("Login", 16),
+            ("Phone", 14),
+            ("Email", 24),
+            ("DingTalk userid", 18),
+            ("Resolved", 16),
+        ]
+    } else {
+        &[
+            ("Name", 16),
+            ("Login", 14),
+            ("Phone", 13),
+            ("DingTalk userid", 16),
+        ]
+    };
+    let mut lines = vec![Line::from(
+        cols.iter()
+            .map(|(h, w)| Span::styled(pad(&format!("  {h}"), *w + 2), t.style(Role::Label)))
+            .collect::<Vec<_>>(),
+    )];
+    if !tab.loaded {
+        lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
+    } else if tab.members.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "  No members yet. Press a to add one, or import a CSV:",
+            t.style(Role::Muted),
+        ));
+        lines.push(Line::styled(
+            "  notifydesk member import members.csv   (columns: name,login,phone,email)",
+            t.style(Role::Muted),
+        ));
+    }
+    let body_h = (inner.height as usize).saturating_sub(1);
+    let offset = tab.cursor.saturating_sub(body_h.saturating_sub(1));
+    for (i, m) in tab.members.iter().enumerate().skip(offset).take(body_h) {
+        let focused = i == tab.cursor;
+        let userid = m.dingtalk_userid.clone().unwrap_or_else(|| "-".into());
+        let mut values = vec![m.name.clone(), m.login.clone(), m.mobile.to_string()];
+        if wide {
+            values.push(m.email.clone().unwrap_or_default());
+            values.push(userid);
+            values.push(
+                m.resolved_at
+                    .map(|at| format_time(at, app.utc_offset))
+                    .unwrap_or_else(|| "-".into()),
+            );
+        } else {
+            values.push(userid);
+        }
+        let marker = if focused { "> " } else { "  " };
+        let spans: Vec<Span> = values
+            .iter()
+            .zip(cols)
+            .enumerate()
+            .map(|(ci, (v, (_, w)))| {
+                let prefix = if ci == 0 { marker } else { "  " };
+                let text = pad(&format!("{prefix}{}", truncate(v, *w)), *w + 2);
+                Span::styled(
+                    text,
+                    t.style(if focused { Role::Focus } else { Role::Base }),
+                )
+            })
+            .collect();
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn render_form(app: &App, f: &MemberForm, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let width = area.width.min(70);
+    let inner_w = width.saturating_sub(4) as usize;
+    let label_w = 10usize;
+    let box_w = inner_w.saturating_sub(label_w + 3).max(8);
+    let mut lines: Vec<Line> = vec![Line::raw("")];
+    let mut cursor = None;
+    let fields: [(&str, bool, FormFocus, &TextField, &str); 4] = [
+        ("Name", true, FormFocus::Name, &f.name, "e.g. Zhang San"),
+        (
+            "Login",
+            true,
+            FormFocus::Login,
+            &f.login,
+            "unique login name",
+        ),
+        (
+            "Phone",
+            true,
+            FormFocus::Phone,
+            &f.phone,
+            "e.g. 138 0013 8000",
+        ),
+        ("Email", false, FormFocus::Email, &f.email, "optional"),
+    ];
+    for (i, (label, required, focus, field, placeholder)) in fields.iter().enumerate() {
+        let focused = f.focus == *focus;
+        let (text, cur) = field.visible(box_w, false);
+        let (shown, role) = if text.is_empty() {
+            (placeholder.to_string(), Role::Muted)
+        } else {
+            (text, Role::Base)
+        };
+        if focused {
+            cursor = Some((lines.len() as u16, (label_w + 1 + cur) as u16));
+        }
+        let marker = if focused { '>' } else { ' ' };
+        let star = if *required { '*' } else { ' ' };
+        let w = unicode_width::UnicodeWidthStr::width(shown.as_str());
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{marker}{star}{label:>w$} ", w = label_w - 3),
+                t.style(if focused { Role::Label } else { Role::Base }),
+            ),
+            Span::styled(
+                "[",
+                t.style(if focused {
+                    Role::BorderFocus
+                } else {
+                    Role::Border
+                }),
+            ),
+            Span::styled(
+                format!("{shown}{}", " ".repeat(box_w.saturating_sub(w))),
+                t.style(role),
+            ),
+            Span::styled(
+                "]",
+                t.style(if focused {
+                    Role::BorderFocus
+                } else {
+                    Role::Border
+                }),
+            ),
+        ]));
+        if let Some(e) = &f.errors[i] {
+            for l in wrap_text(&format!("✗ {e}"), inner_w - label_w - 1, 2) {
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(label_w + 1)),
+                    Span::styled(l, t.style(Role::Error)),
+                ]));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    if f.saving {
+        lines.push(Line::styled("Saving…", t.style(Role::Warn)));
+    } else if let Some(n) = &f.notice {
+        for l in wrap_text(n, inner_w, 2) {
+            lines.push(Line::styled(l, t.style(Role::Error)));
+        }
+    }
+    lines.push(Line::from(vec![
+        Span::raw(" ".repeat(inner_w.saturating_sub(18))),
+        button(app, "OK", f.focus == FormFocus::Ok),
+        Span::raw("  "),
+        button(app, "Cancel", f.focus == FormFocus::Cancel),
+    ]));
+    let title = if f.id.is_some() {
+        " Edit member "
+    } else {
+        " Add member "
+    };
+    let rect = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::BorderFocus))
+        .title(Span::styled(title, t.style(Role::Title)))
+        .title_bottom(Line::styled(" ^S save · Esc close ", t.style(Role::Muted)).right_aligned());
+    let inner = block.inner(rect);
+    let body = Rect::new(
+        inner.x + 1,
+        inner.y,
+        inner.width.saturating_sub(2),
+        inner.height,
+    );
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines), body);
+    if let Some((row, col)) = cursor {
+        if row < body.height {
+            frame.set_cursor_position(Position::new(body.x + col, body.y + row));
+        }
+    }
+}
+
+pub fn render_confirm_delete(app: &App, name: &str, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let rect = centered(area, 56, 6);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::BorderFocus))
+        .title(" Delete member? ");
+    let text = vec![
+        Line::raw(truncate(&format!("Delete {name}?"), 52)),
+        Line::styled(
+            "They are also removed as a custom receiver.",
+            t.style(Role::Muted),
+        ),
+        Line::from(vec![
+            Span::styled("y", t.style(Role::Key)),
+            Span::raw(" delete   "),
+            Span::styled("n", t.style(Role::Key)),
+            Span::raw("/"),
+            Span::styled("Esc", t.style(Role::Key)),
+            Span::raw(" keep"),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text).block(block), rect);
+}
+
+pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let width = area.width.min(64);
+    let inner_w = width.saturating_sub(4) as usize;
+    let max_list = area.height.saturating_sub(9).max(3) as usize;
+    let mut lines = vec![
+        Line::styled(truncate(&p.title, inner_w), t.style(Role::Label)),
+        Line::from(vec![
+            Span::styled("[#] ", t.style(Role::Muted)),
+            Span::styled(
+                truncate(
+                    &format!(
+                        "{} (default receiver, cannot be removed)",
+                        p.default_receiver
+                    ),
+                    inner_w - 4,
+                ),
+                t.style(Role::Muted),
+            ),
+        ]),
+    ];
+    let offset = p.cursor.saturating_sub(max_list.saturating_sub(1));
+    for (i, (login, name, chosen)) in p.choices.iter().enumerate().skip(offset).take(max_list) {
+        let focused = i == p.cursor;
+        let mark = if *chosen { "[x]" } else { "[ ]" };
+        let marker = if focused { ">" } else { " " };
+        lines.push(Line::styled(
+            truncate(&format!("{marker}{mark} {name} ({login})"), inner_w),
+            t.style(if focused { Role::Focus } else { Role::Base }),
+        ));
+    }
+    if let Some(n) = &p.notice {
+        lines.push(Line::styled(truncate(n, inner_w), t.style(Role::Error)));
+    } else if p.saving {
+        lines.push(Line::styled("Saving…", t.style(Role::Warn)));
+    }
+    let rect = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::BorderFocus))
+        .title(Span::styled(" Custom receivers ", t.style(Role::Title)))
+        .title_bottom(
+            Line::styled(
+                " Space add/remove · Enter save · Esc cancel ",
+                t.style(Role::Muted),
+            )
+            .right_aligned(),
+        );
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+fn button(app: &App, label: &str, focused: bool) -> Span<'static> {
+    let text = if focused {
+        format!("[>{label}<]")
+    } else {
+        format!("[ {label} ]")
+    };
+    Span::styled(
+        text,
+        app.theme.style(if focused {
+            Role::ButtonFocus
+        } else {
+            Role::Button
+        }),
+    )
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let len = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(w.saturating_sub(len)))
+}
