@@ -333,3 +333,69 @@ fn subscription_grid_without_personal_channel_offers_setup() {
     key(&mut app, KeyCode::Char('p'));
     assert!(screen(&app).contains("> DingTalk personal channel"));
 }
+
+fn members() -> Vec<notifydesk::member::Member> {
+    ["Zhang San:zhangsan:13800138000", "Li Si:lisi:13900139000"]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let parts: Vec<&str> = s.split(':').collect();
+            notifydesk::member::Member {
+                id: i as i64 + 1,
+                name: parts[0].into(),
+                login: parts[1].into(),
+                mobile: Mobile::parse(parts[2]).unwrap(),
+                email: None,
+                dingtalk_userid: (i == 0).then(|| "manager4711".to_string()),
+                resolved_at: (i == 0).then_some(AT),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn members_tab_form_and_receivers_picker() {
+    let mut app = grid_app();
+    app.handle(Msg::MembersLoaded(Ok(members())));
+    key(&mut app, KeyCode::Char('3'));
+    insta::assert_snapshot!("members_tab", screen(&app));
+    // Add with a bad phone: the error is shown next to the field and nothing is saved.
+    key(&mut app, KeyCode::Char('a'));
+    type_text(&mut app, "Wang Wu");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "wangwu");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "12345");
+    let fx = ctrl(&mut app, 's');
+    assert!(fx.is_empty(), "{fx:?}");
+    insta::assert_snapshot!("member_form_error", screen(&app));
+    key(&mut app, KeyCode::Backspace);
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "13700137000");
+    let fx = ctrl(&mut app, 's');
+    assert!(
+        matches!(fx.as_slice(), [Effect::SaveMember { id: None, member }] if member.login == "wangwu"),
+        "{fx:?}"
+    );
+    // A duplicate login reported by the store lands on the Login field.
+    app.handle(Msg::MemberSaved(Err(
+        "a member with login \"wangwu\" already exists".into(),
+    )));
+    assert!(screen(&app).contains("already exists"));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('y'));
+    assert!(screen(&app).contains("Members · 2"));
+
+    // Custom receivers from the grid.
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char(' '));
+    insta::assert_snapshot!("receivers_picker", screen(&app));
+    let fx = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(fx.as_slice(), [Effect::SetReceivers { logins, .. }] if logins == &vec!["zhangsan".to_string()]),
+        "{fx:?}"
+    );
+}
