@@ -60,8 +60,100 @@ pub enum Command {
     /// Channel Management: list, configure and test personal channels
     #[command(subcommand)]
     Channel(ChannelCommand),
+    /// Members: the people who can be added as custom receivers
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Subscription: the methods and receivers of each subscription type's workflow nodes
+    #[command(subcommand)]
+    Subscription(SubscriptionCommand),
     /// Print the database and log file paths
     Paths,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Add a member
+    Add {
+        /// Display name
+        #[arg(long)]
+        name: String,
+        /// Login name (unique, case-insensitive; letters, digits, '.', '_', '@', '-')
+        #[arg(long)]
+        login: String,
+        /// Mobile number, used to find the member in DingTalk
+        #[arg(long)]
+        phone: String,
+        /// Email address
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List the members, sorted by name
+    List {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import members from a CSV file with a header row: name, login, phone[, email]
+    #[command(
+        after_help = "By default nothing is imported if any line is invalid; every problem is printed as FILE:LINE: message."
+    )]
+    Import {
+        /// The CSV file (UTF-8)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Import the valid lines and skip the invalid ones
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Delete a member (also removes them as a custom receiver)
+    Delete {
+        /// Login name of the member
+        #[arg(value_name = "LOGIN")]
+        login: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionCommand {
+    /// List every subscription type and workflow node with its receivers and methods
+    List {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the methods or custom receivers of one workflow node (Inbox is always on)
+    Set(SubscriptionSet),
+}
+
+#[derive(Debug, Args)]
+pub struct SubscriptionSet {
+    /// Subscription type code, e.g. sql_task (see `subscription list`)
+    #[arg(value_name = "TYPE")]
+    pub type_code: String,
+    /// Workflow node code, e.g. to_be_approved
+    #[arg(value_name = "NODE")]
+    pub node_code: String,
+    /// Also send through the member's personal channel (DingTalk)
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub personal: Option<OnOff>,
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub email: Option<OnOff>,
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub sms: Option<OnOff>,
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub phone: Option<OnOff>,
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub webhook: Option<OnOff>,
+    /// Custom receivers added to the default receiver: member logins, comma-separated; they
+    /// replace the current custom receivers, and an empty value removes them all
+    #[arg(long, value_name = "LOGIN,LOGIN")]
+    pub receivers: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,9 @@
 
 mod args;
 mod channel;
+mod member;
+mod subscription;
+mod table;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -10,7 +13,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 
-pub use args::{ChannelCommand, Cli, Command};
+pub use args::{ChannelCommand, Cli, Command, MemberCommand, SubscriptionCommand};
 
 use crate::dingtalk::{Client, ClientOptions, Endpoints};
 use crate::store::Store;
@@ -56,7 +59,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             None
         }
     };
+    // Members and subscriptions need the store only.
+    let command = match cli.command {
+        Some(Command::Member(cmd)) => return member::run(cmd, store),
+        Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
+        other => other,
+    };
     let endpoints = Endpoints::new(&cli.dingtalk_api, &cli.dingtalk_oapi)?;
+    // The placeholder ClientOptions has only `timeout`; the real client adds fields.
+    #[allow(clippy::needless_update)]
     let client = Client::new(
         endpoints,
         ClientOptions {
@@ -69,7 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    match cli.command {
+    match command {
         None => {
             let config = tui::TuiConfig {
                 store: Arc::new(Mutex::new(store)),
@@ -81,7 +92,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client)),
-        Some(Command::Paths) => unreachable!("handled above"),
+        Some(Command::Paths | Command::Member(_) | Command::Subscription(_)) => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -63,21 +63,18 @@ impl Store {
         let stored_version = self
             .setting(KEY_CATALOGUE_VERSION)?
             .and_then(|v| v.parse::<u32>().ok());
-        match stored_version {
-            Some(v) if v > cat.version => {
-                tracing::debug!(
-                    stored = v,
-                    ours = cat.version,
-                    "the database holds a newer subscription catalogue; keeping it"
-                );
-                return Ok(());
-            }
-            Some(v) if v == cat.version => {
-                if self.setting(KEY_CATALOGUE_HASH)?.as_deref() == Some(hash.as_str()) {
-                    return Ok(());
-                }
-            }
-            _ => {}
+        if let Some(v) = stored_version.filter(|v| *v > cat.version) {
+            tracing::debug!(
+                stored = v,
+                ours = cat.version,
+                "the database holds a newer subscription catalogue; keeping it"
+            );
+            return Ok(());
+        }
+        if stored_version == Some(cat.version)
+            && self.setting(KEY_CATALOGUE_HASH)?.as_deref() == Some(hash.as_str())
+        {
+            return Ok(());
         }
         let path = self.path.clone();
         let waited = self.busy_timeout;
