@@ -2,4 +2,6 @@
 //!
 //! The core (`domain`, `store`, `dingtalk`, `fake`) knows no screen; `cli` and `tui` sit on top.
 
+pub mod dingtalk;
 pub mod domain;
+pub mod fake;
