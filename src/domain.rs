@@ -127,9 +127,7 @@ impl Mobile {
         }
         let national = if let Some(rest) = digits.strip_prefix("0086") {
             Some(rest)
-        } else if plus {
-            digits.strip_prefix("86")
-        } else if digits.len() == 13 {
+        } else if plus || digits.len() == 13 {
             digits.strip_prefix("86")
         } else {
             Some(digits.as_str())
