@@ -15,7 +15,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
-pub use client::Client;
+pub use client::{Client, MAX_BATCH_USER_IDS};
 pub use error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
 
 use crate::domain::DingTalkConfig;
