@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod dingtalk;
 pub mod domain;
+pub mod fake;
 pub mod logging;
 pub mod member;
 pub mod paths;

@@ -1,0 +1,524 @@
+//! The HTTP client proper.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use url::Url;
+
+use super::error::{DingTalkError, ErrorKind, Step};
+use super::token::TokenCache;
+use super::wire::{classify, get_ci, get_str_ci, string_list};
+use super::{
+    BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints, TEST_MESSAGE_TITLE,
+    TestReport,
+};
+use crate::domain::Mobile;
+
+/// DingTalk's documented maximum of userIds per batchSend call.
+pub const MAX_BATCH_USER_IDS: usize = 20;
+
+const TOKEN_HEADER: &str = "x-acs-dingtalk-access-token";
+
+/// Cheap to clone; clones share the HTTP connection pool and the token cache.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    endpoints: Endpoints,
+    options: ClientOptions,
+    tokens: TokenCache,
+    /// Added to `Instant::now()` for token expiry decisions (tests move time forward).
+    clock_offset_ms: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoints", &self.inner.endpoints)
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn new(endpoints: Endpoints, options: ClientOptions) -> Result<Client, DingTalkError> {
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .user_agent(concat!("notifydesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                DingTalkError::new(ErrorKind::Other, "http-client", Step::Setup)
+                    .with_message(e.without_url().to_string())
+            })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                endpoints,
+                options,
+                tokens: TokenCache::new(),
+                clock_offset_ms: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.inner.endpoints
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// Move this client's notion of time forward (token expiry only). For tests against the
+    /// fake, together with `FakeDingTalk::advance_clock`.
+    #[doc(hidden)]
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner
+            .clock_offset_ms
+            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.inner.clock_offset_ms.load(Ordering::SeqCst))
+    }
+
+    /// A valid access token, from the cache or `POST /v1.0/oauth2/accessToken`. Concurrent
+    /// callers with the same credentials share one request.
+    pub async fn access_token(&self, creds: &Credentials) -> Result<SecretString, DingTalkError> {
+        self.inner
+            .tokens
+            .get_or_fetch(creds, || self.now(), || self.fetch_token(creds))
+            .await
+    }
+
+    /// Forget cached tokens of this AppKey (e.g. after the secret was changed).
+    pub fn invalidate_token(&self, app_key: &str) {
+        self.inner.tokens.invalidate_app(app_key);
+    }
+
+    async fn fetch_token(
+        &self,
+        creds: &Credentials,
+    ) -> Result<(SecretString, Duration), DingTalkError> {
+        let url = join(&self.inner.endpoints.api, "/v1.0/oauth2/accessToken");
+        let body = json!({
+            "appKey": creds.app_key,
+            "appSecret": creds.app_secret.expose_secret(),
+        });
+        let secrets = [creds.app_secret.expose_secret()];
+        let v = self.call(Step::Token, url, None, &body, &secrets).await?;
+        let token = get_str_ci(&v, "accessToken")
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| missing_field(Step::Token, "accessToken"))?;
+        let expire_in = get_ci(&v, "expireIn")
+            .and_then(|e| e.as_u64().or_else(|| e.as_str()?.parse().ok()))
+            .unwrap_or(7200);
+        let expire_in = Duration::from_secs(expire_in);
+        let margin = self.inner.options.token_refresh_margin;
+        let valid_for = if expire_in > margin {
+            expire_in - margin
+        } else {
+            expire_in / 2
+        };
+        Ok((SecretString::from(token.to_string()), valid_for))
+    }
+
+    /// Run `op` with a token; if DingTalk says the token is invalid, drop it, fetch a new one
+    /// and run `op` once more. Bad credentials fail in `access_token` and are never retried.
+    async fn authed<T, F, Fut>(
+        &self,
+        creds: &Credentials,
+        step: Step,
+        op: F,
+    ) -> Result<T, DingTalkError>
+    where
+        F: Fn(SecretString) -> Fut,
+        Fut: Future<Output = Result<T, DingTalkError>>,
+    {
+        let token = self.access_token(creds).await?;
+        match op(token.clone()).await {
+            Err(e) if e.kind == ErrorKind::TokenInvalid => {
+                tracing::debug!(step = ?step, code = %e.code, "access token rejected; refreshing once");
+                self.inner.tokens.invalidate_if(creds, &token).await;
+                let fresh = self.access_token(creds).await?;
+                op(fresh).await
+            }
+            other => other,
+        }
+    }
+
+    /// The userid of the active member with this phone number
+    /// (`POST {oapi}/topapi/v2/user/getbymobile?access_token=`).
+    pub async fn user_id_by_mobile(
+        &self,
+        creds: &Credentials,
+        mobile: &Mobile,
+    ) -> Result<String, DingTalkError> {
+        let body = json!({ "mobile": mobile.as_str() });
+        self.authed(creds, Step::Lookup, |token| {
+            let body = &body;
+            async move {
+                let mut url = join(&self.inner.endpoints.oapi, "/topapi/v2/user/getbymobile");
+                url.query_pairs_mut()
+                    .append_pair("access_token", token.expose_secret());
+                let secrets = [creds.app_secret.expose_secret(), token.expose_secret()];
+                let v = self.call(Step::Lookup, url, None, body, &secrets).await?;
+                get_ci(&v, "result")
+                    .and_then(|r| get_ci(r, "userid"))
+                    .and_then(|u| match u {
+                        Value::String(s) if !s.is_empty() => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .ok_or_else(|| missing_field(Step::Lookup, "result.userid"))
+            }
+        })
+        .await
+    }
+
+    /// Robot one-to-one markdown message to up to 20 userids. HTTP 200 may still leave some
+    /// receivers in `invalid_user_ids` / `flow_controlled_user_ids`: the caller decides.
+    pub async fn send_markdown(
+        &self,
+        creds: &Credentials,
+        user_ids: &[String],
+        title: &str,
+        text: &str,
+    ) -> Result<BatchSendReport, DingTalkError> {
+        if user_ids.is_empty() || user_ids.iter().any(|u| u.trim().is_empty()) {
+            return Err(
+                DingTalkError::new(ErrorKind::InvalidRequest, "userIds.empty", Step::Send)
+                    .with_message("no receiver userid given (or an empty one)"),
+            );
+        }
+        if user_ids.len() > MAX_BATCH_USER_IDS {
+            return Err(DingTalkError::new(
+                ErrorKind::InvalidRequest,
+                "userIds.overMax",
+                Step::Send,
+            )
+            .with_message(format!(
+                "{} userids given; DingTalk accepts at most {MAX_BATCH_USER_IDS} per call",
+                user_ids.len()
+            )));
+        }
+        let msg_param = json!({ "title": title, "text": text }).to_string();
+        let body = json!({
+            "robotCode": creds.robot_code(),
+            "userIds": user_ids,
+            "msgKey": "sampleMarkdown",
+            "msgParam": msg_param,
+        });
+        let url = join(
+            &self.inner.endpoints.api,
+            "/v1.0/robot/oToMessages/batchSend",
+        );
+        let v = self
+            .authed(creds, Step::Send, |token| {
+                let (url, body) = (url.clone(), &body);
+                async move {
+                    let secrets = [creds.app_secret.expose_secret(), token.expose_secret()];
+                    self.call(Step::Send, url, Some(&token), body, &secrets)
+                        .await
+                }
+            })
+            .await?;
+        let process_query_key = get_str_ci(&v, "processQueryKey")
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| missing_field(Step::Send, "processQueryKey"))?
+            .to_string();
+        Ok(BatchSendReport {
+            process_query_key,
+            invalid_user_ids: string_list(get_ci(&v, "invalidStaffIdList")),
+            flow_controlled_user_ids: string_list(get_ci(&v, "flowControlledStaffIdList")),
+        })
+    }
+
+    /// Create an interactive card from a template and deliver it to one user's robot chat
+    /// (`POST {api}/v1.0/card/instances/createAndDeliver`). `out_track_id` is the card's
+    /// idempotency key. Fails unless DingTalk reports success for the user's IM_ROBOT space.
+    pub async fn send_card(
+        &self,
+        creds: &Credentials,
+        template_id: &str,
+        user_id: &str,
+        out_track_id: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<CardReport, DingTalkError> {
+        for (name, value) in [
+            ("cardTemplateId", template_id),
+            ("userId", user_id),
+            ("outTrackId", out_track_id),
+        ] {
+            if value.trim().is_empty() {
+                return Err(DingTalkError::new(
+                    ErrorKind::InvalidRequest,
+                    format!("{name}.empty"),
+                    Step::Card,
+                )
+                .with_message(format!("{name} is empty")));
+            }
+        }
+        let last_message = params
+            .get("title")
+            .cloned()
+            .unwrap_or_else(|| "notifydesk".into());
+        let body = json!({
+            "cardTemplateId": template_id,
+            "outTrackId": out_track_id,
+            "cardData": { "cardParamMap": params },
+            "openSpaceId": format!("dtv1.card//IM_ROBOT.{user_id}"),
+            "userIdType": 1,
+            "imRobotOpenSpaceModel": {
+                "supportForward": true,
+                "lastMessageI18n": { "ZH_CN": last_message },
+            },
+            "imRobotOpenDeliverModel": {
+                "spaceType": "IM_ROBOT",
+                "robotCode": creds.robot_code(),
+            },
+        });
+        let url = join(
+            &self.inner.endpoints.api,
+            "/v1.0/card/instances/createAndDeliver",
+        );
+        let v = self
+            .authed(creds, Step::Card, |token| {
+                let (url, body) = (url.clone(), &body);
+                async move {
+                    let secrets = [creds.app_secret.expose_secret(), token.expose_secret()];
+                    self.call(Step::Card, url, Some(&token), body, &secrets)
+                        .await
+                }
+            })
+            .await?;
+        card_report(&v, out_track_id)
+    }
+
+    /// Test Message Sending: token → lookup by phone → markdown message (or the card when a
+    /// template id is given). A receiver DingTalk refuses is an error here, not a partial result.
+    pub async fn send_test_message(
+        &self,
+        creds: &Credentials,
+        template_id: Option<&str>,
+        mobile: &Mobile,
+    ) -> Result<TestReport, DingTalkError> {
+        self.access_token(creds).await?;
+        let user_id = self.user_id_by_mobile(creds, mobile).await?;
+        let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S %:z");
+        let text = format!(
+            "#### {TEST_MESSAGE_TITLE}\n\nSent by notifydesk at {now}. If you can read this, the DingTalk channel works."
+        );
+        match template_id.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(tid) => {
+                let params = BTreeMap::from([
+                    ("title".to_string(), TEST_MESSAGE_TITLE.to_string()),
+                    (
+                        "content".to_string(),
+                        format!("Sent by notifydesk at {now}."),
+                    ),
+                ]);
+                let out_track_id = format!("notifydesk-test-{}", random_hex(12));
+                let report = self
+                    .send_card(creds, tid, &user_id, &out_track_id, &params)
+                    .await?;
+                Ok(TestReport {
+                    user_id,
+                    process_query_key: report.carrier_id.unwrap_or_default(),
+                })
+            }
+            None => {
+                let report = self
+                    .send_markdown(
+                        creds,
+                        std::slice::from_ref(&user_id),
+                        TEST_MESSAGE_TITLE,
+                        &text,
+                    )
+                    .await?;
+                if report.invalid_user_ids.contains(&user_id) {
+                    return Err(DingTalkError::new(
+                        ErrorKind::OutsideVisibility,
+                        "invalidStaffIdList",
+                        Step::Send,
+                    )
+                    .with_status(200)
+                    .with_message(format!("userid {user_id} returned in invalidStaffIdList")));
+                }
+                if report.flow_controlled_user_ids.contains(&user_id) {
+                    return Err(DingTalkError::new(
+                        ErrorKind::RateLimited,
+                        "flowControlledStaffIdList",
+                        Step::Send,
+                    )
+                    .with_status(200)
+                    .with_message(format!(
+                        "userid {user_id} returned in flowControlledStaffIdList"
+                    )));
+                }
+                Ok(TestReport {
+                    user_id,
+                    process_query_key: report.process_query_key,
+                })
+            }
+        }
+    }
+
+    /// One POST with a JSON body; logs method, path (never the query), status and elapsed time.
+    async fn call(
+        &self,
+        step: Step,
+        url: Url,
+        token_header: Option<&SecretString>,
+        body: &Value,
+        secrets: &[&str],
+    ) -> Result<Value, DingTalkError> {
+        let path = url.path().to_string();
+        let started = Instant::now();
+        let mut req = self.inner.http.request(Method::POST, url).json(body);
+        if let Some(t) = token_header {
+            req = req.header(TOKEN_HEADER, t.expose_secret());
+        }
+        let result = async {
+            let resp = req.send().await.map_err(|e| self.transport(e, step))?;
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await.map_err(|e| self.transport(e, step))?;
+            Ok::<_, DingTalkError>((status, bytes))
+        }
+        .await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let (status, bytes) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let e = e.scrub(secrets);
+                tracing::debug!(method = "POST", %path, elapsed_ms, code = %e.code, "dingtalk call failed");
+                return Err(e);
+            }
+        };
+        tracing::debug!(method = "POST", %path, status, elapsed_ms, "dingtalk call");
+        classify(status, &bytes, step).map_err(|e| {
+            let e = e.scrub(secrets);
+            tracing::debug!(%path, status, code = %e.code, kind = ?e.kind, "dingtalk error");
+            e
+        })
+    }
+
+    fn transport(&self, e: reqwest::Error, step: Step) -> DingTalkError {
+        let e = e.without_url();
+        let mut detail = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            src = s.source();
+        }
+        if e.is_timeout() {
+            let mut err =
+                DingTalkError::new(ErrorKind::Timeout, "timeout", step).with_message(detail);
+            err.timeout_after = Some(self.inner.options.timeout);
+            err
+        } else if e.is_connect() {
+            DingTalkError::new(ErrorKind::Network, "connect", step).with_message(detail)
+        } else {
+            DingTalkError::new(ErrorKind::Network, "network", step).with_message(detail)
+        }
+    }
+}
+
+fn card_report(v: &Value, out_track_id: &str) -> Result<CardReport, DingTalkError> {
+    if get_ci(v, "success").and_then(Value::as_bool) == Some(false) {
+        return Err(
+            DingTalkError::new(ErrorKind::Other, "success=false", Step::Card)
+                .with_status(200)
+                .with_message(v.to_string()),
+        );
+    }
+    let result = get_ci(v, "result").ok_or_else(|| missing_field(Step::Card, "result"))?;
+    let deliveries = get_ci(result, "deliverResults")
+        .and_then(Value::as_array)
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| missing_field(Step::Card, "result.deliverResults"))?;
+    let mut carrier_id = None;
+    for d in deliveries {
+        if get_ci(d, "success").and_then(Value::as_bool) != Some(true) {
+            let msg = get_str_ci(d, "errorMsg").unwrap_or("delivery failed");
+            return Err(DingTalkError::new(
+                ErrorKind::OutsideVisibility,
+                "deliverResults.success=false",
+                Step::Card,
+            )
+            .with_status(200)
+            .with_message(msg));
+        }
+        if carrier_id.is_none() {
+            carrier_id = get_str_ci(d, "carrierId").map(str::to_string);
+        }
+    }
+    Ok(CardReport {
+        out_track_id: get_str_ci(result, "outTrackId")
+            .unwrap_or(out_track_id)
+            .to_string(),
+        carrier_id,
+    })
+}
+
+fn missing_field(step: Step, field: &str) -> DingTalkError {
+    DingTalkError::new(ErrorKind::BadResponse, "missing-field", step)
+        .with_status(200)
+        .with_message(format!("the answer has no {field}"))
+}
+
+/// `base` + `path`, keeping any path prefix of the base.
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    url.set_path(&format!("{prefix}{path}"));
+    url
+}
+
+fn random_hex(bytes: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_prefix() {
+        let base = Url::parse("http://127.0.0.1:9/proxy/").unwrap();
+        assert_eq!(
+            join(&base, "/v1.0/x").as_str(),
+            "http://127.0.0.1:9/proxy/v1.0/x"
+        );
+        let base = Url::parse("https://api.dingtalk.com").unwrap();
+        assert_eq!(
+            join(&base, "/v1.0/x").as_str(),
+            "https://api.dingtalk.com/v1.0/x"
+        );
+    }
+
+    #[test]
+    fn bad_endpoints_are_explained() {
+        let e = Endpoints::new("ftp://x", "https://oapi.dingtalk.com").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidRequest);
+        assert!(e.to_string().contains("scheme"), "{e}");
+        assert!(Endpoints::new("not a url", "https://x").is_err());
+        assert!(Endpoints::new("https://x?a=1", "https://x").is_err());
+        assert!(Endpoints::new("http://127.0.0.1:1", "http://127.0.0.1:1").is_ok());
+    }
+}

@@ -1,0 +1,159 @@
+//! Async client for the DingTalk open platform: access token, member lookup by phone, robot
+//! one-to-one markdown messages and interactive cards (see docs/dingtalk-contract.md).
+//!
+//! The client never retries on its own except once after a rejected access token; callers use
+//! [`DingTalkError::is_transient`] to decide about backoff. Secrets (AppSecret, tokens) never
+//! appear in errors or logs.
+
+mod client;
+mod error;
+mod token;
+mod wire;
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+pub use client::{Client, MAX_BATCH_USER_IDS};
+pub use error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
+
+use crate::domain::DingTalkConfig;
+
+/// Base URLs of the two API families. Paths are appended to them, so a base may carry a prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    /// New API, default `https://api.dingtalk.com`.
+    pub api: Url,
+    /// Legacy API, default `https://oapi.dingtalk.com`.
+    pub oapi: Url,
+}
+
+impl Default for Endpoints {
+    fn default() -> Endpoints {
+        Endpoints {
+            api: Url::parse("https://api.dingtalk.com").expect("static URL"),
+            oapi: Url::parse("https://oapi.dingtalk.com").expect("static URL"),
+        }
+    }
+}
+
+impl Endpoints {
+    pub fn new(api: &str, oapi: &str) -> Result<Endpoints, DingTalkError> {
+        Ok(Endpoints {
+            api: parse_base("api", api)?,
+            oapi: parse_base("oapi", oapi)?,
+        })
+    }
+
+    /// Both families on one server (the fake).
+    pub fn single(base: &str) -> Result<Endpoints, DingTalkError> {
+        Endpoints::new(base, base)
+    }
+}
+
+fn parse_base(which: &str, s: &str) -> Result<Url, DingTalkError> {
+    let bad = |why: &str| {
+        DingTalkError::new(ErrorKind::InvalidRequest, "invalid-endpoint", Step::Setup)
+            .with_message(format!("{which} base URL {s:?}: {why}"))
+    };
+    let url = Url::parse(s.trim()).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("missing host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not contain a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain credentials"));
+    }
+    Ok(url)
+}
+
+/// The app's credentials. `Debug` redacts the secret.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub app_key: String,
+    pub app_secret: SecretString,
+    /// Robot code for sends; `None` = the AppKey (true for internal-app robots).
+    pub robot_code: Option<String>,
+}
+
+impl Credentials {
+    pub fn new(app_key: impl Into<String>, app_secret: impl Into<String>) -> Credentials {
+        Credentials {
+            app_key: app_key.into(),
+            app_secret: SecretString::from(app_secret.into()),
+            robot_code: None,
+        }
+    }
+
+    pub fn robot_code(&self) -> &str {
+        self.robot_code
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&self.app_key)
+    }
+}
+
+impl From<&DingTalkConfig> for Credentials {
+    fn from(c: &DingTalkConfig) -> Credentials {
+        Credentials {
+            app_key: c.app_key.clone(),
+            app_secret: c.app_secret.clone(),
+            robot_code: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Whole-request timeout. Default 10 s.
+    pub timeout: Duration,
+    /// TCP/TLS connect timeout. Default 5 s.
+    pub connect_timeout: Duration,
+    /// Refresh a token this long before DingTalk's `expireIn` runs out. Default 300 s.
+    pub token_refresh_margin: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> ClientOptions {
+        ClientOptions {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            token_refresh_margin: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Result of `batchSend` (HTTP 200). Receivers in either list did not get the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchSendReport {
+    pub process_query_key: String,
+    /// Not valid receivers (unknown, or outside the app's visibility scope): permanent.
+    pub invalid_user_ids: Vec<String>,
+    /// Skipped by DingTalk's flow control: retry later.
+    pub flow_controlled_user_ids: Vec<String>,
+}
+
+/// Result of `createAndDeliver` when the card reached the user's robot chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardReport {
+    pub out_track_id: String,
+    /// `carrierId` of the IM_ROBOT space (DingTalk's processQueryKey for the message), if given.
+    pub carrier_id: Option<String>,
+}
+
+/// Result of Test Message Sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestReport {
+    pub user_id: String,
+    /// batchSend's processQueryKey, or the card's carrierId (empty if DingTalk gave none).
+    pub process_query_key: String,
+}
+
+/// Markdown title of the test message.
+pub const TEST_MESSAGE_TITLE: &str = "notifydesk test message";

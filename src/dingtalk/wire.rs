@@ -1,0 +1,335 @@
+//! Turning raw HTTP answers of both API families into JSON values or `DingTalkError`s.
+//! Error-body keys are matched case-insensitively (`code`/`Code`, `requestid`/`requestId`).
+
+use serde_json::Value;
+
+use super::error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
+
+/// Look up an object key ignoring ASCII case.
+pub(crate) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    let obj = v.as_object()?;
+    obj.get(key).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+pub(crate) fn get_str_ci<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    get_ci(v, key).and_then(Value::as_str)
+}
+
+/// A string array, tolerating a JSON-encoded string of an array and missing/null (= empty).
+pub(crate) fn string_list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| match i {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s)
+            .ok()
+            .map(|inner| string_list(Some(&inner)))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Classify an HTTP answer. `Ok` = a JSON body that is not an error (the caller still checks
+/// the fields it needs and reports `BadResponse` if they are missing).
+pub(crate) fn classify(status: u16, body: &[u8], step: Step) -> Result<Value, DingTalkError> {
+    let ok_status = (200..300).contains(&status);
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    let parsed: Option<Value> = serde_json::from_str(trimmed).ok();
+    let Some(v) = parsed else {
+        return Err(non_json(status, trimmed, step));
+    };
+    if is_ip_ban(&v) {
+        let wait = get_ci(&v, "wait").and_then(Value::as_i64).unwrap_or(5);
+        return Err(DingTalkError::new(ErrorKind::IpBanned, "ip-ban", step)
+            .with_status(status)
+            .with_message(format!("punish=deny, wait={wait} min")));
+    }
+    if let Some(errcode) = get_ci(&v, "errcode").and_then(as_code) {
+        if errcode == "0" {
+            return Ok(v);
+        }
+        return Err(legacy_error(&v, &errcode, status, step));
+    }
+    if ok_status {
+        return Ok(v);
+    }
+    if let Some(code) = get_str_ci(&v, "code").filter(|c| !c.is_empty()) {
+        return Err(new_api_error(&v, code, status, step));
+    }
+    Err(status_only(status, step).with_message(trimmed))
+}
+
+fn as_code(v: &Value) -> Option<String> {
+    match v {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+fn is_ip_ban(v: &Value) -> bool {
+    get_str_ci(v, "punish").is_some_and(|p| p.eq_ignore_ascii_case("deny"))
+}
+
+fn non_json(status: u16, text: &str, step: Step) -> DingTalkError {
+    if text.is_empty() {
+        if (200..300).contains(&status) {
+            return DingTalkError::new(ErrorKind::BadResponse, "empty-body", step)
+                .with_status(status);
+        }
+        return status_only(status, step);
+    }
+    if status == 429 || status >= 500 {
+        return status_only(status, step).with_message(text);
+    }
+    let code = if text.starts_with('<') {
+        "html-page"
+    } else if text.starts_with('{') || text.starts_with('[') {
+        "invalid-json"
+    } else {
+        "not-json"
+    };
+    DingTalkError::new(ErrorKind::BadResponse, code, step)
+        .with_status(status)
+        .with_message(text)
+}
+
+fn status_only(status: u16, step: Step) -> DingTalkError {
+    let kind = match status {
+        429 => ErrorKind::RateLimited,
+        401 => ErrorKind::TokenInvalid,
+        s if s >= 500 => ErrorKind::ServerBusy,
+        s if (200..300).contains(&s) => ErrorKind::BadResponse,
+        _ => ErrorKind::Other,
+    };
+    DingTalkError::new(kind, format!("HTTP {status}"), step).with_status(status)
+}
+
+fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkError {
+    let sub = get_ci(v, "sub_code")
+        .or_else(|| get_ci(v, "subcode"))
+        .and_then(as_code);
+    let errmsg = get_str_ci(v, "errmsg").unwrap_or_default();
+    let sub_msg = get_str_ci(v, "sub_msg").unwrap_or_default();
+    let (effective, code) = match (&sub, errcode) {
+        (Some(s), "88") => (s.clone(), format!("88/{s}")),
+        // 88 without sub_code: the subcode is only in errmsg ("ding talk error[subcode=60020,...").
+        (None, "88") => match subcode_from_errmsg(errmsg) {
+            Some(s) => (s.clone(), format!("88/{s}")),
+            None => ("88".to_string(), "88".to_string()),
+        },
+        _ => (errcode.to_string(), errcode.to_string()),
+    };
+    let text = if errmsg.is_empty() {
+        sub_msg.to_string()
+    } else {
+        errmsg.to_string()
+    };
+    let kind = match effective.as_str() {
+        "40014" | "42001" | "40000" | "41001" => ErrorKind::TokenInvalid,
+        "40001" if step == Step::Token => ErrorKind::BadCredentials,
+        "40001" => ErrorKind::TokenInvalid,
+        "40096" | "40089" => ErrorKind::BadCredentials,
+        "60011" => ErrorKind::MissingPermission {
+            scope: scope_from_text(&format!("{errmsg} {sub_msg}"), step),
+        },
+        "60020" => ErrorKind::IpNotAllowed,
+        "60121" => ErrorKind::UserNotFound,
+        "40104" | "60103" => ErrorKind::InvalidMobile,
+        "50002" => ErrorKind::OutsideVisibility,
+        "-1" => ErrorKind::ServerBusy,
+        "90020" => ErrorKind::QuotaExceeded,
+        c if c.starts_with("900") && c.len() == 5 => ErrorKind::RateLimited,
+        "22" | "40035" | "400002" | "43004" => ErrorKind::InvalidRequest,
+        _ => ErrorKind::Other,
+    };
+    DingTalkError::new(kind, code, step)
+        .with_status(status)
+        .with_message(text)
+}
+
+fn subcode_from_errmsg(errmsg: &str) -> Option<String> {
+    let rest = &errmsg[errmsg.find("subcode=")? + "subcode=".len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| rest[..end].to_string())
+}
+
+fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkError {
+    let message = get_str_ci(v, "message").unwrap_or_default();
+    let lc = code.to_ascii_lowercase();
+    let kind = if lc == "invalidclientidorsecret" {
+        ErrorKind::BadCredentials
+    } else if matches!(
+        lc.as_str(),
+        "invalidauthentication"
+            | "authenticationfailed.missingparameter"
+            | "accesstoken.expired"
+            | "invalidparameter.token.invalid"
+            | "token.notexisted"
+            | "unauthorized.client"
+    ) {
+        ErrorKind::TokenInvalid
+    } else if lc.ends_with("accesstokenpermissiondenied") {
+        let scope = get_ci(v, "accessdenieddetail")
+            .and_then(|d| get_ci(d, "requiredScopes"))
+            .map(|s| string_list(Some(s)))
+            .and_then(|l| l.into_iter().next())
+            .unwrap_or_else(|| scope_from_text(message, step));
+        ErrorKind::MissingPermission { scope }
+    } else if lc.ends_with("ipnotinwhitelist") || lc == "ip.not.match" {
+        ErrorKind::IpNotAllowed
+    } else if lc.ends_with("apicountlimitfororg") {
+        ErrorKind::QuotaExceeded
+    } else if lc.contains("qpslimit")
+        || lc.contains("qpmlimit")
+        || matches!(
+            lc.as_str(),
+            "send.too.fast" | "send.bytoken.toofast" | "too.many.people" | "too.many.group"
+        )
+        || ((lc == "system.busy" || lc == "systembusy") && status == 429)
+    {
+        ErrorKind::RateLimited
+    } else if matches!(
+        lc.as_str(),
+        "system.busy" | "systembusy" | "system.error" | "unknownerror" | "server.error"
+    ) {
+        ErrorKind::ServerBusy
+    } else if lc == "chatbotid.notallow.sendoto" || lc == "robot.oto.notexist" {
+        ErrorKind::RobotNotEnabled
+    } else if lc.starts_with("invalidparameter.robotcode.")
+        || lc == "template.not.existed"
+        || lc == "template.stopped"
+    {
+        ErrorKind::RobotCodeMismatch
+    } else if matches!(
+        lc.as_str(),
+        "param.templatenotexist" | "param.templateunpublished" | "param.cardtemplateidempty"
+    ) {
+        ErrorKind::TemplateNotFound
+    } else if lc == "staffid.notexisted" || lc == "param.useridnotexist" {
+        ErrorKind::UserNotFound
+    } else if lc.starts_with("invalidparameter.")
+        || lc.starts_with("miss.param")
+        || lc.starts_with("param.")
+    {
+        ErrorKind::InvalidRequest
+    } else {
+        match status {
+            429 => ErrorKind::RateLimited,
+            401 => ErrorKind::TokenInvalid,
+            s if s >= 500 => ErrorKind::ServerBusy,
+            _ => ErrorKind::Other,
+        }
+    };
+    DingTalkError::new(kind, code, step)
+        .with_status(status)
+        .with_message(message)
+}
+
+/// Find the scope named in an error text (`requiredScopes=[x]`, `权限：[x]`), else the step's own.
+fn scope_from_text(text: &str, step: Step) -> String {
+    if let Some(i) = text.find("requiredScopes") {
+        let rest = &text[i..];
+        if let Some(open) = rest.find('[') {
+            let inner = &rest[open + 1..];
+            let end = inner.find([']', ',']).unwrap_or(inner.len());
+            let s = inner[..end].trim().trim_matches('"');
+            if !s.is_empty() {
+                return s.to_string();
+            }
+        }
+    }
+    for known in [SCOPE_LOOKUP, SCOPE_SEND, SCOPE_CARD] {
+        if text.contains(known) {
+            return known.to_string();
+        }
+    }
+    step.required_scope().unwrap_or("unknown").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn case_insensitive_keys_and_codes() {
+        let body = br#"{"Code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","Message":"x","AccessDeniedDetail":{"RequiredScopes":["qyapi_robot_sendmsg"]}}"#;
+        let e = classify(403, body, Step::Send).unwrap_err();
+        assert_eq!(
+            e.kind,
+            ErrorKind::MissingPermission {
+                scope: "qyapi_robot_sendmsg".into()
+            }
+        );
+        assert_eq!(e.http_status, Some(403));
+    }
+
+    #[test]
+    fn legacy_wrapped_and_direct() {
+        let body = json!({"errcode":88,"sub_code":"60011","errmsg":"ding talk error[subcode=60011,submsg=应用尚未开通所需的权限：[qyapi_get_member_by_mobile]，{requiredScopes=[qyapi_get_member_by_mobile]}]"});
+        let e = classify(200, body.to_string().as_bytes(), Step::Lookup).unwrap_err();
+        assert_eq!(e.code, "88/60011");
+        assert!(e.fix().contains("qyapi_get_member_by_mobile"));
+        let e = classify(200, br#"{"errcode":"60121","errmsg":"x"}"#, Step::Lookup).unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_str()),
+            (ErrorKind::UserNotFound, "60121")
+        );
+        let e = classify(
+            200,
+            br#"{"errcode":88,"errmsg":"ding talk error[subcode=60020,submsg=ip]"}"#,
+            Step::Lookup,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_str()),
+            (ErrorKind::IpNotAllowed, "88/60020")
+        );
+        assert!(classify(200, br#"{"errcode":0,"result":{}}"#, Step::Lookup).is_ok());
+    }
+
+    #[test]
+    fn non_json_bodies() {
+        let e = classify(200, b"<html>hi</html>", Step::Send).unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_str()),
+            (ErrorKind::BadResponse, "html-page")
+        );
+        let e = classify(503, b"", Step::Send).unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_str()),
+            (ErrorKind::ServerBusy, "HTTP 503")
+        );
+        let e = classify(200, br#"{"accessToken":"ab"#, Step::Token).unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_str()),
+            (ErrorKind::BadResponse, "invalid-json")
+        );
+        let e = classify(
+            200,
+            br#"{"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"x"}"#,
+            Step::Lookup,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::IpBanned);
+    }
+
+    #[test]
+    fn lists_tolerate_strings() {
+        assert_eq!(string_list(Some(&json!("[\"a\",\"b\"]"))), vec!["a", "b"]);
+        assert_eq!(string_list(None), Vec::<String>::new());
+    }
+}
