@@ -13,7 +13,9 @@ pub const SECRET_MASK: &str = "••••••••";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
+    #[serde(rename = "dingtalk")]
     DingTalk,
+    #[serde(rename = "wecom")]
     WeCom,
     Feishu,
     FeishuLark,

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -96,9 +96,17 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
                 pending.push(m);
                 continue;
             }
-            match events.next().now_or_never() {
+            // Polled inside this task (not with `now_or_never`): crossterm keeps the waker of
+            // the first pending poll, so it must be this task's waker or wake-ups are lost.
+            let ready = tokio::select! {
+                biased;
+                ev = events.next() => Some(ev),
+                _ = std::future::ready(()) => None,
+            };
+            match ready {
                 Some(Some(Ok(ev))) => pending.extend(to_msg(ev)),
-                _ => break,
+                Some(_) => pending.push(Msg::Quit),
+                None => break,
             }
         }
         for m in pending {

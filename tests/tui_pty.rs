@@ -1,0 +1,285 @@
+//! End-to-end: the real binary in a pseudo-terminal against the fake DingTalk server.
+
+mod common;
+
+use common::pty::{self, BACKTAB, ENTER, ESC, Pty, TAB, ctrl};
+use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
+
+const APP_KEY: &str = "dingappkey0001";
+const SECRET: &str = "Sec-ret-9f8e7d6c5b4a";
+const PHONE: &str = "13800138000";
+const USER_ID: &str = "manager4711";
+
+fn fake() -> FakeDingTalk {
+    let fake = FakeDingTalk::start_background();
+    fake.add_app(FakeApp::new(APP_KEY, SECRET));
+    fake.add_user(PHONE, USER_ID);
+    fake
+}
+
+fn start(fake: &FakeDingTalk, dir: &std::path::Path, cols: u16, rows: u16) -> Pty {
+    let db = dir.join("nd.db");
+    let url = fake.base_url();
+    Pty::spawn(
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--dingtalk-api",
+            &url,
+            "--dingtalk-oapi",
+            &url,
+        ],
+        &[],
+        dir,
+        cols,
+        rows,
+    )
+}
+
+fn fill_dialog(p: &mut Pty, secret: &str) {
+    p.send(ENTER);
+    p.wait_for("Configure DingTalk Message Channel");
+    p.type_text(APP_KEY);
+    p.send(TAB);
+    // A pasted secret with a trailing newline must neither submit nor keep the newline.
+    p.paste(&format!("{secret}\n"));
+    p.send(TAB);
+    p.send(TAB);
+    p.send(TAB);
+    p.type_text("138 0013 8000");
+    p.send(TAB);
+}
+
+#[test]
+fn configure_test_save_quit_and_reopen() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Unconfigured");
+    fill_dialog(&mut p, SECRET);
+    let screen = p.wait_for("[>Test Message Sending<]");
+    assert!(!screen.contains(SECRET));
+    p.send(ENTER);
+    let screen = p.wait_for("Successful");
+    assert!(screen.contains(USER_ID), "{screen}");
+    let sent = fake.outbox();
+    assert_eq!(sent.len(), 1, "one message at the fake");
+    assert_eq!(sent[0].user_ids, vec![USER_ID.to_string()]);
+    p.send(&ctrl('s'));
+    p.wait_for("Configured: dingappkey0001");
+    p.wait_for("channel saved");
+    p.send("q");
+    let status = p.wait_exit();
+    assert!(status.success(), "{status:?}");
+    p.assert_restored();
+    assert!(
+        !p.raw_output().contains(SECRET),
+        "the secret reached the terminal"
+    );
+
+    // Everything survives a restart; the card shows the last test.
+    let mut p = start(&fake, dir.path(), 80, 24);
+    let screen = p.wait_for("Configured: dingappkey0001");
+    assert!(screen.contains("Last test: Successful"), "{screen}");
+    // The stored secret is kept when the field is left untouched, and never shown.
+    p.send(ENTER);
+    let screen = p.wait_for("(saved; type to replace)");
+    assert!(!screen.contains(SECRET));
+    p.send(&ctrl('r'));
+    p.send(&ctrl('t'));
+    p.wait_for("Successful");
+    p.send(ESC);
+    p.wait_for("Enter configure");
+    p.send("q");
+    p.wait_exit();
+    p.assert_restored();
+    assert!(!p.raw_output().contains(SECRET));
+    assert_eq!(fake.outbox().len(), 2);
+}
+
+#[test]
+fn wrong_secret_shows_mapped_error_and_cancel_discards() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Unconfigured");
+    fill_dialog(&mut p, "not-the-secret");
+    p.send(ENTER);
+    let screen = p.wait_for("Failed");
+    assert!(screen.contains("invalidClientIdOrSecret"), "{screen}");
+    assert!(screen.contains("AppSecret"), "{screen}");
+    // Cancel with unsaved changes asks first; "y" discards.
+    p.send(ESC);
+    p.wait_for("Discard changes?");
+    p.send("y");
+    p.wait_for("Unconfigured");
+    p.send("q");
+    p.wait_exit();
+    p.assert_restored();
+    assert!(fake.outbox().is_empty());
+}
+
+#[test]
+fn esc_cancels_a_slow_test_and_the_ui_stays_responsive() {
+    let fake = fake();
+    fake.inject(FakeEndpoint::Token, Fault::Delay { ms: 30_000 }, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Unconfigured");
+    fill_dialog(&mut p, SECRET);
+    p.send(ENTER);
+    p.wait_for("Sending…");
+    // The UI still reacts while the request hangs.
+    p.send(TAB);
+    p.send(TAB);
+    p.wait_for("[>Cancel<]");
+    p.send(BACKTAB);
+    p.wait_for("[>OK<]");
+    p.send(ESC);
+    p.wait_for("Cancelled");
+    p.send(ESC);
+    p.wait_for("Discard changes?");
+    p.send("y");
+    p.send("q");
+    p.wait_exit();
+    p.assert_restored();
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    let fake = fake();
+    for sig in [pty::SIGTERM, pty::SIGHUP] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = start(&fake, dir.path(), 80, 24);
+        p.wait_for("Unconfigured");
+        p.send(ENTER);
+        p.wait_for("Configure DingTalk Message Channel");
+        p.signal(sig);
+        p.wait_exit();
+        p.assert_restored();
+    }
+}
+
+#[test]
+fn panic_restores_the_terminal() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nd.db");
+    let url = fake.base_url();
+    let mut p = Pty::spawn(
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--dingtalk-api",
+            &url,
+            "--dingtalk-oapi",
+            &url,
+        ],
+        &[("NOTIFYDESK_TEST_PANIC", "1")],
+        dir.path(),
+        80,
+        24,
+    );
+    p.wait_for("Unconfigured");
+    p.send("\x1b[24~"); // F12
+    let status = p.wait_exit();
+    assert!(!status.success());
+    p.assert_restored();
+    assert!(p.screen().contains("deliberate panic"), "{}", p.screen());
+}
+
+#[test]
+fn small_terminal_and_resize() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = start(&fake, dir.path(), 40, 10);
+    p.wait_for("Terminal too small");
+    p.resize(80, 24);
+    p.wait_for("DingTalk personal channel");
+    p.send("q");
+    p.wait_exit();
+    p.assert_restored();
+}
+
+#[test]
+fn no_color_screen_has_no_colours() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nd.db");
+    let url = fake.base_url();
+    let mut p = Pty::spawn(
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--dingtalk-api",
+            &url,
+            "--dingtalk-oapi",
+            &url,
+        ],
+        &[("NO_COLOR", "1")],
+        dir.path(),
+        80,
+        24,
+    );
+    p.wait_for("> DingTalk personal channel");
+    p.with_screen(|s| {
+        for row in 0..24 {
+            for col in 0..80 {
+                let cell = s.cell(row, col).unwrap();
+                assert_eq!(cell.fgcolor(), vt100::Color::Default, "fg at {row},{col}");
+                assert_eq!(cell.bgcolor(), vt100::Color::Default, "bg at {row},{col}");
+            }
+        }
+    });
+    p.send("q");
+    p.wait_exit();
+}
+
+/// The line containing `needle`, without the block's side borders.
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in\n{screen}"))
+        .trim_end()
+        .trim_end_matches('│')
+        .trim_end()
+}
+
+#[test]
+fn personal_channel_toggle_survives_restart() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Unconfigured");
+    p.send("2");
+    p.wait_for("> To be submitted");
+    p.send(common::pty::DOWN);
+    p.wait_for("> To be approved");
+    p.send(" ");
+    let screen = p.wait_for("1 change saved");
+    let row = line_with(&screen, "> To be approved");
+    assert!(
+        row.trim_end().ends_with("[x]"),
+        "Personal Channel not checked: {row:?}"
+    );
+    p.send("q");
+    p.wait_exit();
+    p.assert_restored();
+
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Unconfigured");
+    p.send("2");
+    p.wait_for("> To be submitted");
+    p.send(common::pty::DOWN);
+    let screen = p.wait_for("> To be approved");
+    let row = line_with(&screen, "> To be approved");
+    assert!(
+        row.trim_end().ends_with("[x]"),
+        "not kept after restart: {row:?}"
+    );
+    let first = line_with(&screen, "To be submitted");
+    assert!(first.trim_end().ends_with("[ ]"), "{first:?}");
+    p.send("q");
+    p.wait_exit();
+}
