@@ -51,6 +51,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Open the TUI on a temporary database wired to a built-in DingTalk sandbox (try it first)
+    #[arg(long)]
+    pub sandbox: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -68,6 +72,15 @@ pub enum Command {
     Subscription(SubscriptionCommand),
     /// Print the database and log file paths
     Paths,
+    /// Run a local DingTalk-compatible server for trying notifydesk offline (loopback only)
+    Sandbox {
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Number of DingTalk members to create (phones 13800000001…)
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=10000))]
+        members: u16,
+    },
 }
 
 #[derive(Debug, Subcommand)]

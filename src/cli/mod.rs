@@ -3,6 +3,7 @@
 mod args;
 mod channel;
 mod member;
+mod sandbox;
 mod subscription;
 mod table;
 
@@ -33,7 +34,61 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn client_options(cli: &Cli) -> anyhow::Result<ClientOptions> {
+    if !(cli.http_timeout.is_finite() && cli.http_timeout > 0.0 && cli.http_timeout <= 600.0) {
+        bail!("--http-timeout must be between 0 and 600 seconds");
+    }
+    Ok(ClientOptions {
+        timeout: Duration::from_secs_f64(cli.http_timeout),
+        ..ClientOptions::default()
+    })
+}
+
+/// `notifydesk --sandbox`: the TUI on a temporary database against an in-process sandbox.
+fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let dir = sandbox::TempDir::new()?;
+    let db_path = dir.0.join(paths::DB_FILE_NAME);
+    let mut store = Store::open(&db_path)?;
+    let _log_guard = logging::init(&paths::log_path_for(&db_path)).ok();
+    sandbox::seed_members(&mut store, 5)?;
+    let options = client_options(cli)?;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let fake = sandbox::start_fake(0, 5).await?;
+        let client = Client::new(Endpoints::single(&fake.base_url())?, options)?;
+        let config = tui::TuiConfig {
+            store: Arc::new(Mutex::new(store)),
+            client,
+            db_label: "SANDBOX (temporary database)".into(),
+            force_mono: cli.no_color,
+            banner: Some(sandbox::banner()),
+        };
+        tui::run(config).await
+    })?;
+    drop(dir);
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(Command::Sandbox { port, members }) = cli.command {
+        return runtime()?.block_on(sandbox::serve(port, members));
+    }
+    if cli.sandbox {
+        if cli.command.is_some() {
+            bail!(
+                "--sandbox opens the TUI; for scripts, run `notifydesk sandbox` and point --dingtalk-api at it"
+            );
+        }
+        return run_sandbox_tui(&cli);
+    }
     let db_path = match &cli.db {
         Some(p) => p.clone(),
         None => paths::default_db_path()?,
@@ -44,9 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("log:      {}", log_path.display());
         return Ok(ExitCode::SUCCESS);
     }
-    if !(cli.http_timeout.is_finite() && cli.http_timeout > 0.0 && cli.http_timeout <= 600.0) {
-        bail!("--http-timeout must be between 0 and 600 seconds");
-    }
+    let options = client_options(&cli)?;
     let store = Store::open(&db_path)?;
     // The log lives beside the database; a failure to open it must not stop the tool.
     let _log_guard = match logging::init(&log_path) {
@@ -66,20 +119,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         other => other,
     };
     let endpoints = Endpoints::new(&cli.dingtalk_api, &cli.dingtalk_oapi)?;
-    // The placeholder ClientOptions has only `timeout`; the real client adds fields.
-    #[allow(clippy::needless_update)]
-    let client = Client::new(
-        endpoints,
-        ClientOptions {
-            timeout: Duration::from_secs_f64(cli.http_timeout),
-            ..ClientOptions::default()
-        },
-    )?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let client = Client::new(endpoints, options)?;
+    let runtime = runtime()?;
     match command {
         None => {
             let config = tui::TuiConfig {
@@ -87,12 +128,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 client,
                 db_label: shorten_home(&db_path),
                 force_mono: cli.no_color,
+                banner: None,
             };
             runtime.block_on(tui::run(config))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client)),
-        Some(Command::Paths | Command::Member(_) | Command::Subscription(_)) => {
+        Some(
+            Command::Paths
+            | Command::Member(_)
+            | Command::Subscription(_)
+            | Command::Sandbox { .. },
+        ) => {
             unreachable!("handled above")
         }
     }

@@ -36,6 +36,8 @@ pub struct TuiConfig {
     pub client: Client,
     pub db_label: String,
     pub force_mono: bool,
+    /// A first status line (e.g. the sandbox's credentials).
+    pub banner: Option<String>,
 }
 
 const TICK: Duration = Duration::from_millis(80);
@@ -52,6 +54,9 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         theme: Theme::from_env(cfg.force_mono),
         utc_offset: offset,
     });
+    if let Some(banner) = cfg.banner {
+        app.set_status(app::Level::Info, banner);
+    }
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut runner = Runner::new(cfg.store, cfg.client, tx);
     let mut sigterm = signal(SignalKind::terminate())?;

@@ -56,11 +56,9 @@ fn render_card(app: &App, ch: &ChannelSummary, selected: bool, frame: &mut Frame
             &format!("Source Column: {source}"),
             inner_w,
         )));
-        let message = match &ch.template_id {
-            Some(id) => format!("Message: card template {id}"),
-            None => "Message: markdown (no template)".to_string(),
-        };
-        lines.push(Line::raw(truncate(&message, inner_w)));
+        if let Some(id) = &ch.template_id {
+            lines.push(Line::raw(truncate(&format!("Template ID: {id}"), inner_w)));
+        }
         if let Some(r) = &ch.receiver {
             lines.push(Line::raw(truncate(&format!("Receiver Info: {r}"), inner_w)));
         }
@@ -85,15 +83,12 @@ fn render_card(app: &App, ch: &ChannelSummary, selected: bool, frame: &mut Frame
     } else if let Some(test) = &ch.last_test {
         let when = format_time(test.at, app.utc_offset);
         if test.ok {
-            lines.push(Line::from(vec![
-                Span::styled("✓ Last test: Successful", t.style(Role::Ok)),
-                Span::styled(format!(" {when}"), t.style(Role::Muted)),
-            ]));
+            lines.push(Line::styled("✓ Last test: Successful", t.style(Role::Ok)));
         } else {
-            lines.push(Line::from(vec![
-                Span::styled("✗ Last test failed", t.style(Role::Error)),
-                Span::styled(format!(" {when}"), t.style(Role::Muted)),
-            ]));
+            lines.push(Line::styled("✗ Last test failed", t.style(Role::Error)));
+        }
+        lines.push(Line::styled(format!("  at {when}"), t.style(Role::Muted)));
+        if !test.ok {
             for l in wrap_text(&test.summary, inner_w, 2) {
                 lines.push(Line::styled(l, t.style(Role::Error)));
             }

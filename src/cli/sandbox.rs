@@ -1,0 +1,132 @@
+//! Sandbox mode: a local DingTalk-compatible server (the same fake the tests use), so the
+//! whole flow can be tried without DingTalk credentials. Loopback only.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::fake::{FakeApp, FakeDingTalk};
+use crate::member::NewMember;
+use crate::store::Store;
+
+pub const APP_KEY: &str = "dingsandbox0001";
+/// Not a secret: the sandbox only exists on this machine, and the value is printed to be typed.
+pub const APP_SECRET: &str = "sandbox-secret";
+pub const FIRST_PHONE: &str = "13800000001";
+
+/// Phone and userid of sandbox member `i` (1-based).
+fn member(i: usize) -> (String, String) {
+    (format!("1380000{i:04}"), format!("sandbox{i:04}"))
+}
+
+pub async fn start_fake(port: u16, members: usize) -> anyhow::Result<FakeDingTalk> {
+    let fake = FakeDingTalk::start_on(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    fake.add_app(FakeApp::new(APP_KEY, APP_SECRET));
+    for i in 1..=members {
+        let (phone, userid) = member(i);
+        fake.add_user(&phone, &userid);
+    }
+    Ok(fake)
+}
+
+/// Add the sandbox members to a (temporary) database, so delivery has someone to reach.
+pub fn seed_members(store: &mut Store, members: usize) -> anyhow::Result<()> {
+    let list: Vec<NewMember> = (1..=members)
+        .map(|i| {
+            let (phone, userid) = member(i);
+            NewMember {
+                name: format!("Sandbox User {i}"),
+                login: userid,
+                phone,
+                email: None,
+            }
+        })
+        .collect();
+    store.import_members(&list)?;
+    Ok(())
+}
+
+/// One line for the TUI's status bar: what to type in the Configure dialog.
+pub fn banner() -> String {
+    format!("Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE}")
+}
+
+/// `notifydesk sandbox`: serve until Ctrl-C, printing every message the fake receives.
+pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
+    let members = usize::from(members);
+    let fake = start_fake(port, members).await?;
+    let url = fake.base_url();
+    println!("notifydesk sandbox: a local DingTalk-compatible server (contract of the real API)");
+    println!();
+    println!("  API base URL    {url}   (serves both api and oapi paths)");
+    println!("  AppKey          {APP_KEY}");
+    println!("  AppSecret       {APP_SECRET}");
+    println!("  members         {members} (phones 13800000001.., userids sandbox0001..)");
+    println!();
+    println!("Try, in another terminal:");
+    println!("  export NOTIFYDESK_DINGTALK_API={url} NOTIFYDESK_DINGTALK_OAPI={url}");
+    println!(
+        "  NOTIFYDESK_APP_SECRET={APP_SECRET} notifydesk --db /tmp/sandbox.db channel configure dingtalk --app-key {APP_KEY} --receiver {FIRST_PHONE}"
+    );
+    println!("  notifydesk --db /tmp/sandbox.db channel test dingtalk");
+    println!("  notifydesk --db /tmp/sandbox.db        # the TUI against the sandbox");
+    println!();
+    println!("Messages received (Ctrl-C stops):");
+    let mut seen = 0usize;
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = tokio::signal::ctrl_c() => break,
+        }
+        let outbox = fake.outbox();
+        for m in outbox.iter().skip(seen) {
+            let what = match (&m.msg_param, &m.card_template_id) {
+                (Some(p), _) => p
+                    .get("title")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("(untitled)")
+                    .to_string(),
+                (None, Some(t)) => format!("card {t}"),
+                _ => "(message)".into(),
+            };
+            println!(
+                "  {} → {}: {}",
+                chrono::Local::now().format("%H:%M:%S"),
+                m.user_ids.join(", "),
+                crate::domain::sanitize_text(&what)
+            );
+        }
+        seen = outbox.len();
+    }
+    println!("sandbox stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A private temporary directory for `--sandbox`, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> anyhow::Result<TempDir> {
+        let name = format!(
+            "notifydesk-sandbox-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let dir = std::env::temp_dir().join(name);
+        crate::paths::create_private_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
