@@ -199,4 +199,5 @@ impl Drop for Pty {
     }
 }
 
+#[allow(unused_imports)]
 pub use libc::{SIGHUP, SIGTERM};
