@@ -1,0 +1,100 @@
+//! Start-up benchmark (a harness, not a test): time from spawning the release binary in a
+//! pseudo-terminal to its first complete frame, against a minimal ratatui program.
+//!
+//! Build first: `cargo build --release --bin notifydesk --example minimal_frame`
+//! Run: `cargo run --release --example bench_startup [RUNS]`
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+fn time_to_text(program: &Path, args: &[&str], home: &Path, needle: &str) -> Duration {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(program);
+    cmd.args(args);
+    cmd.env_clear();
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", home);
+    let start = Instant::now();
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let needle_owned = needle.to_string();
+    std::thread::spawn(move || {
+        let mut parser = vt100::Parser::new(24, 80, 0);
+        let mut buf = [0u8; 8192];
+        let mut sent = false;
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            parser.process(&buf[..n]);
+            if !sent && parser.screen().contents().contains(&needle_owned) {
+                let _ = tx.send(Instant::now());
+                sent = true;
+            }
+        }
+    });
+    let seen = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("first frame");
+    let elapsed = seen - start;
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let _ = child.wait();
+    elapsed
+}
+
+fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    (ms(v[v.len() / 2]), ms(v[(v.len() * 9) / 10]))
+}
+
+fn main() {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20);
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release");
+    let app = target.join("notifydesk");
+    let minimal = target.join("examples/minimal_frame");
+    for p in [&app, &minimal] {
+        assert!(
+            p.exists(),
+            "build first: cargo build --release --bin notifydesk --example minimal_frame ({} missing)",
+            p.display()
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("nd-bench-startup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("bench.db");
+    let db_arg = db.to_str().unwrap().to_string();
+    // First run creates the database; it is not counted.
+    time_to_text(&app, &["--db", &db_arg], &dir, "DingTalk personal channel");
+    let app_times: Vec<Duration> = (0..runs)
+        .map(|_| time_to_text(&app, &["--db", &db_arg], &dir, "DingTalk personal channel"))
+        .collect();
+    let min_times: Vec<Duration> = (0..runs)
+        .map(|_| time_to_text(&minimal, &[], &dir, "minimal frame ready"))
+        .collect();
+    let (a50, a90) = stats(app_times);
+    let (m50, m90) = stats(min_times);
+    println!("start to first frame, {runs} runs each (80x24 pty, existing database):");
+    println!("  notifydesk      p50 {a50:7.2} ms   p90 {a90:7.2} ms");
+    println!("  minimal ratatui p50 {m50:7.2} ms   p90 {m90:7.2} ms");
+    println!("  ratio (p50)     {:.2}x", a50 / m50);
+    let _ = std::fs::remove_dir_all(&dir);
+}
