@@ -61,7 +61,8 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
             t.style(Role::Muted),
         ));
     }
-    let body_h = (inner.height as usize).saturating_sub(1);
+    // The last line details the focused member, so narrow terminals lose no column.
+    let body_h = (inner.height as usize).saturating_sub(2);
     let offset = tab.cursor.saturating_sub(body_h.saturating_sub(1));
     for (i, m) in tab.members.iter().enumerate().skip(offset).take(body_h) {
         let focused = i == tab.cursor;
@@ -95,6 +96,29 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(m) = tab.current() {
+        let resolved = match (&m.dingtalk_userid, m.resolved_at) {
+            (Some(u), Some(at)) => {
+                format!("userid {u} (resolved {})", format_time(at, app.utc_offset))
+            }
+            (None, Some(at)) => format!(
+                "not found in DingTalk ({})",
+                format_time(at, app.utc_offset)
+            ),
+            _ => "userid not resolved yet".to_string(),
+        };
+        let detail = format!(
+            " {} · {} · {}",
+            m.login,
+            m.email.as_deref().unwrap_or("no email"),
+            resolved
+        );
+        let y = inner.y + inner.height.saturating_sub(1);
+        frame.render_widget(
+            Paragraph::new(Line::styled(truncate(&detail, width), t.style(Role::Muted))),
+            Rect::new(inner.x, y, inner.width, 1),
+        );
+    }
 }
 
 pub fn render_form(app: &App, f: &MemberForm, frame: &mut Frame, area: Rect) {
