@@ -32,7 +32,8 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// Built on first use: TLS set-up costs milliseconds that start-up should not pay.
+    http: std::sync::OnceLock<reqwest::Client>,
     endpoints: Endpoints,
     options: ClientOptions,
     tokens: TokenCache,
@@ -51,7 +52,23 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     pub fn new(endpoints: Endpoints, options: ClientOptions) -> Result<Client, DingTalkError> {
-        let http = reqwest::Client::builder()
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: std::sync::OnceLock::new(),
+                endpoints,
+                options,
+                tokens: TokenCache::new(),
+                clock_offset_ms: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, DingTalkError> {
+        if let Some(c) = self.inner.http.get() {
+            return Ok(c);
+        }
+        let options = &self.inner.options;
+        let built = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
             .user_agent(concat!("notifydesk/", env!("CARGO_PKG_VERSION")))
@@ -60,15 +77,7 @@ impl Client {
                 DingTalkError::new(ErrorKind::Other, "http-client", Step::Setup)
                     .with_message(e.without_url().to_string())
             })?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                endpoints,
-                options,
-                tokens: TokenCache::new(),
-                clock_offset_ms: AtomicU64::new(0),
-            }),
-        })
+        Ok(self.inner.http.get_or_init(|| built))
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -385,7 +394,7 @@ impl Client {
     ) -> Result<Value, DingTalkError> {
         let path = url.path().to_string();
         let started = Instant::now();
-        let mut req = self.inner.http.request(Method::POST, url).json(body);
+        let mut req = self.http()?.request(Method::POST, url).json(body);
         if let Some(t) = token_header {
             req = req.header(TOKEN_HEADER, t.expose_secret());
         }
