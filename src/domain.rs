@@ -469,3 +469,32 @@ mod tests {
         assert_eq!(sanitize_text("a\x1b[2Jb"), "a�[2Jb");
     }
 }
+
+#[cfg(test)]
+mod prop_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Parsing never panics; a parsed number is canonical (parsing it again gives itself)
+        /// and has the documented shape.
+        #[test]
+        fn mobile_parse_is_total_and_canonical(s in "\\PC{0,24}") {
+            if let Ok(m) = Mobile::parse(&s) {
+                prop_assert_eq!(Mobile::parse(m.as_str()).unwrap(), m.clone());
+                let t = m.as_str();
+                prop_assert!(
+                    (t.len() == 11 && t.starts_with('1') && t.bytes().all(|b| b.is_ascii_digit()))
+                        || (t.starts_with('+') && t[1..].bytes().all(|b| b.is_ascii_digit()))
+                );
+            }
+        }
+
+        #[test]
+        fn formatted_cn_numbers_normalise(d in "1[3-9][0-9]{9}", sep in "[ -]?", prefix in "(\\+86 ?|0086|86)?") {
+            let shown = format!("{prefix}{}{sep}{}{sep}{}", &d[..3], &d[3..7], &d[7..]);
+            let parsed = Mobile::parse(&shown).unwrap();
+            prop_assert_eq!(parsed.as_str(), d.as_str());
+        }
+    }
+}

@@ -116,9 +116,15 @@ const MAX_MESSAGE_CHARS: usize = 200;
 
 impl DingTalkError {
     pub fn new(kind: ErrorKind, code: impl Into<String>, step: Step) -> DingTalkError {
+        // The code comes from the server too: keep it printable and short.
+        let code: String = crate::domain::sanitize_text(&code.into())
+            .replace('\n', " ")
+            .chars()
+            .take(80)
+            .collect();
         DingTalkError {
             kind,
-            code: code.into(),
+            code,
             http_status: None,
             step,
             message: None,

@@ -333,3 +333,52 @@ mod tests {
         assert_eq!(string_list(None), Vec::<String>::new());
     }
 }
+
+#[cfg(test)]
+mod prop_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_like() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            // Arbitrary bytes: HTML, truncated bodies, binary junk.
+            proptest::collection::vec(any::<u8>(), 0..200),
+            // Plausible DingTalk bodies with arbitrary values in the fields that matter.
+            (
+                any::<i64>(),
+                ".{0,40}",
+                ".{0,40}",
+                proptest::option::of(".{0,12}")
+            )
+                .prop_map(|(code, msg, sub, sub_code)| {
+                    let mut v = serde_json::json!({"errcode": code, "errmsg": msg, "sub_msg": sub});
+                    if let Some(s) = sub_code {
+                        v["sub_code"] = Value::String(s);
+                    }
+                    serde_json::to_vec(&v).unwrap()
+                }),
+            (".{0,40}", ".{0,60}").prop_map(|(code, msg)| {
+                serde_json::to_vec(
+                    &serde_json::json!({"code": code, "message": msg, "requestid": "x"}),
+                )
+                .unwrap()
+            }),
+        ]
+    }
+
+    proptest! {
+        /// Whatever DingTalk (or a proxy in front of it) answers, classification never panics
+        /// and an error always renders as one line of text.
+        #[test]
+        fn classify_never_panics(status in 100u16..600, body in json_like()) {
+            for step in [Step::Token, Step::Lookup, Step::Send, Step::Card] {
+                if let Err(e) = classify(status, &body, step) {
+                    let text = e.to_string();
+                    prop_assert!(!text.is_empty());
+                    prop_assert!(!text.contains('\u{1b}'), "escape sequence in error text");
+                    let _ = (e.meaning(), e.fix(), e.is_transient());
+                }
+            }
+        }
+    }
+}
