@@ -95,6 +95,14 @@ fn configure_test_save_quit_and_reopen() {
     p.assert_restored();
     assert!(!p.raw_output().contains(SECRET));
     assert_eq!(fake.outbox().len(), 2);
+    // Nor in the log file, nor any access token the fake handed out.
+    let log = std::fs::read_to_string(dir.path().join("notifydesk.log")).unwrap();
+    assert!(log.contains("test message sending finished"), "{log}");
+    assert!(!log.contains(SECRET));
+    for token in fake.valid_tokens() {
+        assert!(!log.contains(&token), "token in the log");
+        assert!(!p.raw_output().contains(&token), "token on screen");
+    }
 }
 
 #[test]
