@@ -399,3 +399,43 @@ fn members_tab_form_and_receivers_picker() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn card_test_key_uses_the_saved_channel_and_reports_inline() {
+    let mut app = app(Theme::color());
+    // Unconfigured: `t` explains instead of sending.
+    app.handle(Msg::ChannelsLoaded(Ok(ChannelKind::ALL
+        .into_iter()
+        .map(ChannelSummary::unconfigured)
+        .collect())));
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    assert!(screen(&app).contains("is not configured"));
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
+    let fx = key(&mut app, KeyCode::Char('t'));
+    let seq = match fx.as_slice() {
+        [
+            Effect::TestStored {
+                seq,
+                kind: ChannelKind::DingTalk,
+            },
+        ] => *seq,
+        other => panic!("{other:?}"),
+    };
+    assert!(screen(&app).contains("Sending test message"));
+    // A second `t` while sending does not start another test.
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    app.handle(Msg::TestFinished {
+        seq,
+        record: TestRecord {
+            at: AT,
+            ok: true,
+            summary: "Successful".into(),
+        },
+        detail: None,
+    });
+    assert!(screen(&app).contains("Test Message Sending: Successful"));
+    // Unsupported cards say so.
+    key(&mut app, KeyCode::Right);
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(screen(&app).contains("not supported yet"));
+}
