@@ -439,3 +439,17 @@ fn card_test_key_uses_the_saved_channel_and_reports_inline() {
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(screen(&app).contains("not supported yet"));
 }
+
+#[test]
+fn late_save_result_closes_only_the_dialog() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    let fx = ctrl(&mut app, 's');
+    assert!(matches!(fx.as_slice(), [Effect::SaveDingTalk(_)]), "{fx:?}");
+    // The user closes the dialog while saving, and opens help.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.dialog().is_none());
+    app.handle(Msg::Saved(Ok(())));
+    assert!(screen(&app).contains("Help — keys"), "help must stay open");
+}

@@ -297,11 +297,13 @@ impl App {
     fn on_saved(&mut self, result: Result<(), String>) -> Vec<Effect> {
         match result {
             Ok(()) => {
-                // Close the dialog (and a discard prompt above it, if any).
-                while let Some(top) = self.overlays.pop() {
-                    if matches!(top, Overlay::Configure(_)) {
-                        break;
-                    }
+                // Close the dialog (and a discard prompt above it), if it is still open.
+                if let Some(pos) = self
+                    .overlays
+                    .iter()
+                    .rposition(|o| matches!(o, Overlay::Configure(_)))
+                {
+                    self.overlays.truncate(pos);
                 }
                 self.set_status(Level::Ok, "DingTalk personal channel saved");
                 vec![Effect::LoadChannels]
@@ -355,7 +357,9 @@ impl App {
                     }
                     Some(Action::ScrollDown) => {
                         if let Some(Overlay::Help { scroll }) = self.overlays.last_mut() {
-                            *scroll = scroll.saturating_add(1);
+                            // The help lists every binding plus a heading per context.
+                            let max = keymap::BINDINGS.len() as u16 + 24;
+                            *scroll = scroll.saturating_add(1).min(max);
                         }
                     }
                     Some(Action::ScrollUp) => {
