@@ -453,3 +453,24 @@ fn late_save_result_closes_only_the_dialog() {
     app.handle(Msg::Saved(Ok(())));
     assert!(screen(&app).contains("Help — keys"), "help must stay open");
 }
+
+#[test]
+fn dialog_buttons_stay_visible_on_the_smallest_terminal() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    app.handle(Msg::Paste("bad id with spaces".into()));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "12");
+    ctrl(&mut app, 's');
+    for (w, h) in [(60, 18), (80, 24)] {
+        let s = text_of(render(&app, w, h).backend().buffer());
+        assert!(
+            s.contains("[ OK ]") && s.contains("Cancel"),
+            "{w}x{h}:\n{s}"
+        );
+        assert!(s.contains("AppKey is required") || h < 24, "{w}x{h}:\n{s}");
+    }
+}

@@ -192,6 +192,23 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         button(app, "Cancel", d.focus == Focus::Cancel),
     ]));
 
+    // On a short terminal drop the spacing lines first, so the buttons stay visible.
+    if lines.len() + 2 > area.height as usize {
+        let before_cursor = cursor.map_or(0, |(row, _)| {
+            lines[..row as usize]
+                .iter()
+                .filter(|l| l.width() == 0)
+                .count() as u16
+        });
+        cursor = cursor.map(|(row, col)| (row - before_cursor, col));
+        lines.retain(|l| l.width() > 0);
+    }
+    if lines.len() + 2 > area.height as usize {
+        // Still too tall: keep the end (result and buttons) and mark the cut at the top.
+        let cut = lines.len() + 2 - area.height as usize;
+        cursor = cursor.and_then(|(row, col)| row.checked_sub(cut as u16).map(|r| (r, col)));
+        lines.drain(..cut);
+    }
     let height = (lines.len() as u16 + 2).min(area.height);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
