@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod cli;
+pub mod delivery;
 pub mod dingtalk;
 pub mod domain;
 pub mod fake;

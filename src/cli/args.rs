@@ -70,6 +70,14 @@ pub enum Command {
     /// Subscription: the methods and receivers of each subscription type's workflow nodes
     #[command(subcommand)]
     Subscription(SubscriptionCommand),
+    /// Enqueue a workflow event for delivery (idempotent by --event-id)
+    Notify(NotifyArgs),
+    /// Drain the outbox once (waiting for due retries) and exit; for cron
+    Deliver(DeliverArgs),
+    /// Keep draining the outbox until SIGTERM or Ctrl-C
+    Worker(DeliverArgs),
+    /// Show the delivery log (newest first), or retry a failed delivery
+    Log(LogArgs),
     /// Print the database and log file paths
     Paths,
     /// Run a local DingTalk-compatible server for trying notifydesk offline (loopback only)
@@ -230,4 +238,66 @@ pub enum TestTarget {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Subscription type code, e.g. sql_task
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        required_unless_present = "stdin_json"
+    )]
+    pub type_code: Option<String>,
+    /// Workflow node code, e.g. to_be_approved
+    #[arg(
+        long = "node",
+        value_name = "NODE",
+        required_unless_present = "stdin_json"
+    )]
+    pub node_code: Option<String>,
+    /// The workflow's id for this event; the same id twice is delivered once
+    #[arg(long, value_name = "ID", required_unless_present = "stdin_json")]
+    pub event_id: Option<String>,
+    #[arg(long, required_unless_present = "stdin_json")]
+    pub title: Option<String>,
+    /// Markdown body
+    #[arg(long, default_value = "")]
+    pub text: String,
+    /// Link to the ticket in the console
+    #[arg(long, value_name = "URL")]
+    pub link: Option<String>,
+    /// Login of a member the workflow names (repeatable)
+    #[arg(long = "member", value_name = "LOGIN")]
+    pub members: Vec<String>,
+    /// Read events as JSON lines from standard input: {"event_id","type","node","title","text","link","members":[..]}
+    #[arg(long, conflicts_with_all = ["type_code", "node_code", "event_id", "title"])]
+    pub stdin_json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeliverArgs {
+    /// DingTalk calls per second per API (DingTalk's standard-edition limit is 20)
+    #[arg(long, default_value_t = 20.0, value_name = "N")]
+    pub rate_limit: f64,
+    /// Attempts before a transient failure is given up
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds (doubles each attempt, with jitter)
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub backoff_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only deliveries in this state
+    #[arg(long, value_parser = ["pending", "sending", "sent", "failed", "skipped"])]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Put a failed delivery back in the queue
+    #[arg(long, value_name = "ID")]
+    pub retry: Option<i64>,
 }

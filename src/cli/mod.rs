@@ -2,6 +2,7 @@
 
 mod args;
 mod channel;
+mod delivery;
 mod member;
 mod sandbox;
 mod subscription;
@@ -116,6 +117,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = match cli.command {
         Some(Command::Member(cmd)) => return member::run(cmd, store),
         Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
+        Some(Command::Notify(args)) => return delivery::notify(args, store),
+        Some(Command::Log(args)) => return delivery::log(args, store),
         other => other,
     };
     let endpoints = Endpoints::new(&cli.dingtalk_api, &cli.dingtalk_oapi)?;
@@ -134,10 +137,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client)),
+        Some(Command::Deliver(args)) => runtime.block_on(delivery::deliver(args, store, client)),
+        Some(Command::Worker(args)) => runtime.block_on(delivery::worker(args, store, client)),
         Some(
             Command::Paths
             | Command::Member(_)
             | Command::Subscription(_)
+            | Command::Notify(_)
+            | Command::Log(_)
             | Command::Sandbox { .. },
         ) => {
             unreachable!("handled above")

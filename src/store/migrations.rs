@@ -88,6 +88,35 @@ const MIGRATION_LIST: &[M<'static>] = &[
         );
         CREATE INDEX custom_receiver_by_member ON custom_receiver (member_id);",
     ),
+    // v3: the delivery outbox. One row per workflow event (its id makes it idempotent) and one
+    // per recipient; a delivery's state changes only inside transactions.
+    M::up(
+        "CREATE TABLE event (
+            id         INTEGER PRIMARY KEY,
+            event_id   TEXT NOT NULL UNIQUE,
+            type_code  TEXT NOT NULL,
+            node_code  TEXT NOT NULL,
+            title      TEXT NOT NULL,
+            text       TEXT NOT NULL DEFAULT '',
+            link       TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE delivery (
+            id                INTEGER PRIMARY KEY,
+            event_ref         INTEGER NOT NULL REFERENCES event (id) ON DELETE CASCADE,
+            login             TEXT NOT NULL,
+            status            TEXT NOT NULL,
+            attempts          INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at   INTEGER NOT NULL DEFAULT 0, -- unix milliseconds
+            error_code        TEXT,
+            last_error        TEXT,
+            process_query_key TEXT,
+            created_at        INTEGER NOT NULL,
+            updated_at        INTEGER NOT NULL,
+            UNIQUE (event_ref, login)
+        );
+        CREATE INDEX delivery_ready ON delivery (status, next_attempt_at, id);",
+    ),
 ];
 
 /// The schema version this build creates and understands.

@@ -8,6 +8,7 @@
 mod channels;
 mod members;
 pub mod migrations;
+mod outbox;
 mod settings;
 mod subscriptions;
 
@@ -21,6 +22,10 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
 pub use migrations::LATEST_VERSION;
+pub use outbox::{
+    ClaimedBatch, DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus, EnqueueOutcome,
+    NewEvent, Recipient,
+};
 
 /// The first 16 bytes of every SQLite 3 database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -256,6 +261,13 @@ impl Store {
         u32::try_from(v).map_err(|_| StoreError::NotADatabase {
             path: self.path.clone(),
         })
+    }
+
+    /// An error mapper that does not borrow the store (for use inside transactions).
+    pub(crate) fn err_fn(&self) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
+        let path = self.path.clone();
+        let waited = self.busy_timeout;
+        move |e| sqlite_error(&path, waited, e)
     }
 
     pub(crate) fn err(&self, e: rusqlite::Error) -> StoreError {

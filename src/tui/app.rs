@@ -267,19 +267,19 @@ impl App {
                 detail,
             } => {
                 let summary = sanitize_text(&record.summary);
-                if let Some(d) = self.dialog_mut() {
-                    if d.test == (TestState::Sending { seq }) {
-                        d.test = if record.ok {
-                            TestState::Succeeded {
-                                at: record.at,
-                                detail,
-                            }
-                        } else {
-                            TestState::Failed {
-                                message: summary.clone(),
-                            }
-                        };
-                    }
+                if let Some(d) = self.dialog_mut()
+                    && d.test == (TestState::Sending { seq })
+                {
+                    d.test = if record.ok {
+                        TestState::Succeeded {
+                            at: record.at,
+                            detail,
+                        }
+                    } else {
+                        TestState::Failed {
+                            message: summary.clone(),
+                        }
+                    };
                 }
                 if self.card_test == (CardTest::Sending { seq }) {
                     self.card_test = CardTest::Idle;
@@ -455,12 +455,10 @@ impl App {
             .overlays
             .iter()
             .rposition(|o| matches!(o, Overlay::Configure(_)))
+            && let Overlay::Configure(d) = self.overlays.remove(pos)
+            && let TestState::Sending { seq } = d.test
         {
-            if let Overlay::Configure(d) = self.overlays.remove(pos) {
-                if let TestState::Sending { seq } = d.test {
-                    effects.push(Effect::CancelTest { seq });
-                }
-            }
+            effects.push(Effect::CancelTest { seq });
         }
         effects
     }

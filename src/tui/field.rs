@@ -74,10 +74,10 @@ impl TextField {
         let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(*key)) else {
             return false;
         };
-        if let InputRequest::InsertChar(ch) = req {
-            if ch.is_control() || self.char_count() >= MAX_FIELD_CHARS {
-                return false;
-            }
+        if let InputRequest::InsertChar(ch) = req
+            && (ch.is_control() || self.char_count() >= MAX_FIELD_CHARS)
+        {
+            return false;
         }
         // Yank would re-insert cut text; for the secret that is a second copy we do not want.
         if self.masked && req == InputRequest::Yank {

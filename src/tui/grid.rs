@@ -49,13 +49,12 @@ impl Grid {
         self.rows = rows;
         self.loaded = true;
         self.rebuild();
-        if let Some((t, n)) = keep {
-            if let Some(pos) = self.lines.iter().position(|l| {
+        if let Some((t, n)) = keep
+            && let Some(pos) = self.lines.iter().position(|l| {
                 matches!(l, Line::Row(i) if self.rows[*i].type_code == t && self.rows[*i].node_code == n)
             }) {
                 self.cursor = pos;
             }
-        }
     }
 
     /// Recompute the display lines from the rows and the filter.
@@ -187,11 +186,12 @@ impl Grid {
             })
             .collect();
         for (ch, target) in changes.into_iter().zip(targets) {
-            if let Some(r) = target.map(|i| &mut self.rows[i]) {
-                if r.methods.contains(ch.method) != ch.on && ch.method.toggleable() {
-                    r.methods.set(ch.method, ch.on);
-                    applied.push(ch);
-                }
+            if let Some(r) = target.map(|i| &mut self.rows[i])
+                && r.methods.contains(ch.method) != ch.on
+                && ch.method.toggleable()
+            {
+                r.methods.set(ch.method, ch.on);
+                applied.push(ch);
             }
         }
         applied

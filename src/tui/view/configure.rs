@@ -235,10 +235,10 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines), body);
-    if let Some((row, col)) = cursor {
-        if row < body.height {
-            frame.set_cursor_position(Position::new(body.x + col, body.y + row));
-        }
+    if let Some((row, col)) = cursor
+        && row < body.height
+    {
+        frame.set_cursor_position(Position::new(body.x + col, body.y + row));
     }
 }
 

@@ -1,0 +1,473 @@
+//! Delivery against the fake DingTalk server: batching, pacing, retries, permanent failures,
+//! token expiry, idempotency, invalid receivers, ambiguous sends and crash recovery.
+
+use std::time::{Duration, Instant};
+
+use notifydesk::delivery::{Worker, WorkerOptions};
+use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
+use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
+use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
+use notifydesk::member::NewMember;
+use notifydesk::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
+use notifydesk::subscription::{Method, MethodChange};
+use secrecy::SecretString;
+
+const KEY: &str = "dingdeliver0001";
+const SECRET: &str = "deliver-secret-77";
+
+fn phone(i: usize) -> String {
+    format!("1390000{i:04}")
+}
+
+struct Setup {
+    fake: FakeDingTalk,
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+}
+
+/// A database with the channel configured, `members` members known to the fake, and
+/// Personal Channel on for SQL Task / To be approved.
+async fn setup(members: usize) -> Setup {
+    let fake = FakeDingTalk::start().await.unwrap();
+    fake.add_app(FakeApp::new(KEY, SECRET));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nd.db");
+    let mut store = Store::open(&db).unwrap();
+    store
+        .save_dingtalk(&DingTalkConfig {
+            app_key: KEY.into(),
+            app_secret: SecretString::from(SECRET),
+            template_id: None,
+            source_column: SourceColumn::Phone,
+            receiver: Some(Mobile::parse(&phone(1)).unwrap()),
+        })
+        .unwrap();
+    store
+        .apply_method_changes(&[MethodChange {
+            type_code: "sql_task".into(),
+            node_code: "to_be_approved".into(),
+            method: Method::Personal,
+            on: true,
+        }])
+        .unwrap();
+    let list: Vec<NewMember> = (1..=members)
+        .map(|i| {
+            fake.add_user(&phone(i), &format!("user{i}"));
+            NewMember {
+                name: format!("User {i}"),
+                login: format!("u{i}"),
+                phone: phone(i),
+                email: None,
+            }
+        })
+        .collect();
+    store.import_members(&list).unwrap();
+    Setup {
+        fake,
+        _dir: dir,
+        db,
+    }
+}
+
+fn event(id: &str, members: impl IntoIterator<Item = usize>) -> NewEvent {
+    NewEvent {
+        event_id: id.into(),
+        type_code: "sql_task".into(),
+        node_code: "to_be_approved".into(),
+        title: format!("Change {id}"),
+        text: "Please review.".into(),
+        link: Some("https://console.example/task/1".into()),
+        members: members.into_iter().map(|i| format!("u{i}")).collect(),
+    }
+}
+
+fn fast() -> WorkerOptions {
+    WorkerOptions {
+        rate_per_sec: 200.0,
+        backoff_base: Duration::from_millis(20),
+        backoff_cap: Duration::from_millis(200),
+        ..WorkerOptions::default()
+    }
+}
+
+fn worker(s: &Setup, opts: WorkerOptions, timeout: Duration) -> Worker {
+    let client = Client::new(
+        Endpoints::single(&s.fake.base_url()).unwrap(),
+        ClientOptions {
+            timeout,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    Worker::new(Store::open(&s.db).unwrap(), client, opts).unwrap()
+}
+
+fn store(s: &Setup) -> Store {
+    Store::open(&s.db).unwrap()
+}
+
+fn status_of(s: &Setup, st: DeliveryStatus) -> usize {
+    store(s)
+        .delivery_page(
+            &DeliveryFilter {
+                status: Some(st),
+                text: None,
+            },
+            None,
+            10_000,
+        )
+        .unwrap()
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_five_recipients_go_in_three_batch_calls() {
+    let s = setup(45).await;
+    let out = store(&s).enqueue_event(&event("e1", 1..=45)).unwrap();
+    assert_eq!(
+        out,
+        EnqueueOutcome::Queued {
+            deliveries: 45,
+            unknown: vec![]
+        }
+    );
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 45);
+    let sends = s.fake.calls_to(FakeEndpoint::BatchSend);
+    assert_eq!(sends.len(), 3, "20 + 20 + 5");
+    let total: usize = s.fake.outbox().iter().map(|m| m.user_ids.len()).sum();
+    assert_eq!(total, 45);
+    // Every delivery records the processQueryKey of its call.
+    let rows = store(&s)
+        .delivery_page(&DeliveryFilter::default(), None, 100)
+        .unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.status == DeliveryStatus::Sent && r.process_query_key.is_some())
+    );
+    // The rendered message carries the labels and the link.
+    let param = s.fake.outbox()[0].msg_param.clone().unwrap();
+    let text = param["text"].as_str().unwrap();
+    assert!(
+        text.contains("SQL Task · To be approved")
+            && text.contains("https://console.example/task/1"),
+        "{text}"
+    );
+    // Lookups were cached on the members: a second event needs no lookup.
+    let lookups = s.fake.calls_to(FakeEndpoint::GetByMobile).len();
+    store(&s).enqueue_event(&event("e2", 1..=45)).unwrap();
+    worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), lookups);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_ids_are_idempotent_and_skips_are_recorded() {
+    let s = setup(3).await;
+    let mut st = store(&s);
+    assert!(matches!(
+        st.enqueue_event(&event("same", [1, 2])).unwrap(),
+        EnqueueOutcome::Queued { .. }
+    ));
+    assert_eq!(
+        st.enqueue_event(&event("same", [1, 2, 3])).unwrap(),
+        EnqueueOutcome::Duplicate
+    );
+    // Personal Channel unchecked for this node: recorded as skipped with the reason.
+    let mut other = event("other", [1]);
+    other.node_code = "approved".into();
+    match st.enqueue_event(&other).unwrap() {
+        EnqueueOutcome::Skipped { reason } => {
+            assert!(reason.contains("Personal Channel"), "{reason}")
+        }
+        o => panic!("{o:?}"),
+    }
+    // Unknown logins are failed deliveries, never silently dropped.
+    let mut unknown = event("unknown", [1]);
+    unknown.members.push("nobody".into());
+    match st.enqueue_event(&unknown).unwrap() {
+        EnqueueOutcome::Queued {
+            deliveries: 1,
+            unknown,
+        } => assert_eq!(unknown, vec!["nobody"]),
+        o => panic!("{o:?}"),
+    }
+    drop(st);
+    worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(
+        s.fake
+            .outbox()
+            .iter()
+            .map(|m| m.user_ids.len())
+            .sum::<usize>(),
+        3
+    );
+    assert_eq!(status_of(&s, DeliveryStatus::Skipped), 1);
+    assert_eq!(status_of(&s, DeliveryStatus::Failed), 1);
+    // Channel removed: new events are skipped.
+    let mut st = store(&s);
+    st.delete_channel(notifydesk::domain::ChannelKind::DingTalk)
+        .unwrap();
+    match st.enqueue_event(&event("later", [1])).unwrap() {
+        EnqueueOutcome::Skipped { reason } => assert!(reason.contains("not configured")),
+        o => panic!("{o:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_failure_is_retried_then_succeeds() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::ServiceUnavailableEmpty, 1);
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::QpsLimitForAppkeyAndApi, 1);
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::BatchSend).len(), 3);
+    let rows = store(&s)
+        .delivery_page(&DeliveryFilter::default(), None, 10)
+        .unwrap();
+    assert!(rows.iter().all(|r| r.attempts == 3), "{rows:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_failures_give_up_after_max_attempts() {
+    let s = setup(1).await;
+    store(&s).enqueue_event(&event("e", [1])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::SystemError500, 10);
+    let opts = WorkerOptions {
+        max_attempts: 3,
+        ..fast()
+    };
+    let r = worker(&s, opts, Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.failed, 1);
+    assert_eq!(s.fake.calls_to(FakeEndpoint::BatchSend).len(), 3);
+    let row = &store(&s)
+        .delivery_page(&DeliveryFilter::default(), None, 1)
+        .unwrap()[0];
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap()
+            .contains("gave up after 3 attempts"),
+        "{row:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_failure_is_not_retried() {
+    let s = setup(2).await;
+    s.fake.update_app(KEY, |a| {
+        a.scopes.remove("qyapi_robot_sendmsg");
+    });
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.failed, 2);
+    assert_eq!(s.fake.calls_to(FakeEndpoint::BatchSend).len(), 1);
+    let row = &store(&s)
+        .delivery_page(&DeliveryFilter::default(), None, 1)
+        .unwrap()[0];
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap()
+            .contains("qyapi_robot_sendmsg"),
+        "{row:?}"
+    );
+    // A retry by hand goes back to pending.
+    let mut st = store(&s);
+    st.retry_delivery(row.id).unwrap();
+    assert_eq!(
+        st.delivery(row.id).unwrap().unwrap().status,
+        DeliveryStatus::Pending
+    );
+    assert!(
+        st.retry_delivery(row.id).is_err(),
+        "only failed deliveries can be retried"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_expiry_mid_run_refreshes_and_continues() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("a", [1])).unwrap();
+    let mut w = worker(&s, fast(), Duration::from_secs(5));
+    assert_eq!(w.drain_once().await.unwrap().sent, 1);
+    s.fake.expire_tokens();
+    store(&s).enqueue_event(&event("b", [2])).unwrap();
+    assert_eq!(w.drain_once().await.unwrap().sent, 1);
+    assert_eq!(s.fake.outbox().len(), 2);
+    assert!(s.fake.token_calls() >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_receiver_refreshes_the_cached_userid_then_fails() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("warm", [1])).unwrap();
+    worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    // user1 is cached now; DingTalk starts refusing it.
+    s.fake.force_invalid("user1");
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    let lookups_before = s.fake.calls_to(FakeEndpoint::GetByMobile).len();
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 1, "user2 still goes: {r:?}");
+    assert_eq!(r.failed, 1);
+    assert_eq!(
+        s.fake.calls_to(FakeEndpoint::GetByMobile).len(),
+        lookups_before + 2,
+        "user2 looked up, and user1 looked up again after the refusal"
+    );
+    let failed = store(&s)
+        .delivery_page(
+            &DeliveryFilter {
+                status: Some(DeliveryStatus::Failed),
+                text: None,
+            },
+            None,
+            5,
+        )
+        .unwrap();
+    assert_eq!(failed[0].login, "u1");
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("visibility scope")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_phone_fails_that_receiver_only() {
+    let s = setup(2).await;
+    let mut st = store(&s);
+    st.add_member(&NewMember {
+        name: "Ghost".into(),
+        login: "ghost".into(),
+        phone: "13700000000".into(),
+        email: None,
+    })
+    .unwrap();
+    let mut ev = event("e", [1]);
+    ev.members.push("ghost".into());
+    st.enqueue_event(&ev).unwrap();
+    drop(st);
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (1, 1));
+    let ghost = store(&s).member_by_login("ghost").unwrap().unwrap();
+    assert!(ghost.resolved_at.is_some() && ghost.dingtalk_userid.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_are_paced_by_the_rate_limit() {
+    let s = setup(1).await;
+    for i in 0..11 {
+        store(&s)
+            .enqueue_event(&event(&format!("e{i}"), [1]))
+            .unwrap();
+    }
+    let opts = WorkerOptions {
+        rate_per_sec: 10.0,
+        ..fast()
+    };
+    let mut w = worker(&s, opts, Duration::from_secs(5));
+    let started = Instant::now();
+    let r = w.drain_once().await.unwrap();
+    assert_eq!(r.sent, 11);
+    // 11 sends at 10/s need at least 1 s: the limiter never bursts.
+    assert!(
+        started.elapsed() >= Duration::from_millis(990),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_send_timeout_is_not_resent() {
+    let s = setup(1).await;
+    store(&s).enqueue_event(&event("e", [1])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::Delay { ms: 2_000 }, 1);
+    let r = worker(&s, fast(), Duration::from_millis(300))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.failed, 1);
+    assert_eq!(s.fake.calls_to(FakeEndpoint::BatchSend).len(), 1);
+    let row = &store(&s)
+        .delivery_page(&DeliveryFilter::default(), None, 1)
+        .unwrap()[0];
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap()
+            .contains("may have been delivered"),
+        "{row:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_left_sending_is_marked_interrupted_not_resent() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    // A sender claims the batch and dies before recording the answer.
+    let claimed = store(&s).claim_batch(i64::MAX, 20).unwrap().unwrap();
+    assert_eq!(claimed.recipients.len(), 2);
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 0);
+    assert!(s.fake.outbox().is_empty());
+    let rows = store(&s)
+        .delivery_page(&DeliveryFilter::default(), None, 5)
+        .unwrap();
+    assert!(
+        rows.iter().all(|r| r.status == DeliveryStatus::Failed
+            && r.error_code.as_deref() == Some("interrupted"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_one_sender_per_database() {
+    let s = setup(1).await;
+    let _first = worker(&s, fast(), Duration::from_secs(5));
+    let client = Client::new(
+        Endpoints::single(&s.fake.base_url()).unwrap(),
+        ClientOptions::default(),
+    )
+    .unwrap();
+    let second = Worker::new(store(&s), client, fast());
+    assert!(matches!(
+        second,
+        Err(notifydesk::delivery::DeliveryError::Busy(_))
+    ));
+}
