@@ -439,8 +439,12 @@ async fn a_batch_left_sending_is_marked_interrupted_not_resent() {
     let s = setup(2).await;
     store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
     // A sender claims the batch and dies before recording the answer.
-    let claimed = store(&s).claim_batch(i64::MAX, 20).unwrap().unwrap();
+    let mut st = store(&s);
+    let claimed = st.claim_batch(i64::MAX, 20).unwrap().unwrap();
     assert_eq!(claimed.recipients.len(), 2);
+    let ids: Vec<i64> = claimed.recipients.iter().map(|r| r.delivery_id).collect();
+    st.mark_sending(&ids).unwrap();
+    drop(st);
     let r = worker(&s, fast(), Duration::from_secs(5))
         .drain_once()
         .await

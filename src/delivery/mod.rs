@@ -310,6 +310,8 @@ impl Worker {
         );
         let user_ids: Vec<String> = ready.iter().map(|(_, u, _)| u.clone()).collect();
         self.sends.acquire().await;
+        let ids: Vec<i64> = ready.iter().map(|(r, _, _)| r.delivery_id).collect();
+        self.store.mark_sending(&ids)?;
         report.calls += 1;
         let result = self
             .client

@@ -312,7 +312,9 @@ impl Store {
         Ok(n)
     }
 
-    /// Claim up to `limit` ready deliveries of the oldest ready event: they become `sending`.
+    /// Take up to `limit` ready deliveries of the oldest ready event, counting an attempt.
+    /// They stay `pending` until [`Store::mark_sending`] just before the DingTalk call, so a
+    /// crash while looking up receivers loses nothing and marks nothing as maybe-sent.
     pub fn claim_batch(
         &mut self,
         at_ms: i64,
@@ -382,7 +384,7 @@ impl Store {
         };
         for r in &recipients {
             tx.execute(
-                "UPDATE delivery SET status = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
+                "UPDATE delivery SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
                 params![r.delivery_id, now()],
             )
             .map_err(&err)?;
@@ -403,6 +405,25 @@ impl Store {
                 })
                 .collect(),
         }))
+    }
+
+    /// About to call DingTalk for these deliveries: from here until the answer is recorded,
+    /// a crash leaves them `sending` (outcome unknown).
+    pub fn mark_sending(&mut self, ids: &[i64]) -> Result<(), StoreError> {
+        let err = self.err_fn();
+        let t = now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        for id in ids {
+            tx.execute(
+                "UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1",
+                params![id, t],
+            )
+            .map_err(&err)?;
+        }
+        tx.commit().map_err(&err)
     }
 
     /// DingTalk accepted these deliveries: record the processQueryKey with the state.
