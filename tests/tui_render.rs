@@ -474,3 +474,81 @@ fn dialog_buttons_stay_visible_on_the_smallest_terminal() {
         assert!(s.contains("AppKey is required") || h < 24, "{w}x{h}:\n{s}");
     }
 }
+
+fn delivery_rows() -> Vec<notifydesk::store::DeliveryRow> {
+    use notifydesk::store::{DeliveryRow, DeliveryStatus};
+    let mk = |id: i64, login: &str, status: DeliveryStatus, err: Option<&str>| DeliveryRow {
+        id,
+        at: AT + id,
+        created_at: AT,
+        event_id: format!("T-{id}"),
+        type_code: "sql_task".into(),
+        node_code: "to_be_approved".into(),
+        title: "Alter table orders".into(),
+        login: login.into(),
+        member_name: Some(login.to_uppercase()),
+        status,
+        attempts: if status == DeliveryStatus::Failed {
+            1
+        } else {
+            1
+        },
+        error_code: err.map(|_| "88/60011".to_string()),
+        last_error: err.map(String::from),
+        process_query_key: (status == DeliveryStatus::Sent).then(|| "pqk+/=1".to_string()),
+    };
+    vec![
+        mk(
+            3,
+            "zhangsan",
+            DeliveryStatus::Failed,
+            Some(
+                "DingTalk error 88/60011: the app lacks the permission qyapi_robot_sendmsg. Fix: grant it and publish the app",
+            ),
+        ),
+        mk(2, "lisi", DeliveryStatus::Sent, None),
+        mk(1, "wangwu", DeliveryStatus::Pending, None),
+    ]
+}
+
+#[test]
+fn delivery_log_tab_detail_and_retry() {
+    use notifydesk::store::{DeliveryCounts, DeliveryStatus};
+    use notifydesk::tui::log::LogPage;
+    let mut app = app(Theme::color());
+    let fx = key(&mut app, KeyCode::Char('4'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadLog { before: None, .. }]),
+        "{fx:?}"
+    );
+    app.handle(Msg::LogLoaded(Ok(LogPage {
+        before: None,
+        rows: delivery_rows(),
+        total: 3,
+        counts: DeliveryCounts {
+            pending: 1,
+            sending: 0,
+            sent: 1,
+            failed: 1,
+            skipped: 0,
+        },
+    })));
+    insta::assert_snapshot!("log_tab", screen(&app));
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("log_detail", screen(&app));
+    let fx = key(&mut app, KeyCode::Char('r'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::RetryDelivery { id: 3 }]),
+        "{fx:?}"
+    );
+    // Retrying a sent delivery is refused with a reason.
+    key(&mut app, KeyCode::Down);
+    assert!(key(&mut app, KeyCode::Char('r')).is_empty());
+    assert!(screen(&app).contains("Only failed deliveries"));
+    // `f` cycles the status filter and reloads from the first page.
+    let fx = key(&mut app, KeyCode::Char('f'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadLog { filter, before: None }] if filter.status == Some(DeliveryStatus::Failed)),
+        "{fx:?}"
+    );
+}

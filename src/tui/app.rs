@@ -7,6 +7,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use super::configure::{ConfigureDialog, DialogRequest, Focus, TestState};
 use super::grid::Grid;
 use super::keymap::{self, Action, Context};
+use super::log::LogTab;
 use super::members::{MemberForm, MembersTab, ReceiversPicker};
 use super::msg::{Effect, Msg};
 use super::theme::Theme;
@@ -17,16 +18,18 @@ pub enum Tab {
     Channels,
     Subscription,
     Members,
+    Log,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Channels, Tab::Subscription, Tab::Members];
+    pub const ALL: [Tab; 4] = [Tab::Channels, Tab::Subscription, Tab::Members, Tab::Log];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Channels => "Channel Management",
             Tab::Subscription => "Subscription",
             Tab::Members => "Members",
+            Tab::Log => "Delivery Log",
         }
     }
 
@@ -35,6 +38,7 @@ impl Tab {
             Tab::Channels => Context::Channels,
             Tab::Subscription => Context::Subscription,
             Tab::Members => Context::Members,
+            Tab::Log => Context::Log,
         }
     }
 }
@@ -47,6 +51,7 @@ pub enum Overlay {
     MemberForm(Box<MemberForm>),
     ConfirmDelete { id: i64, name: String },
     Receivers(Box<ReceiversPicker>),
+    Delivery(Box<crate::store::DeliveryRow>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +83,7 @@ pub struct App {
     pub selected: usize,
     pub grid: Grid,
     pub members: MembersTab,
+    pub log: LogTab,
     pub overlays: Vec<Overlay>,
     pub status: Option<(Level, String)>,
     pub card_test: CardTest,
@@ -104,6 +110,7 @@ impl App {
             selected: 0,
             grid: Grid::new(),
             members: MembersTab::default(),
+            log: LogTab::default(),
             overlays: Vec::new(),
             status: None,
             card_test: CardTest::Idle,
@@ -163,6 +170,8 @@ impl App {
             Some(Overlay::MemberForm(_)) => vec![Context::Form],
             Some(Overlay::ConfirmDelete { .. }) => vec![Context::Confirm],
             Some(Overlay::Receivers(_)) => vec![Context::Picker],
+            Some(Overlay::Delivery(_)) => vec![Context::Detail],
+            None if self.tab == Tab::Log && self.log.text_editing => vec![Context::Filter],
             None if self.tab == Tab::Subscription && self.grid.filter_editing => {
                 vec![Context::Filter]
             }
@@ -249,6 +258,31 @@ impl App {
             }
             Msg::MembersLoaded(Err(e)) => {
                 self.set_status(Level::Error, format!("Could not load members: {e}"));
+                vec![]
+            }
+            Msg::LogLoaded(Ok(page)) => {
+                self.on_log_loaded(page);
+                vec![]
+            }
+            Msg::LogLoaded(Err(e)) => {
+                self.set_status(
+                    Level::Error,
+                    format!("Could not read the delivery log: {e}"),
+                );
+                vec![]
+            }
+            Msg::DeliveryRetried(result) => self.on_delivery_retried(result),
+            Msg::Notice(text) => {
+                self.set_status(Level::Info, text);
+                vec![]
+            }
+            Msg::DeliveryProgress(counts) => {
+                let changed = counts != self.log.counts;
+                self.log.counts = counts;
+                // Follow new deliveries while the newest page is shown.
+                if changed && self.tab == Tab::Log && self.log.before.is_none() {
+                    return vec![self.load_log()];
+                }
                 vec![]
             }
             Msg::MemberSaved(result) => self.on_member_saved(result),
@@ -350,6 +384,7 @@ impl App {
             Some(Overlay::MemberForm(_)) => self.on_form_key(action, key),
             Some(Overlay::ConfirmDelete { .. }) => self.on_confirm_delete(action),
             Some(Overlay::Receivers(_)) => self.on_picker_key(action),
+            Some(Overlay::Delivery(_)) => self.on_delivery_detail_key(action),
             Some(Overlay::Help { .. }) => {
                 match action {
                     Some(Action::Close) => {
@@ -373,6 +408,7 @@ impl App {
             }
             None if self.tab == Tab::Subscription => self.on_grid_key(action, key),
             None if self.tab == Tab::Members => self.on_members_key(action),
+            None if self.tab == Tab::Log => self.on_log_key(action, key),
             None => self.on_main_key(action),
         }
     }
@@ -546,8 +582,16 @@ impl App {
                     Tab::ALL.len() - 1
                 };
                 self.tab = Tab::ALL[(i + step) % Tab::ALL.len()];
+                if self.tab == Tab::Log {
+                    return vec![self.load_log()];
+                }
             }
-            Action::GotoTab(i) => self.tab = Tab::ALL[i.min(Tab::ALL.len() - 1)],
+            Action::GotoTab(i) => {
+                self.tab = Tab::ALL[i.min(Tab::ALL.len() - 1)];
+                if self.tab == Tab::Log {
+                    return vec![self.load_log()];
+                }
+            }
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::Left => self.selected = (self.selected + n - 1) % n,
             Action::Right => self.selected = (self.selected + 1) % n,

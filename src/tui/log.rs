@@ -63,7 +63,10 @@ impl LogTab {
     }
 
     pub fn cycle_status(&mut self) {
-        let i = STATUS_FILTERS.iter().position(|s| *s == self.status).unwrap_or(0);
+        let i = STATUS_FILTERS
+            .iter()
+            .position(|s| *s == self.status)
+            .unwrap_or(0);
         self.status = STATUS_FILTERS[(i + 1) % STATUS_FILTERS.len()];
         self.reset_paging();
     }
@@ -76,5 +79,148 @@ impl LogTab {
 
     pub fn page_number(&self) -> usize {
         self.newer.len() + 1
+    }
+}
+
+use super::app::{App, Level, Overlay};
+use super::keymap::Action;
+use super::msg::Effect;
+use crossterm::event::KeyEvent;
+
+/// One page read from the store, with the totals shown around it.
+#[derive(Debug)]
+pub struct LogPage {
+    pub before: Option<i64>,
+    pub rows: Vec<DeliveryRow>,
+    pub total: u64,
+    pub counts: DeliveryCounts,
+}
+
+impl App {
+    pub(super) fn load_log(&self) -> Effect {
+        Effect::LoadLog {
+            filter: self.log.filter(),
+            before: self.log.before,
+        }
+    }
+
+    pub(super) fn on_log_loaded(&mut self, page: LogPage) {
+        let keep = self.log.current().map(|r| r.id);
+        self.log.before = page.before;
+        self.log.rows = page.rows;
+        self.log.total = page.total;
+        self.log.counts = page.counts;
+        self.log.loaded = true;
+        self.log.cursor = keep
+            .and_then(|id| self.log.rows.iter().position(|r| r.id == id))
+            .unwrap_or(0)
+            .min(self.log.rows.len().saturating_sub(1));
+    }
+
+    pub(super) fn on_log_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+        if self.log.text_editing {
+            match action {
+                Some(Action::Close) => self.log.text_editing = false,
+                Some(Action::ClearFilter) => {
+                    self.log.text.clear();
+                    self.log.text_editing = false;
+                    self.log.reset_paging();
+                    return vec![self.load_log()];
+                }
+                _ => {
+                    if self.log.text.handle_key(&key) {
+                        self.log.reset_paging();
+                        return vec![self.load_log()];
+                    }
+                    self.dirty = false;
+                }
+            }
+            return vec![];
+        }
+        match action {
+            Some(Action::Up) => self.log.move_by(-1),
+            Some(Action::Down) => self.log.move_by(1),
+            Some(Action::Home) => self.log.cursor = 0,
+            Some(Action::End) => self.log.cursor = self.log.rows.len().saturating_sub(1),
+            Some(Action::PageDown) => match self.log.older_cursor() {
+                Some(before) => {
+                    self.log.newer.push(self.log.before);
+                    self.log.before = Some(before);
+                    self.log.cursor = 0;
+                    return vec![self.load_log()];
+                }
+                None => self.log.cursor = self.log.rows.len().saturating_sub(1),
+            },
+            Some(Action::PageUp) => match self.log.newer.pop() {
+                Some(before) => {
+                    self.log.before = before;
+                    self.log.cursor = 0;
+                    return vec![self.load_log()];
+                }
+                None => self.log.cursor = 0,
+            },
+            Some(Action::CycleStatus) => {
+                self.log.cycle_status();
+                return vec![self.load_log()];
+            }
+            Some(Action::Filter) => self.log.text_editing = true,
+            Some(Action::Edit) => {
+                if let Some(r) = self.log.current() {
+                    self.overlays.push(Overlay::Delivery(Box::new(r.clone())));
+                }
+            }
+            Some(Action::Retry) => return self.retry_current(),
+            Some(Action::Reload) => return vec![self.load_log()],
+            other => return self.on_main_key(other),
+        }
+        vec![]
+    }
+
+    fn retry_current(&mut self) -> Vec<Effect> {
+        let row = match self.overlays.last() {
+            Some(Overlay::Delivery(r)) => Some(r.as_ref().clone()),
+            _ => self.log.current().cloned(),
+        };
+        let Some(row) = row else {
+            return vec![];
+        };
+        if row.status != crate::store::DeliveryStatus::Failed {
+            self.set_status(Level::Info, "Only failed deliveries can be retried");
+            return vec![];
+        }
+        vec![Effect::RetryDelivery { id: row.id }]
+    }
+
+    pub(super) fn on_delivery_detail_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        match action {
+            Some(Action::Close) => {
+                self.overlays.pop();
+                vec![]
+            }
+            Some(Action::Retry) => {
+                let fx = self.retry_current();
+                if !fx.is_empty() {
+                    self.overlays.pop();
+                }
+                fx
+            }
+            _ => {
+                self.dirty = false;
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn on_delivery_retried(&mut self, result: Result<(), String>) -> Vec<Effect> {
+        match result {
+            Ok(()) => {
+                self.set_status(Level::Ok, "Delivery queued again");
+                vec![self.load_log(), Effect::WakeWorker]
+            }
+            Err(e) => {
+                self.set_status(Level::Error, format!("Not retried: {e}"));
+                vec![]
+            }
+        }
     }
 }

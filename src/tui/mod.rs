@@ -7,6 +7,7 @@ pub mod configure;
 pub mod field;
 pub mod grid;
 pub mod keymap;
+pub mod log;
 pub mod members;
 pub mod msg;
 pub mod runner;
@@ -58,7 +59,23 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         app.set_status(app::Level::Info, banner);
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let db_path = cfg
+        .store
+        .lock()
+        .map(|s| s.path().to_path_buf())
+        .unwrap_or_default();
+    let worker = if db_path.as_os_str() == ":memory:" {
+        None
+    } else {
+        // Before the UI's own work, so a long-pending outbox starts moving at once.
+        let wake = Arc::new(tokio::sync::Notify::new());
+        runner::spawn_worker(db_path, cfg.client.clone(), wake.clone(), tx.clone())
+            .map(|(handle, stop)| (handle, stop, wake))
+    };
     let mut runner = Runner::new(cfg.store, cfg.client, tx);
+    if let Some((_, _, wake)) = &worker {
+        runner.wake = wake.clone();
+    }
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigquit = signal(SignalKind::quit())?;
@@ -121,6 +138,17 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         }
     }
     drop(guard);
+    // Let the worker finish the batch in flight (never cut a DingTalk call short).
+    if let Some((handle, stop, wake)) = worker {
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        wake.notify_one();
+        if tokio::time::timeout(Duration::from_secs(15), handle)
+            .await
+            .is_err()
+        {
+            tracing::warn!("delivery worker did not stop in time");
+        }
+    }
     tracing::info!("tui stopped");
     Ok(())
 }

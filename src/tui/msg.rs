@@ -30,6 +30,12 @@ pub enum Msg {
     MemberSaved(Result<Member, String>),
     MemberDeleted(Result<(), String>),
     ReceiversSaved(Result<(), String>),
+    LogLoaded(Result<crate::tui::log::LogPage, String>),
+    DeliveryRetried(Result<(), String>),
+    /// A line for the status bar from a background task.
+    Notice(String),
+    /// The background worker's view of the outbox.
+    DeliveryProgress(crate::store::DeliveryCounts),
     /// A batch of grid changes was saved (or not: then the grid reverts it).
     MethodsSaved {
         changes: Vec<MethodChange>,
@@ -68,6 +74,15 @@ pub enum Effect {
     DeleteMember {
         id: i64,
     },
+    LoadLog {
+        filter: crate::store::DeliveryFilter,
+        before: Option<i64>,
+    },
+    RetryDelivery {
+        id: i64,
+    },
+    /// Something was queued: let the background worker look now.
+    WakeWorker,
     SetReceivers {
         type_code: String,
         node_code: String,

@@ -7,16 +7,20 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::log::{LogPage, PAGE_SIZE};
 use super::msg::{Effect, Msg};
 use crate::dingtalk::{Client, Credentials};
 use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};
 use crate::store::Store;
+use tokio::sync::Notify;
 
 pub struct Runner {
     store: Arc<Mutex<Store>>,
     client: Client,
     tx: UnboundedSender<Msg>,
     tests: HashMap<u64, JoinHandle<()>>,
+    /// Wakes the background delivery worker.
+    pub wake: Arc<Notify>,
 }
 
 impl Runner {
@@ -26,6 +30,7 @@ impl Runner {
             client,
             tx,
             tests: HashMap::new(),
+            wake: Arc::new(Notify::new()),
         }
     }
 
@@ -56,6 +61,21 @@ impl Runner {
                 let result = s.apply_method_changes(&changes).map_err(|e| e.to_string());
                 Msg::MethodsSaved { changes, result }
             }),
+            Effect::LoadLog { filter, before } => self.blocking(move |s| {
+                let page = (|| {
+                    Ok::<_, crate::store::StoreError>(LogPage {
+                        before,
+                        rows: s.delivery_page(&filter, before, PAGE_SIZE)?,
+                        total: s.delivery_count(&filter)?,
+                        counts: s.delivery_counts()?,
+                    })
+                })();
+                Msg::LogLoaded(page.map_err(|e| e.to_string()))
+            }),
+            Effect::RetryDelivery { id } => self.blocking(move |s| {
+                Msg::DeliveryRetried(s.retry_delivery(id).map_err(|e| e.to_string()))
+            }),
+            Effect::WakeWorker => self.wake.notify_one(),
             Effect::LoadMembers => {
                 self.blocking(|s| Msg::MembersLoaded(s.members().map_err(|e| e.to_string())))
             }
@@ -181,4 +201,48 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<Ding
         record,
         detail,
     });
+}
+
+/// Drain the outbox in the background while the TUI runs (one sender per database: when a
+/// `notifydesk worker` already runs, the TUI leaves delivery to it and says so).
+pub fn spawn_worker(
+    db: std::path::PathBuf,
+    client: Client,
+    wake: Arc<Notify>,
+    tx: UnboundedSender<Msg>,
+) -> Option<(JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>)> {
+    use crate::delivery::{DeliveryError, Worker, WorkerOptions};
+    let store = match Store::open(&db) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx.send(Msg::Notice(format!("Delivery is off: {e}")));
+            return None;
+        }
+    };
+    let mut worker = match Worker::new(store, client, WorkerOptions::default()) {
+        Ok(w) => w,
+        Err(DeliveryError::Busy(_)) => {
+            let _ = tx.send(Msg::Notice(
+                "Another notifydesk is delivering from this database; this one only shows the log"
+                    .into(),
+            ));
+            return None;
+        }
+        Err(e) => {
+            let _ = tx.send(Msg::Notice(format!("Delivery is off: {e}")));
+            return None;
+        }
+    };
+    let progress = tx.clone();
+    worker.on_progress(move |c| {
+        let _ = progress.send(Msg::DeliveryProgress(c));
+    });
+    let stop = worker.stop_flag();
+    let handle = tokio::spawn(async move {
+        if let Err(e) = worker.run(wake).await {
+            tracing::error!("delivery worker stopped: {e}");
+            let _ = tx.send(Msg::Notice(format!("Delivery stopped: {e}")));
+        }
+    });
+    Some((handle, stop))
 }

@@ -22,6 +22,8 @@ pub fn render(app: &App, scroll: u16, frame: &mut Frame, area: Rect) {
         Context::Members,
         Context::Form,
         Context::Picker,
+        Context::Log,
+        Context::Detail,
         Context::Dialog,
         Context::Confirm,
         Context::Help,

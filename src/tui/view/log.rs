@@ -25,7 +25,11 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let log = &app.log;
     let status = log.status.map(|s| s.code()).unwrap_or("all");
     let text = if log.text_editing || !log.text.is_empty() {
-        format!(" · /{}{}", log.text.value(), if log.text_editing { "▏" } else { "" })
+        format!(
+            " · /{}{}",
+            log.text.value(),
+            if log.text_editing { "▏" } else { "" }
+        )
     } else {
         String::new()
     };
@@ -75,7 +79,11 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
         let focused = i == log.cursor;
         let marker = if focused { "> " } else { "  " };
         let when = chrono::DateTime::from_timestamp(r.at, 0)
-            .map(|d| d.with_timezone(&app.utc_offset).format("%m-%d %H:%M").to_string())
+            .map(|d| {
+                d.with_timezone(&app.utc_offset)
+                    .format("%m-%d %H:%M")
+                    .to_string()
+            })
             .unwrap_or_default();
         let what = truncate(&format!("{}/{}", r.type_code, r.node_code), what_w);
         let member = truncate(&r.login, member_w);
@@ -92,7 +100,11 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
             ),
             Span::styled(
                 format!("{:<status_w$}", r.status.code()),
-                t.style(if focused { Role::Focus } else { status_role(r.status) }),
+                t.style(if focused {
+                    Role::Focus
+                } else {
+                    status_role(r.status)
+                }),
             ),
             Span::styled(format!(" {:>tries_w$} {err}", r.attempts), t.style(base)),
         ]));

@@ -3,6 +3,7 @@
 mod channels;
 mod configure;
 mod help;
+mod log;
 mod members;
 mod subscriptions;
 
@@ -42,6 +43,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Tab::Channels => channels::render(app, frame, body),
         Tab::Subscription => subscriptions::render(app, frame, body),
         Tab::Members => members::render_tab(app, frame, body),
+        Tab::Log => log::render_tab(app, frame, body),
     }
     render_status(app, frame, status);
     render_footer(app, frame, footer);
@@ -55,6 +57,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                 members::render_confirm_delete(app, name, frame, area)
             }
             Overlay::Receivers(p) => members::render_picker(app, p, frame, body.union(status)),
+            Overlay::Delivery(r) => log::render_detail(app, r, frame, area),
         }
     }
 }
@@ -84,9 +87,40 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled("Notification > Subscription", t.style(Role::Base)),
     ]);
     frame.render_widget(Paragraph::new(left), area);
-    let label = truncate_left(&app.db_label, (area.width as usize).saturating_sub(42));
-    let right = Line::styled(format!("{label} "), t.style(Role::Muted)).right_aligned();
-    frame.render_widget(Paragraph::new(right), area);
+    // Outbox counters (always visible), then where the data lives, as room allows.
+    let c = &app.log.counts;
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    if app.log.loaded {
+        let counters = [
+            (
+                format!("{} pending", c.pending + c.sending),
+                Role::Warn,
+                c.pending + c.sending > 0,
+            ),
+            (format!("{} sent", c.sent), Role::Ok, c.sent > 0),
+            (format!("{} failed", c.failed), Role::Error, c.failed > 0),
+        ];
+        for (text, role, active) in counters {
+            used += text.chars().count() + 3;
+            spans.push(Span::styled(
+                text,
+                t.style(if active { role } else { Role::Muted }),
+            ));
+            spans.push(Span::styled(" · ", t.style(Role::Muted)));
+        }
+    }
+    let room = (area.width as usize).saturating_sub(42 + used);
+    if room >= 8 {
+        spans.push(Span::styled(
+            truncate_left(&app.db_label, room - 1),
+            t.style(Role::Muted),
+        ));
+    } else {
+        spans.pop();
+    }
+    spans.push(Span::raw(" "));
+    frame.render_widget(Paragraph::new(Line::from(spans).right_aligned()), area);
 }
 
 fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
