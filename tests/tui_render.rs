@@ -488,11 +488,7 @@ fn delivery_rows() -> Vec<notifydesk::store::DeliveryRow> {
         login: login.into(),
         member_name: Some(login.to_uppercase()),
         status,
-        attempts: if status == DeliveryStatus::Failed {
-            1
-        } else {
-            1
-        },
+        attempts: 1,
         error_code: err.map(|_| "88/60011".to_string()),
         last_error: err.map(String::from),
         process_query_key: (status == DeliveryStatus::Sent).then(|| "pqk+/=1".to_string()),
