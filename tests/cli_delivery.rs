@@ -325,3 +325,25 @@ fn worker_killed_mid_run_loses_nothing_and_sends_nothing_twice() {
         seen.len()
     );
 }
+
+#[test]
+fn message_language_setting_switches_the_template() {
+    let env = Env::new(1);
+    let bad = env.run(&["settings", "set", "message.language", "fr"]);
+    assert!(
+        !bad.status.success() && err(&bad).contains("en, zh"),
+        "{}",
+        err(&bad)
+    );
+    let ok = env.run(&["settings", "set", "message.language", "zh"]);
+    assert!(ok.status.success(), "{}", err(&ok));
+    assert!(out(&env.run(&["settings", "list"])).contains("message.language = zh"));
+    env.run(&notify_args("Z-1", &["u1"]));
+    let d = env.run(&["deliver"]);
+    assert!(d.status.success(), "{}", err(&d));
+    let text = env.fake.outbox()[0].msg_param.as_ref().unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains("SQL 任务 · 待审批"), "{text}");
+}

@@ -291,3 +291,61 @@ fn personal_channel_toggle_survives_restart() {
     p.send("q");
     p.wait_exit();
 }
+
+#[test]
+fn the_tui_delivers_queued_events_and_shows_them_in_the_log() {
+    use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
+    use notifydesk::member::NewMember;
+    use notifydesk::store::{NewEvent, Store};
+    use notifydesk::subscription::{Method, MethodChange};
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("nd.db")).unwrap();
+    store
+        .save_dingtalk(&DingTalkConfig {
+            app_key: APP_KEY.into(),
+            app_secret: secrecy::SecretString::from(SECRET),
+            template_id: None,
+            source_column: SourceColumn::Phone,
+            receiver: Some(Mobile::parse(PHONE).unwrap()),
+        })
+        .unwrap();
+    store
+        .apply_method_changes(&[MethodChange {
+            type_code: "sql_task".into(),
+            node_code: "to_be_approved".into(),
+            method: Method::Personal,
+            on: true,
+        }])
+        .unwrap();
+    store
+        .add_member(&NewMember {
+            name: "Manager".into(),
+            login: "mgr".into(),
+            phone: PHONE.into(),
+            email: None,
+        })
+        .unwrap();
+    store
+        .enqueue_event(&NewEvent {
+            event_id: "T-42".into(),
+            type_code: "sql_task".into(),
+            node_code: "to_be_approved".into(),
+            title: "Alter table orders".into(),
+            members: vec!["mgr".into()],
+            ..NewEvent::default()
+        })
+        .unwrap();
+    drop(store);
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Configured: dingappkey0001");
+    p.send("4");
+    p.wait_for("Delivery Log");
+    let screen = p.wait_for("1 sent");
+    assert!(screen.contains("mgr"), "{screen}");
+    assert_eq!(fake.outbox().len(), 1);
+    assert_eq!(fake.outbox()[0].user_ids, vec![USER_ID.to_string()]);
+    p.send("q");
+    p.wait_exit();
+    p.assert_restored();
+}

@@ -78,6 +78,9 @@ pub enum Command {
     Worker(DeliverArgs),
     /// Show the delivery log (newest first), or retry a failed delivery
     Log(LogArgs),
+    /// Show or change settings (message.language: en or zh)
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Print the database and log file paths
     Paths,
     /// Run a local DingTalk-compatible server for trying notifydesk offline (loopback only)
@@ -300,4 +303,12 @@ pub struct LogArgs {
     /// Put a failed delivery back in the queue
     #[arg(long, value_name = "ID")]
     pub retry: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Print every setting and its value
+    List,
+    /// Change a setting, e.g. `settings set message.language zh`
+    Set { key: String, value: String },
 }

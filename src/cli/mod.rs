@@ -119,6 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
         Some(Command::Notify(args)) => return delivery::notify(args, store),
         Some(Command::Log(args)) => return delivery::log(args, store),
+        Some(Command::Settings(cmd)) => return settings(cmd, store),
         other => other,
     };
     let endpoints = Endpoints::new(&cli.dingtalk_api, &cli.dingtalk_oapi)?;
@@ -145,11 +146,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::Subscription(_)
             | Command::Notify(_)
             | Command::Log(_)
+            | Command::Settings(_)
             | Command::Sandbox { .. },
         ) => {
             unreachable!("handled above")
         }
     }
+}
+
+/// Settings a user may change, with their allowed values.
+const SETTINGS: &[(&str, &[&str], &str)] = &[("message.language", &["en", "zh"], "en")];
+
+fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<ExitCode> {
+    match cmd {
+        args::SettingsCommand::List => {
+            for (key, _, default) in SETTINGS {
+                let value = store.setting(key)?.unwrap_or_else(|| default.to_string());
+                println!("{key} = {value}");
+            }
+        }
+        args::SettingsCommand::Set { key, value } => {
+            let Some((_, allowed, _)) = SETTINGS.iter().find(|(k, _, _)| *k == key) else {
+                let known: Vec<&str> = SETTINGS.iter().map(|(k, _, _)| *k).collect();
+                bail!("unknown setting {key:?}; known: {}", known.join(", "));
+            };
+            if !allowed.contains(&value.as_str()) {
+                bail!("{key} must be one of: {}", allowed.join(", "));
+            }
+            store.set_setting(&key, &value)?;
+            println!("{key} = {value}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn shorten_home(path: &std::path::Path) -> String {
