@@ -115,7 +115,8 @@ const MIGRATION_LIST: &[M<'static>] = &[
             updated_at        INTEGER NOT NULL,
             UNIQUE (event_ref, login)
         );
-        CREATE INDEX delivery_ready ON delivery (status, next_attempt_at, id);",
+        CREATE INDEX delivery_ready ON delivery (status, next_attempt_at, id);
+        CREATE INDEX delivery_by_status ON delivery (status, id);",
     ),
 ];
 
