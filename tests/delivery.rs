@@ -235,7 +235,8 @@ async fn transient_failure_is_retried_then_succeeds() {
         .await
         .unwrap();
     assert_eq!(r.sent, 2, "{r:?}");
-    assert_eq!(s.fake.calls_to(FakeEndpoint::BatchSend).len(), 3);
+    let calls = s.fake.calls_to(FakeEndpoint::BatchSend);
+    assert_eq!(calls.len(), 3, "{r:?} {calls:#?}");
     let rows = store(&s)
         .delivery_page(&DeliveryFilter::default(), None, 10)
         .unwrap();
