@@ -1,17 +1,15 @@
 //! `notify`, `deliver`, `worker` and `log` as a user runs them, including a worker killed
 //! with SIGKILL in the middle of 500 deliveries.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
 use notifydesk::fake::{FakeApp, FakeDingTalk};
-use notifydesk::member::NewMember;
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, Store};
-use notifydesk::subscription::{Method, MethodChange};
-use secrecy::SecretString;
 
 const KEY: &str = "dingcli0002";
 const SECRET: &str = "cli-delivery-secret";
@@ -28,36 +26,8 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let env = Env { fake, dir };
         let mut store = Store::open(&env.db()).unwrap();
-        store
-            .save_dingtalk(&DingTalkConfig {
-                app_key: KEY.into(),
-                app_secret: SecretString::from(SECRET),
-                template_id: None,
-                source_column: SourceColumn::Phone,
-                receiver: Some(Mobile::parse("13900000001").unwrap()),
-            })
-            .unwrap();
-        store
-            .apply_method_changes(&[MethodChange {
-                type_code: "sql_task".into(),
-                node_code: "to_be_approved".into(),
-                method: Method::Personal,
-                on: true,
-            }])
-            .unwrap();
-        let list: Vec<NewMember> = (1..=members)
-            .map(|i| {
-                let phone = format!("1390000{i:04}");
-                env.fake.add_user(&phone, &format!("user{i}"));
-                NewMember {
-                    name: format!("User {i}"),
-                    login: format!("u{i}"),
-                    phone,
-                    email: None,
-                }
-            })
-            .collect();
-        store.import_members(&list).unwrap();
+        common::fixtures::channel_with_personal(&mut store, KEY, SECRET, "13900000001");
+        common::fixtures::members(&env.fake, &mut store, members, |i| format!("1390000{i:04}"));
         env
     }
 

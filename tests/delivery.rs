@@ -1,16 +1,15 @@
 //! Delivery against the fake DingTalk server: batching, pacing, retries, permanent failures,
 //! token expiry, idempotency, invalid receivers, ambiguous sends and crash recovery.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use notifydesk::delivery::{Worker, WorkerOptions};
 use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
-use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
 use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use notifydesk::member::NewMember;
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
-use notifydesk::subscription::{Method, MethodChange};
-use secrecy::SecretString;
 
 const KEY: &str = "dingdeliver0001";
 const SECRET: &str = "deliver-secret-77";
@@ -33,35 +32,8 @@ async fn setup(members: usize) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nd.db");
     let mut store = Store::open(&db).unwrap();
-    store
-        .save_dingtalk(&DingTalkConfig {
-            app_key: KEY.into(),
-            app_secret: SecretString::from(SECRET),
-            template_id: None,
-            source_column: SourceColumn::Phone,
-            receiver: Some(Mobile::parse(&phone(1)).unwrap()),
-        })
-        .unwrap();
-    store
-        .apply_method_changes(&[MethodChange {
-            type_code: "sql_task".into(),
-            node_code: "to_be_approved".into(),
-            method: Method::Personal,
-            on: true,
-        }])
-        .unwrap();
-    let list: Vec<NewMember> = (1..=members)
-        .map(|i| {
-            fake.add_user(&phone(i), &format!("user{i}"));
-            NewMember {
-                name: format!("User {i}"),
-                login: format!("u{i}"),
-                phone: phone(i),
-                email: None,
-            }
-        })
-        .collect();
-    store.import_members(&list).unwrap();
+    common::fixtures::channel_with_personal(&mut store, KEY, SECRET, &phone(1));
+    common::fixtures::members(&fake, &mut store, members, phone);
     Setup {
         fake,
         _dir: dir,

@@ -294,30 +294,12 @@ fn personal_channel_toggle_survives_restart() {
 
 #[test]
 fn the_tui_delivers_queued_events_and_shows_them_in_the_log() {
-    use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
     use notifydesk::member::NewMember;
     use notifydesk::store::{NewEvent, Store};
-    use notifydesk::subscription::{Method, MethodChange};
     let fake = fake();
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("nd.db")).unwrap();
-    store
-        .save_dingtalk(&DingTalkConfig {
-            app_key: APP_KEY.into(),
-            app_secret: secrecy::SecretString::from(SECRET),
-            template_id: None,
-            source_column: SourceColumn::Phone,
-            receiver: Some(Mobile::parse(PHONE).unwrap()),
-        })
-        .unwrap();
-    store
-        .apply_method_changes(&[MethodChange {
-            type_code: "sql_task".into(),
-            node_code: "to_be_approved".into(),
-            method: Method::Personal,
-            on: true,
-        }])
-        .unwrap();
+    common::fixtures::channel_with_personal(&mut store, APP_KEY, SECRET, PHONE);
     store
         .add_member(&NewMember {
             name: "Manager".into(),

@@ -407,42 +407,48 @@ impl Store {
         }))
     }
 
-    /// About to call DingTalk for these deliveries: from here until the answer is recorded,
-    /// a crash leaves them `sending` (outcome unknown).
-    pub fn mark_sending(&mut self, ids: &[i64]) -> Result<(), StoreError> {
+    /// Run `update` for each delivery id in one transaction (all or nothing).
+    fn update_deliveries(
+        &mut self,
+        ids: &[i64],
+        sql: &str,
+        bind: impl Fn(i64) -> Vec<rusqlite::types::Value>,
+    ) -> Result<(), StoreError> {
         let err = self.err_fn();
-        let t = now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&err)?;
-        for id in ids {
-            tx.execute(
-                "UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1",
-                params![id, t],
-            )
-            .map_err(&err)?;
+        {
+            let mut stmt = tx.prepare(sql).map_err(&err)?;
+            for id in ids {
+                stmt.execute(rusqlite::params_from_iter(bind(*id)))
+                    .map_err(&err)?;
+            }
         }
         tx.commit().map_err(&err)
     }
 
+    /// About to call DingTalk for these deliveries: from here until the answer is recorded,
+    /// a crash leaves them `sending` (outcome unknown).
+    pub fn mark_sending(&mut self, ids: &[i64]) -> Result<(), StoreError> {
+        let t = now();
+        self.update_deliveries(
+            ids,
+            "UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1",
+            |id| vec![id.into(), t.into()],
+        )
+    }
+
     /// DingTalk accepted these deliveries: record the processQueryKey with the state.
     pub fn mark_sent(&mut self, ids: &[i64], process_query_key: &str) -> Result<(), StoreError> {
-        let err = self.err_fn();
         let t = now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        for id in ids {
-            tx.execute(
-                "UPDATE delivery SET status = 'sent', process_query_key = ?2, error_code = NULL,
-                    last_error = NULL, updated_at = ?3 WHERE id = ?1",
-                params![id, process_query_key, t],
-            )
-            .map_err(&err)?;
-        }
-        tx.commit().map_err(&err)
+        self.update_deliveries(
+            ids,
+            "UPDATE delivery SET status = 'sent', process_query_key = ?2, error_code = NULL,
+                last_error = NULL, updated_at = ?3 WHERE id = ?1",
+            |id| vec![id.into(), process_query_key.to_string().into(), t.into()],
+        )
     }
 
     /// Back to `pending`, to be tried again at `next_at_ms` (unix milliseconds).
@@ -453,39 +459,31 @@ impl Store {
         error: &str,
         next_at_ms: i64,
     ) -> Result<(), StoreError> {
-        let err = self.err_fn();
         let t = now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        for id in ids {
-            tx.execute(
-                "UPDATE delivery SET status = 'pending', error_code = ?2, last_error = ?3,
-                    next_attempt_at = ?4, updated_at = ?5 WHERE id = ?1",
-                params![id, code, error, next_at_ms, t],
-            )
-            .map_err(&err)?;
-        }
-        tx.commit().map_err(&err)
+        self.update_deliveries(
+            ids,
+            "UPDATE delivery SET status = 'pending', error_code = ?2, last_error = ?3,
+                next_attempt_at = ?4, updated_at = ?5 WHERE id = ?1",
+            |id| {
+                vec![
+                    id.into(),
+                    code.to_string().into(),
+                    error.to_string().into(),
+                    next_at_ms.into(),
+                    t.into(),
+                ]
+            },
+        )
     }
 
     pub fn mark_failed(&mut self, ids: &[i64], code: &str, error: &str) -> Result<(), StoreError> {
-        let err = self.err_fn();
         let t = now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        for id in ids {
-            tx.execute(
-                "UPDATE delivery SET status = 'failed', error_code = ?2, last_error = ?3, updated_at = ?4
-                 WHERE id = ?1",
-                params![id, code, error, t],
-            )
-            .map_err(&err)?;
-        }
-        tx.commit().map_err(&err)
+        self.update_deliveries(
+            ids,
+            "UPDATE delivery SET status = 'failed', error_code = ?2, last_error = ?3, updated_at = ?4
+             WHERE id = ?1",
+            |id| vec![id.into(), code.to_string().into(), error.to_string().into(), t.into()],
+        )
     }
 
     /// A failed delivery goes back to `pending`, to be sent at the next drain.
