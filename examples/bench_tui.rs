@@ -117,6 +117,49 @@ fn main() {
         report(&format!("grid key->frame {w}x{h} ({n} rows)"), samples);
     }
 
+    // Delivery Log: one keyset page (200 rows of a 50,000-row log) is all the tab holds.
+    let mut a = app(n);
+    a.handle(key(KeyCode::Char('4')));
+    let rows: Vec<notifydesk::store::DeliveryRow> = (0..200)
+        .map(|i| notifydesk::store::DeliveryRow {
+            id: 50_000 - i,
+            at: 1_795_000_000,
+            created_at: 1_795_000_000,
+            event_id: format!("ev-{i}"),
+            type_code: "sql_task".into(),
+            node_code: "to_be_approved".into(),
+            title: "Alter table orders".into(),
+            login: format!("user{i}"),
+            member_name: None,
+            status: notifydesk::store::DeliveryStatus::Failed,
+            attempts: 2,
+            error_code: Some("60121".into()),
+            last_error: Some("DingTalk error 60121: no active member has this phone number".into()),
+            process_query_key: None,
+        })
+        .collect();
+    a.handle(Msg::LogLoaded(Ok(notifydesk::tui::log::LogPage {
+        before: None,
+        rows,
+        total: 50_000,
+        counts: Default::default(),
+    })));
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let samples = (0..iterations)
+        .map(|i| {
+            let msg = if (i / 100) % 2 == 0 {
+                key(KeyCode::Down)
+            } else {
+                key(KeyCode::Up)
+            };
+            let t = Instant::now();
+            let _ = a.handle(msg);
+            term.draw(|f| view::render(&a, f)).unwrap();
+            t.elapsed()
+        })
+        .collect();
+    report("log key->frame 80x24 (page of a 50,000-row log)", samples);
+
     // Filtering rebuilds the visible lines: the slowest grid key.
     let mut a = app(n);
     a.handle(key(KeyCode::Char('2')));
