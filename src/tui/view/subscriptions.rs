@@ -206,7 +206,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     if app.personal_configured() {
         detail.push(TextLine::styled(
-            truncate(" Personal Channel: DingTalk is configured; checked nodes also go to members' DingTalk", width),
+            truncate(
+                " Personal Channel: DingTalk configured; checked nodes also send there",
+                width,
+            ),
             t.style(Role::Muted),
         ));
     } else {
