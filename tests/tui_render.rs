@@ -198,7 +198,7 @@ fn help_overlay() {
 }
 
 #[test]
-fn subscription_tab_placeholder() {
+fn subscription_tab_while_loading() {
     let mut app = app(Theme::color());
     key(&mut app, KeyCode::Char('2'));
     insta::assert_snapshot!(screen(&app));
