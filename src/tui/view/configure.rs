@@ -1,11 +1,11 @@
 //! The "Configure DingTalk Message Channel" dialog.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::{SPINNER, centered, format_time, wrap_text};
+use super::form::{FieldSpec, FormLines, button, render_dialog};
+use super::{SPINNER, format_time, wrap_text};
 use crate::domain::SECRET_MASK;
 use crate::tui::app::App;
 use crate::tui::configure::{ConfigureDialog, Focus, TestState};
@@ -18,117 +18,74 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let width = area.width.min(76);
     let inner_w = width.saturating_sub(4) as usize;
-    let box_w = inner_w.saturating_sub(LABEL_W + 3).max(8);
-    let mut lines: Vec<Line> = Vec::new();
-    let mut cursor: Option<(u16, u16)> = None;
-
-    let mut field = |lines: &mut Vec<Line>,
-                     focus: Focus,
-                     label: &str,
-                     required: bool,
-                     f: &TextField,
-                     placeholder: &str,
-                     reveal: bool,
-                     error: &Option<String>| {
-        let focused = d.focus == focus;
-        let (text, cur) = f.visible(box_w, reveal);
-        let (shown, role) = if text.is_empty() && !placeholder.is_empty() {
-            (placeholder.to_string(), Role::Muted)
-        } else {
-            (text, Role::Base)
-        };
-        let pad = box_w.saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
-        if focused {
-            cursor = Some((lines.len() as u16, (LABEL_W + 1 + cur) as u16));
-        }
-        lines.push(Line::from(vec![
-            label_span(app, label, required, focused),
-            Span::styled(
-                "[",
-                t.style(if focused {
-                    Role::BorderFocus
-                } else {
-                    Role::Border
-                }),
-            ),
-            Span::styled(format!("{shown}{}", " ".repeat(pad)), t.style(role)),
-            Span::styled(
-                "]",
-                t.style(if focused {
-                    Role::BorderFocus
-                } else {
-                    Role::Border
-                }),
-            ),
-        ]));
-        if let Some(e) = error {
-            for l in wrap_text(&format!("✗ {e}"), inner_w - LABEL_W - 1, 2) {
-                lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(LABEL_W + 1)),
-                    Span::styled(l, t.style(Role::Error)),
-                ]));
-            }
-        }
-    };
-
-    lines.push(Line::raw(""));
-    field(
-        &mut lines,
-        Focus::AppKey,
-        "AppKey",
-        true,
-        &d.app_key,
-        "Client ID of the DingTalk app",
-        false,
-        &d.errors.app_key,
+    let mut form = FormLines::new(LABEL_W, inner_w);
+    form.lines.push(Line::raw(""));
+    form.field(
+        app,
+        spec(
+            "AppKey",
+            true,
+            d.focus == Focus::AppKey,
+            &d.app_key,
+            "Client ID of the DingTalk app",
+            false,
+            &d.errors.app_key,
+        ),
     );
     let secret_placeholder = if d.uses_stored_secret() {
         format!("{SECRET_MASK} (saved; type to replace)")
     } else {
         "Client Secret of the DingTalk app".to_string()
     };
-    field(
-        &mut lines,
-        Focus::AppSecret,
-        "AppSecret",
-        true,
-        &d.app_secret,
-        &secret_placeholder,
-        d.reveal,
-        &d.errors.app_secret,
+    form.field(
+        app,
+        spec(
+            "AppSecret",
+            true,
+            d.focus == Focus::AppSecret,
+            &d.app_secret,
+            &secret_placeholder,
+            d.reveal,
+            &d.errors.app_secret,
+        ),
     );
-    field(
-        &mut lines,
-        Focus::TemplateId,
-        "Template ID",
-        false,
-        &d.template_id,
-        "optional: card template id",
-        false,
-        &d.errors.template_id,
+    form.field(
+        app,
+        spec(
+            "Template ID",
+            false,
+            d.focus == Focus::TemplateId,
+            &d.template_id,
+            "optional: card template id",
+            false,
+            &d.errors.template_id,
+        ),
     );
     // Source Column: a select with one supported value.
     let focused = d.focus == Focus::SourceColumn;
-    lines.push(Line::from(vec![
-        label_span(app, "Source Column", false, focused),
+    let label = form.label(app, "Source Column", false, focused);
+    form.lines.push(Line::from(vec![
+        label,
         Span::styled(
             format!("< {} >", d.source_column.label()),
             t.style(if focused { Role::Focus } else { Role::Base }),
         ),
         Span::styled("  the member field used to find them", t.style(Role::Muted)),
     ]));
-    field(
-        &mut lines,
-        Focus::Receiver,
-        "Receiver Info",
-        false,
-        &d.receiver,
-        "phone of a member, for the test",
-        false,
-        &d.errors.receiver,
+    form.field(
+        app,
+        spec(
+            "Receiver Info",
+            false,
+            d.focus == Focus::Receiver,
+            &d.receiver,
+            "phone of a member, for the test",
+            false,
+            &d.errors.receiver,
+        ),
     );
 
-    lines.push(Line::raw(""));
+    form.lines.push(Line::raw(""));
     let mut test_line = vec![
         Span::raw(" ".repeat(LABEL_W + 1)),
         button(app, "Test Message Sending", d.focus == Focus::TestButton),
@@ -167,104 +124,51 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
             test_line.push(Span::styled("Cancelled", t.style(Role::Muted)));
         }
     }
-    lines.push(Line::from(test_line));
+    form.lines.push(Line::from(test_line));
     for l in result_lines {
         let mut spans = vec![Span::raw(" ".repeat(LABEL_W + 1))];
         spans.extend(l.spans);
-        lines.push(Line::from(spans));
+        form.lines.push(Line::from(spans));
     }
-    lines.push(Line::raw(""));
+    form.lines.push(Line::raw(""));
     let notice = if d.saving {
-        Some(("Saving…".to_string(), Role::Warn))
+        Some("Saving…".to_string())
     } else {
-        d.notice.clone().map(|n| (n, Role::Warn))
+        d.notice.clone()
     };
-    if let Some((n, role)) = notice {
+    if let Some(n) = notice {
         for l in wrap_text(&n, inner_w, 2) {
-            lines.push(Line::styled(l, t.style(role)));
+            form.lines.push(Line::styled(l, t.style(Role::Warn)));
         }
     }
-    let ok_cancel_pad = inner_w.saturating_sub(18);
-    lines.push(Line::from(vec![
-        Span::raw(" ".repeat(ok_cancel_pad)),
-        button(app, "OK", d.focus == Focus::Ok),
-        Span::raw("  "),
-        button(app, "Cancel", d.focus == Focus::Cancel),
-    ]));
-
-    // On a short terminal drop the spacing lines first, so the buttons stay visible.
-    if lines.len() + 2 > area.height as usize {
-        let before_cursor = cursor.map_or(0, |(row, _)| {
-            lines[..row as usize]
-                .iter()
-                .filter(|l| l.width() == 0)
-                .count() as u16
-        });
-        cursor = cursor.map(|(row, col)| (row - before_cursor, col));
-        lines.retain(|l| l.width() > 0);
-    }
-    if lines.len() + 2 > area.height as usize {
-        // Still too tall: keep the end (result and buttons) and mark the cut at the top.
-        let cut = lines.len() + 2 - area.height as usize;
-        cursor = cursor.and_then(|(row, col)| row.checked_sub(cut as u16).map(|r| (r, col)));
-        lines.drain(..cut);
-    }
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, width, height);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::BorderFocus))
-        .title(Span::styled(
-            " Configure DingTalk Message Channel ",
-            t.style(Role::Title),
-        ))
-        .title_bottom(
-            Line::styled(
-                " ^T test · ^S OK · ^R show secret · Esc close ",
-                t.style(Role::Muted),
-            )
-            .right_aligned(),
-        );
-    let inner = block.inner(rect);
-    let body = Rect::new(
-        inner.x + 1,
-        inner.y,
-        inner.width.saturating_sub(2),
-        inner.height,
+    form.ok_cancel(app, d.focus == Focus::Ok, d.focus == Focus::Cancel);
+    render_dialog(
+        app,
+        frame,
+        area,
+        width,
+        " Configure DingTalk Message Channel ",
+        " ^T test · ^S OK · ^R show secret · Esc close ",
+        form,
     );
-    frame.render_widget(block, rect);
-    frame.render_widget(Paragraph::new(lines), body);
-    if let Some((row, col)) = cursor
-        && row < body.height
-    {
-        frame.set_cursor_position(Position::new(body.x + col, body.y + row));
+}
+
+fn spec<'a>(
+    label: &'a str,
+    required: bool,
+    focused: bool,
+    field: &'a TextField,
+    placeholder: &'a str,
+    reveal: bool,
+    error: &'a Option<String>,
+) -> FieldSpec<'a> {
+    FieldSpec {
+        label,
+        required,
+        focused,
+        field,
+        placeholder,
+        reveal,
+        error: error.as_deref(),
     }
-}
-
-fn label_span(app: &App, label: &str, required: bool, focused: bool) -> Span<'static> {
-    let marker = if focused { '>' } else { ' ' };
-    let star = if required { "*" } else { " " };
-    let text = format!("{marker}{star}{label:>w$} ", w = LABEL_W - 3);
-    Span::styled(
-        text,
-        app.theme
-            .style(if focused { Role::Label } else { Role::Base }),
-    )
-}
-
-fn button(app: &App, label: &str, focused: bool) -> Span<'static> {
-    let text = if focused {
-        format!("[>{label}<]")
-    } else {
-        format!("[ {label} ]")
-    };
-    Span::styled(
-        text,
-        app.theme.style(if focused {
-            Role::ButtonFocus
-        } else {
-            Role::Button
-        }),
-    )
 }

@@ -1,10 +1,11 @@
 //! The Members tab, the member form, the delete confirmation and the receivers picker.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use super::form::{FieldSpec, FormLines, render_dialog};
 use super::{centered, format_time, truncate, wrap_text};
 use crate::tui::app::App;
 use crate::tui::field::TextField;
@@ -125,10 +126,8 @@ pub fn render_form(app: &App, f: &MemberForm, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let width = area.width.min(70);
     let inner_w = width.saturating_sub(4) as usize;
-    let label_w = 10usize;
-    let box_w = inner_w.saturating_sub(label_w + 3).max(8);
-    let mut lines: Vec<Line> = vec![Line::raw("")];
-    let mut cursor = None;
+    let mut form = FormLines::new(10, inner_w);
+    form.lines.push(Line::raw(""));
     let fields: [(&str, bool, FormFocus, &TextField, &str); 4] = [
         ("Name", true, FormFocus::Name, &f.name, "e.g. Zhang San"),
         (
@@ -147,95 +146,44 @@ pub fn render_form(app: &App, f: &MemberForm, frame: &mut Frame, area: Rect) {
         ),
         ("Email", false, FormFocus::Email, &f.email, "optional"),
     ];
-    for (i, (label, required, focus, field, placeholder)) in fields.iter().enumerate() {
-        let focused = f.focus == *focus;
-        let (text, cur) = field.visible(box_w, false);
-        let (shown, role) = if text.is_empty() {
-            (placeholder.to_string(), Role::Muted)
-        } else {
-            (text, Role::Base)
-        };
-        if focused {
-            cursor = Some((lines.len() as u16, (label_w + 1 + cur) as u16));
-        }
-        let marker = if focused { '>' } else { ' ' };
-        let star = if *required { '*' } else { ' ' };
-        let w = unicode_width::UnicodeWidthStr::width(shown.as_str());
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{marker}{star}{label:>w$} ", w = label_w - 3),
-                t.style(if focused { Role::Label } else { Role::Base }),
-            ),
-            Span::styled(
-                "[",
-                t.style(if focused {
-                    Role::BorderFocus
-                } else {
-                    Role::Border
-                }),
-            ),
-            Span::styled(
-                format!("{shown}{}", " ".repeat(box_w.saturating_sub(w))),
-                t.style(role),
-            ),
-            Span::styled(
-                "]",
-                t.style(if focused {
-                    Role::BorderFocus
-                } else {
-                    Role::Border
-                }),
-            ),
-        ]));
-        if let Some(e) = &f.errors[i] {
-            for l in wrap_text(&format!("✗ {e}"), inner_w - label_w - 1, 2) {
-                lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(label_w + 1)),
-                    Span::styled(l, t.style(Role::Error)),
-                ]));
-            }
-        }
+    for (i, (label, required, focus, field, placeholder)) in fields.into_iter().enumerate() {
+        form.field(
+            app,
+            FieldSpec {
+                label,
+                required,
+                focused: f.focus == focus,
+                field,
+                placeholder,
+                reveal: false,
+                error: f.errors[i].as_deref(),
+            },
+        );
     }
-    lines.push(Line::raw(""));
+    form.lines.push(Line::raw(""));
     if f.saving {
-        lines.push(Line::styled("Saving…", t.style(Role::Warn)));
+        form.lines
+            .push(Line::styled("Saving…", t.style(Role::Warn)));
     } else if let Some(n) = &f.notice {
         for l in wrap_text(n, inner_w, 2) {
-            lines.push(Line::styled(l, t.style(Role::Error)));
+            form.lines.push(Line::styled(l, t.style(Role::Error)));
         }
     }
-    lines.push(Line::from(vec![
-        Span::raw(" ".repeat(inner_w.saturating_sub(18))),
-        button(app, "OK", f.focus == FormFocus::Ok),
-        Span::raw("  "),
-        button(app, "Cancel", f.focus == FormFocus::Cancel),
-    ]));
+    form.ok_cancel(app, f.focus == FormFocus::Ok, f.focus == FormFocus::Cancel);
     let title = if f.id.is_some() {
         " Edit member "
     } else {
         " Add member "
     };
-    let rect = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::BorderFocus))
-        .title(Span::styled(title, t.style(Role::Title)))
-        .title_bottom(Line::styled(" ^S save · Esc close ", t.style(Role::Muted)).right_aligned());
-    let inner = block.inner(rect);
-    let body = Rect::new(
-        inner.x + 1,
-        inner.y,
-        inner.width.saturating_sub(2),
-        inner.height,
+    render_dialog(
+        app,
+        frame,
+        area,
+        width,
+        title,
+        " ^S save · Esc close ",
+        form,
     );
-    frame.render_widget(block, rect);
-    frame.render_widget(Paragraph::new(lines), body);
-    if let Some((row, col)) = cursor
-        && row < body.height
-    {
-        frame.set_cursor_position(Position::new(body.x + col, body.y + row));
-    }
 }
 
 pub fn render_confirm_delete(app: &App, name: &str, frame: &mut Frame, area: Rect) {
@@ -314,22 +262,6 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
             .right_aligned(),
         );
     frame.render_widget(Paragraph::new(lines).block(block), rect);
-}
-
-fn button(app: &App, label: &str, focused: bool) -> Span<'static> {
-    let text = if focused {
-        format!("[>{label}<]")
-    } else {
-        format!("[ {label} ]")
-    };
-    Span::styled(
-        text,
-        app.theme.style(if focused {
-            Role::ButtonFocus
-        } else {
-            Role::Button
-        }),
-    )
 }
 
 fn pad(s: &str, w: usize) -> String {

@@ -2,6 +2,7 @@
 
 mod channels;
 mod configure;
+mod form;
 mod help;
 mod log;
 mod members;
