@@ -142,6 +142,12 @@ impl Worker {
         self.stop.clone()
     }
 
+    /// Use a stop flag made by the caller (before the worker exists).
+    pub fn with_stop_flag(mut self, stop: Arc<AtomicBool>) -> Worker {
+        self.stop = stop;
+        self
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -69,8 +69,9 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     } else {
         // Before the UI's own work, so a long-pending outbox starts moving at once.
         let wake = Arc::new(tokio::sync::Notify::new());
-        runner::spawn_worker(db_path, cfg.client.clone(), wake.clone(), tx.clone())
-            .map(|(handle, stop)| (handle, stop, wake))
+        let (handle, stop) =
+            runner::spawn_worker(db_path, cfg.client.clone(), wake.clone(), tx.clone());
+        Some((handle, stop, wake))
     };
     let mut runner = Runner::new(cfg.store, cfg.client, tx);
     if let Some((_, _, wake)) = &worker {

@@ -204,45 +204,46 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<Ding
 }
 
 /// Drain the outbox in the background while the TUI runs (one sender per database: when a
-/// `notifydesk worker` already runs, the TUI leaves delivery to it and says so).
+/// `notifydesk worker` already runs, the TUI leaves delivery to it and says so). Everything,
+/// opening the second connection included, happens off the UI task and after the first frame.
 pub fn spawn_worker(
     db: std::path::PathBuf,
     client: Client,
     wake: Arc<Notify>,
     tx: UnboundedSender<Msg>,
-) -> Option<(JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>)> {
+) -> (JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>) {
     use crate::delivery::{DeliveryError, Worker, WorkerOptions};
-    let store = match Store::open(&db) {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = tx.send(Msg::Notice(format!("Delivery is off: {e}")));
-            return None;
-        }
-    };
-    let mut worker = match Worker::new(store, client, WorkerOptions::default()) {
-        Ok(w) => w,
-        Err(DeliveryError::Busy(_)) => {
-            let _ = tx.send(Msg::Notice(
-                "Another notifydesk is delivering from this database; this one only shows the log"
-                    .into(),
-            ));
-            return None;
-        }
-        Err(e) => {
-            let _ = tx.send(Msg::Notice(format!("Delivery is off: {e}")));
-            return None;
-        }
-    };
-    let progress = tx.clone();
-    worker.on_progress(move |c| {
-        let _ = progress.send(Msg::DeliveryProgress(c));
-    });
-    let stop = worker.stop_flag();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_flag = stop.clone();
     let handle = tokio::spawn(async move {
+        let opened = tokio::task::spawn_blocking(move || {
+            let store = Store::open(&db)?;
+            Worker::new(store, client, WorkerOptions::default())
+        })
+        .await;
+        let mut worker = match opened {
+            Ok(Ok(w)) => w.with_stop_flag(stop_flag),
+            Ok(Err(DeliveryError::Busy(_))) => {
+                let _ = tx.send(Msg::Notice(
+                    "Another notifydesk is delivering from this database; this one only shows the log"
+                        .into(),
+                ));
+                return;
+            }
+            Ok(Err(e)) => {
+                let _ = tx.send(Msg::Notice(format!("Delivery is off: {e}")));
+                return;
+            }
+            Err(_) => return,
+        };
+        let progress = tx.clone();
+        worker.on_progress(move |c| {
+            let _ = progress.send(Msg::DeliveryProgress(c));
+        });
         if let Err(e) = worker.run(wake).await {
             tracing::error!("delivery worker stopped: {e}");
             let _ = tx.send(Msg::Notice(format!("Delivery stopped: {e}")));
         }
     });
-    Some((handle, stop))
+    (handle, stop)
 }
