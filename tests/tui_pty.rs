@@ -18,6 +18,17 @@ fn fake() -> FakeDingTalk {
 }
 
 fn start(fake: &FakeDingTalk, dir: &std::path::Path, cols: u16, rows: u16) -> Pty {
+    start_with_env(fake, dir, cols, rows, &[])
+}
+
+/// The binary on `dir/nd.db`, wired to the fake, with extra environment variables.
+fn start_with_env(
+    fake: &FakeDingTalk,
+    dir: &std::path::Path,
+    cols: u16,
+    rows: u16,
+    envs: &[(&str, &str)],
+) -> Pty {
     let db = dir.join("nd.db");
     let url = fake.base_url();
     Pty::spawn(
@@ -29,7 +40,7 @@ fn start(fake: &FakeDingTalk, dir: &std::path::Path, cols: u16, rows: u16) -> Pt
             "--dingtalk-oapi",
             &url,
         ],
-        &[],
+        envs,
         dir,
         cols,
         rows,
@@ -172,22 +183,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
 fn panic_restores_the_terminal() {
     let fake = fake();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nd.db");
-    let url = fake.base_url();
-    let mut p = Pty::spawn(
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--dingtalk-api",
-            &url,
-            "--dingtalk-oapi",
-            &url,
-        ],
-        &[("NOTIFYDESK_TEST_PANIC", "1")],
-        dir.path(),
-        80,
-        24,
-    );
+    let mut p = start_with_env(&fake, dir.path(), 80, 24, &[("NOTIFYDESK_TEST_PANIC", "1")]);
     p.wait_for("Unconfigured");
     p.send("\x1b[24~"); // F12
     let status = p.wait_exit();
@@ -213,22 +209,7 @@ fn small_terminal_and_resize() {
 fn no_color_screen_has_no_colours() {
     let fake = fake();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nd.db");
-    let url = fake.base_url();
-    let mut p = Pty::spawn(
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--dingtalk-api",
-            &url,
-            "--dingtalk-oapi",
-            &url,
-        ],
-        &[("NO_COLOR", "1")],
-        dir.path(),
-        80,
-        24,
-    );
+    let mut p = start_with_env(&fake, dir.path(), 80, 24, &[("NO_COLOR", "1")]);
     p.wait_for("> DingTalk personal channel");
     p.with_screen(|s| {
         for row in 0..24 {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::{Store, StoreError, sqlite_error};
+use super::{Store, StoreError};
 use crate::domain::Mobile;
 use crate::member::{Member, NewMember, ValidMember};
 
@@ -127,19 +127,17 @@ impl Store {
     /// problem; a login already used (case-insensitively) gives [`StoreError::Duplicate`].
     pub fn add_member(&mut self, member: &NewMember) -> Result<Member, StoreError> {
         let valid = validate(member)?;
-        let path = self.path.clone();
-        let waited = self.busy_timeout;
-        let err = |e| sqlite_error(&path, waited, e);
+        let err = self.err_fn();
         let now = chrono::Utc::now().timestamp();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        if login_taken(&tx, &valid.login, None).map_err(err)? {
+            .map_err(&err)?;
+        if login_taken(&tx, &valid.login, None).map_err(&err)? {
             return Err(duplicate(&valid.login));
         }
-        let id = insert(&tx, &valid, now).map_err(err)?;
-        tx.commit().map_err(err)?;
+        let id = insert(&tx, &valid, now).map_err(&err)?;
+        tx.commit().map_err(&err)?;
         tracing::info!(id, "member added");
         Ok(Member {
             id,
@@ -157,24 +155,22 @@ impl Store {
     /// [`StoreError::Duplicate`].
     pub fn update_member(&mut self, id: i64, member: &NewMember) -> Result<Member, StoreError> {
         let valid = validate(member)?;
-        let path = self.path.clone();
-        let waited = self.busy_timeout;
-        let err = |e| sqlite_error(&path, waited, e);
+        let err = self.err_fn();
         let now = chrono::Utc::now().timestamp();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+            .map_err(&err)?;
         let old_phone: Option<String> = tx
             .query_row("SELECT phone FROM member WHERE id = ?1", [id], |r| r.get(0))
             .optional()
-            .map_err(err)?;
+            .map_err(&err)?;
         let Some(old_phone) = old_phone else {
             return Err(StoreError::NotFound {
                 what: format!("member #{id}"),
             });
         };
-        if login_taken(&tx, &valid.login, Some(id)).map_err(err)? {
+        if login_taken(&tx, &valid.login, Some(id)).map_err(&err)? {
             return Err(duplicate(&valid.login));
         }
         let phone_changed = old_phone != valid.mobile.as_str();
@@ -193,8 +189,8 @@ impl Store {
                 phone_changed
             ],
         )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
+        .map_err(&err)?;
+        tx.commit().map_err(&err)?;
         tracing::info!(id, phone_changed, "member updated");
         self.member_by_id(id)?.ok_or_else(|| StoreError::NotFound {
             what: format!("member #{id}"),
@@ -254,21 +250,19 @@ impl Store {
         if valid.is_empty() {
             return Ok(0);
         }
-        let path = self.path.clone();
-        let waited = self.busy_timeout;
-        let err = |e| sqlite_error(&path, waited, e);
+        let err = self.err_fn();
         let now = chrono::Utc::now().timestamp();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+            .map_err(&err)?;
         for v in &valid {
-            if login_taken(&tx, &v.login, None).map_err(err)? {
+            if login_taken(&tx, &v.login, None).map_err(&err)? {
                 return Err(duplicate(&v.login));
             }
-            insert(&tx, v, now).map_err(err)?;
+            insert(&tx, v, now).map_err(&err)?;
         }
-        tx.commit().map_err(err)?;
+        tx.commit().map_err(&err)?;
         tracing::info!(count = valid.len(), "members imported");
         Ok(valid.len())
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{Store, StoreError, sqlite_error};
+use super::{Store, StoreError};
 use crate::catalogue::Catalogue;
 use crate::subscription::{Method, MethodChange, MethodSet, SubscriptionRow};
 
@@ -76,15 +76,13 @@ impl Store {
         {
             return Ok(());
         }
-        let path = self.path.clone();
-        let waited = self.busy_timeout;
-        let err = |e| sqlite_error(&path, waited, e);
+        let err = self.err_fn();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        write_catalogue(&tx, cat, &hash).map_err(err)?;
-        tx.commit().map_err(err)?;
+            .map_err(&err)?;
+        write_catalogue(&tx, cat, &hash).map_err(&err)?;
+        tx.commit().map_err(&err)?;
         tracing::info!(
             version = cat.version,
             rows = cat.row_count(),
@@ -177,16 +175,14 @@ impl Store {
         if changes.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
-        let waited = self.busy_timeout;
-        let err = |e| sqlite_error(&path, waited, e);
+        let err = self.err_fn();
         let now = chrono::Utc::now().timestamp();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+            .map_err(&err)?;
         for c in changes {
-            if !node_is_live(&tx, &c.type_code, &c.node_code).map_err(err)? {
+            if !node_is_live(&tx, &c.type_code, &c.node_code).map_err(&err)? {
                 // Dropping `tx` rolls back the changes applied so far.
                 return Err(StoreError::NotFound {
                     what: node_label(&c.type_code, &c.node_code),
@@ -198,15 +194,15 @@ impl Store {
                  ON CONFLICT (type_code, node_code) DO NOTHING",
             )
             .and_then(|mut s| s.execute(params![c.type_code, c.node_code, now]))
-            .map_err(err)?;
+            .map_err(&err)?;
             tx.prepare_cached(&format!(
                 "UPDATE subscription SET {column} = ?3, updated_at = ?4
                  WHERE type_code = ?1 AND node_code = ?2"
             ))
             .and_then(|mut s| s.execute(params![c.type_code, c.node_code, c.on, now]))
-            .map_err(err)?;
+            .map_err(&err)?;
         }
-        tx.commit().map_err(err)?;
+        tx.commit().map_err(&err)?;
         tracing::info!(changes = changes.len(), "subscription methods saved");
         Ok(())
     }
@@ -221,14 +217,12 @@ impl Store {
         node_code: &str,
         logins: &[String],
     ) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let waited = self.busy_timeout;
-        let err = |e| sqlite_error(&path, waited, e);
+        let err = self.err_fn();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        if !node_is_live(&tx, type_code, node_code).map_err(err)? {
+            .map_err(&err)?;
+        if !node_is_live(&tx, type_code, node_code).map_err(&err)? {
             return Err(StoreError::NotFound {
                 what: node_label(type_code, node_code),
             });
@@ -239,7 +233,7 @@ impl Store {
             let id: Option<i64> = tx
                 .prepare_cached("SELECT id FROM member WHERE login = ?1")
                 .and_then(|mut s| s.query_row([login], |r| r.get(0)).optional())
-                .map_err(err)?;
+                .map_err(&err)?;
             match id {
                 Some(id) => {
                     if !ids.contains(&id) {
@@ -257,15 +251,15 @@ impl Store {
             "DELETE FROM custom_receiver WHERE type_code = ?1 AND node_code = ?2",
             params![type_code, node_code],
         )
-        .map_err(err)?;
+        .map_err(&err)?;
         for id in &ids {
             tx.prepare_cached(
                 "INSERT INTO custom_receiver (type_code, node_code, member_id) VALUES (?1, ?2, ?3)",
             )
             .and_then(|mut s| s.execute(params![type_code, node_code, id]))
-            .map_err(err)?;
+            .map_err(&err)?;
         }
-        tx.commit().map_err(err)?;
+        tx.commit().map_err(&err)?;
         tracing::info!(
             type_code,
             node_code,
