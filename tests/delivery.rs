@@ -212,7 +212,11 @@ async fn transient_failure_is_retried_then_succeeds() {
     let rows = store(&s)
         .delivery_page(&DeliveryFilter::default(), None, 10)
         .unwrap();
-    assert!(rows.iter().all(|r| r.attempts == 3), "{rows:?}");
+    // The 503 counted as a failed attempt; the QPS throttle was a deferral, not a failure.
+    assert!(
+        rows.iter().all(|r| r.attempts == 2 && r.deferrals == 1),
+        "{rows:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,7 +224,7 @@ async fn transient_failures_give_up_after_max_attempts() {
     let s = setup(1).await;
     store(&s).enqueue_event(&event("e", [1])).unwrap();
     s.fake
-        .inject(FakeEndpoint::BatchSend, Fault::SystemError500, 10);
+        .inject(FakeEndpoint::BatchSend, Fault::ServiceUnavailableEmpty, 10);
     let opts = WorkerOptions {
         max_attempts: 3,
         ..fast()
@@ -268,13 +272,13 @@ async fn permanent_failure_is_not_retried() {
     );
     // A retry by hand goes back to pending.
     let mut st = store(&s);
-    st.retry_delivery(row.id).unwrap();
+    st.retry_delivery(row.id, false).unwrap();
     assert_eq!(
         st.delivery(row.id).unwrap().unwrap().status,
         DeliveryStatus::Pending
     );
     assert!(
-        st.retry_delivery(row.id).is_err(),
+        st.retry_delivery(row.id, false).is_err(),
         "only failed deliveries can be retried"
     );
 }
@@ -393,7 +397,7 @@ async fn an_ambiguous_send_timeout_is_not_resent() {
         .drain_once()
         .await
         .unwrap();
-    assert_eq!(r.failed, 1);
+    assert_eq!(r.unknown, 1);
     assert_eq!(s.fake.calls_to(FakeEndpoint::BatchSend).len(), 1);
     let row = &store(&s)
         .delivery_page(&DeliveryFilter::default(), None, 1)
@@ -408,43 +412,88 @@ async fn an_ambiguous_send_timeout_is_not_resent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_left_sending_is_marked_interrupted_not_resent() {
+async fn a_batch_left_sending_by_a_dead_sender_is_unknown_not_resent() {
     let s = setup(2).await;
     store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
-    // A sender claims the batch and dies before recording the answer.
+    // A sender (a process that has exited) claims the batch and dies before the answer.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = format!("{}/{}/0", hostname(), child.id());
+    child.wait().unwrap();
     let mut st = store(&s);
-    let claimed = st.claim_batch(i64::MAX, 20).unwrap().unwrap();
+    let far = i64::MAX / 2;
+    let claimed = st.claim_batch(&dead, 0, far, 20).unwrap().unwrap();
     assert_eq!(claimed.recipients.len(), 2);
     let ids: Vec<i64> = claimed.recipients.iter().map(|r| r.delivery_id).collect();
-    st.mark_sending(&ids).unwrap();
+    assert_eq!(st.mark_sending(&dead, &ids, far).unwrap(), ids);
     drop(st);
     let r = worker(&s, fast(), Duration::from_secs(5))
         .drain_once()
         .await
         .unwrap();
-    assert_eq!(r.sent, 0);
+    assert_eq!((r.sent, r.interrupted), (0, 2));
     assert!(s.fake.outbox().is_empty());
     let rows = store(&s)
         .delivery_page(&DeliveryFilter::default(), None, 5)
         .unwrap();
     assert!(
-        rows.iter().all(|r| r.status == DeliveryStatus::Failed
-            && r.error_code.as_deref() == Some("interrupted"))
+        rows.iter().all(|r| r.status == DeliveryStatus::Unknown
+            && r.error_code.as_deref() == Some("interrupted")),
+        "{rows:?}"
     );
+    // A retry by hand needs --force and says why.
+    let mut st = store(&s);
+    let e = st
+        .retry_delivery(rows[0].id, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("may have been delivered") && e.contains("--force"),
+        "{e}"
+    );
+    st.retry_delivery(rows[0].id, true).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_one_sender_per_database() {
-    let s = setup(1).await;
-    let _first = worker(&s, fast(), Duration::from_secs(5));
-    let client = Client::new(
-        Endpoints::single(&s.fake.base_url()).unwrap(),
-        ClientOptions::default(),
-    )
-    .unwrap();
-    let second = Worker::new(store(&s), client, fast());
-    assert!(matches!(
-        second,
-        Err(notifydesk::delivery::DeliveryError::Busy(_))
-    ));
+async fn a_live_owners_claim_is_never_taken() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    let mut st = store(&s);
+    let live = format!("{}/{}/live", hostname(), std::process::id());
+    let far = i64::MAX / 2;
+    let claimed = st.claim_batch(&live, 0, far, 20).unwrap().unwrap();
+    assert_eq!(claimed.recipients.len(), 2);
+    // Another owner sees nothing to claim, and cannot move them to sending either.
+    let mut other = store(&s);
+    assert!(
+        other
+            .claim_batch("elsewhere/1/x", 0, far, 20)
+            .unwrap()
+            .is_none()
+    );
+    let ids: Vec<i64> = claimed.recipients.iter().map(|r| r.delivery_id).collect();
+    assert!(
+        other
+            .mark_sending("elsewhere/1/x", &ids, far)
+            .unwrap()
+            .is_empty()
+    );
+    // A worker with its own owner id leaves them alone too.
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_ready()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 0);
+    assert!(s.fake.calls_to(FakeEndpoint::BatchSend).is_empty());
+    // Once the lease has expired, they are claimable again.
+    assert!(
+        other
+            .claim_batch("elsewhere/1/x", far + 1, far + 2, 20)
+            .unwrap()
+            .is_some()
+    );
+}
+
+fn hostname() -> String {
+    let id = notifydesk::store::owner::new_owner_id();
+    id.split('/').next().unwrap().to_string()
 }

@@ -294,7 +294,7 @@ pub struct DeliverArgs {
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// Only deliveries in this state
-    #[arg(long, value_parser = ["pending", "sending", "sent", "failed", "skipped"])]
+    #[arg(long, value_parser = ["pending", "sending", "sent", "failed", "skipped", "unknown"])]
     pub status: Option<String>,
     #[arg(long)]
     pub json: bool,
@@ -303,6 +303,10 @@ pub struct LogArgs {
     /// Put a failed delivery back in the queue
     #[arg(long, value_name = "ID")]
     pub retry: Option<i64>,
+    /// With --retry: also a delivery that may have been delivered (status unknown); it may
+    /// then arrive twice
+    #[arg(long, requires = "retry")]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

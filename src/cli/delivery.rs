@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 
 use super::EXIT_FAILED;
 use super::args::{DeliverArgs, LogArgs, NotifyArgs};
-use crate::delivery::{Worker, WorkerOptions};
+use crate::delivery::{Worker, WorkerEvent, WorkerOptions};
 use crate::dingtalk::Client;
 use crate::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
 
@@ -106,14 +106,15 @@ pub async fn deliver(args: DeliverArgs, store: Store, client: Client) -> anyhow:
     });
     let r = worker.drain_once().await?;
     println!(
-        "sent {} · failed {} · deferred {} · {} DingTalk call(s) in {:.1} s",
+        "sent {} · failed {} · may have been delivered {} · deferred {} · {} DingTalk call(s) in {:.1} s",
         r.sent,
         r.failed,
+        r.unknown,
         r.deferred,
         r.calls,
         r.elapsed.as_secs_f64()
     );
-    Ok(if r.failed > 0 {
+    Ok(if r.failed + r.unknown > 0 {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
@@ -122,6 +123,16 @@ pub async fn deliver(args: DeliverArgs, store: Store, client: Client) -> anyhow:
 
 pub async fn worker(args: DeliverArgs, store: Store, client: Client) -> anyhow::Result<ExitCode> {
     let mut worker = Worker::new(store, client, options(&args)?)?;
+    worker.on_event(|e| match e {
+        WorkerEvent::DatabaseBusy => eprintln!(
+            "notifydesk worker: database busy (another process holds the lock); waiting, nothing is lost"
+        ),
+        WorkerEvent::DatabaseAvailable => {
+            eprintln!("notifydesk worker: database available again; delivering")
+        }
+        WorkerEvent::Trouble(t) => eprintln!("notifydesk worker: {t} (retrying)"),
+        WorkerEvent::Progress(_) => {}
+    });
     let stop = worker.stop_flag();
     let wake = Arc::new(tokio::sync::Notify::new());
     let w = wake.clone();
@@ -147,7 +158,7 @@ pub async fn worker(args: DeliverArgs, store: Store, client: Client) -> anyhow::
 
 pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
     if let Some(id) = args.retry {
-        store.retry_delivery(id)?;
+        store.retry_delivery(id, args.force)?;
         println!(
             "delivery {id} queued again; it goes out at the next `notifydesk deliver` or with a running worker"
         );
@@ -190,7 +201,10 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
             when,
             format!("{}/{}", r.type_code, r.node_code),
             r.login,
-            r.status.code(),
+            match r.status {
+                DeliveryStatus::Unknown => "maybe-sent",
+                s => s.code(),
+            },
             r.attempts,
             err
         )?;
@@ -198,8 +212,8 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
     let c = store.delivery_counts()?;
     writeln!(
         out,
-        "pending {} · sending {} · sent {} · failed {} · skipped {}",
-        c.pending, c.sending, c.sent, c.failed, c.skipped
+        "pending {} · sending {} · sent {} · failed {} · may have been delivered {} · skipped {}",
+        c.pending, c.sending, c.sent, c.failed, c.unknown, c.skipped
     )?;
     Ok(ExitCode::SUCCESS)
 }

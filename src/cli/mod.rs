@@ -155,7 +155,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Settings a user may change, with their allowed values.
-const SETTINGS: &[(&str, &[&str], &str)] = &[("message.language", &["en", "zh"], "en")];
+const SETTINGS: &[(&str, &[&str], &str)] = &[
+    ("message.language", &["en", "zh"], "en"),
+    // Resend sends whose outcome is unknown (a possible duplicate) instead of marking them
+    // "may have been delivered" (a possible gap).
+    (crate::delivery::RESEND_AMBIGUOUS, &["off", "on"], "off"),
+];
 
 fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<ExitCode> {
     match cmd {

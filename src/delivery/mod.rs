@@ -1,24 +1,33 @@
 //! Delivery: drains the outbox to DingTalk. Batches up to 20 recipients of one event per
-//! batchSend call, paces calls, retries transient failures with backoff, never retries
-//! permanent ones, and never resends a batch whose outcome is unknown.
+//! batchSend call (or one card per recipient when the channel has a Template ID), paces
+//! calls, retries what DingTalk proves was not sent, never retries permanent rejections, and
+//! never resends on its own what may have been delivered.
+//!
+//! Any number of workers may share one database: each claims deliveries under its own owner
+//! id with a lease (see `store::outbox`). A database locked by another process is a reason to
+//! wait, never to stop; the write that records an accepted send is retried until it lands.
 
+mod batch;
 mod limiter;
 pub mod template;
 
-use std::fs::File;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 pub use limiter::{Limiter, backoff};
 pub use template::Language;
 
-use crate::dingtalk::{Client, Credentials, ErrorKind, MAX_BATCH_USER_IDS};
-use crate::domain::Mobile;
-use crate::store::{ClaimedBatch, DeliveryCounts, Recipient, Store, StoreError};
+use crate::dingtalk::{Client, MAX_BATCH_USER_IDS};
+use crate::store::{DeliveryCounts, Store, StoreError};
+
+/// Settings key: resend a send whose outcome is unknown (a possible duplicate) instead of
+/// marking it "may have been delivered" (a possible gap). Off by default: sends count against
+/// the organisation's monthly DingTalk quota, and duplicates annoy.
+pub const RESEND_AMBIGUOUS: &str = "delivery.resend_ambiguous";
 
 #[derive(Clone, Debug)]
 pub struct WorkerOptions {
@@ -26,10 +35,18 @@ pub struct WorkerOptions {
     pub rate_per_sec: f64,
     /// Recipients per batchSend call (DingTalk allows 20).
     pub batch_size: usize,
-    /// Attempts before a transient failure is given up.
+    /// Attempts before a transient failure is given up (throttling does not count).
     pub max_attempts: u32,
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
+    /// How long a claim holds without renewal; renewed before every DingTalk call.
+    pub lease: Duration,
+    /// First wait for receivers DingTalk's flow control skipped; doubles per deferral, up to
+    /// 8× this.
+    pub flow_control_delay: Duration,
+    /// A delivery that keeps being deferred (throttling, flow control, IP ban) fails only once
+    /// it is this old.
+    pub give_up_deferred_after: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -40,6 +57,9 @@ impl Default for WorkerOptions {
             max_attempts: 5,
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(60),
+            lease: Duration::from_secs(60),
+            flow_control_delay: Duration::from_secs(5 * 60),
+            give_up_deferred_after: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -50,49 +70,55 @@ pub struct DrainReport {
     pub failed: usize,
     /// Deliveries put back for a later attempt.
     pub deferred: usize,
-    /// Deliveries found `sending` from a run that died, now failed as `interrupted`.
+    /// Deliveries whose outcome is unknown ("may have been delivered").
+    pub unknown: usize,
+    /// Deliveries found `sending` from a sender that died, now `unknown`.
     pub interrupted: usize,
     /// HTTP calls made to DingTalk (lookups and sends).
     pub calls: usize,
     pub elapsed: Duration,
 }
 
+impl DrainReport {
+    fn add(&mut self, r: &DrainReport) {
+        self.sent += r.sent;
+        self.failed += r.failed;
+        self.deferred += r.deferred;
+        self.unknown += r.unknown;
+        self.interrupted += r.interrupted;
+        self.calls += r.calls;
+    }
+}
+
+/// What a running worker tells whoever shows it (the TUI title bar, the worker's stderr).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkerEvent {
+    /// Outbox counts after a batch.
+    Progress(DeliveryCounts),
+    /// Another process holds the database lock; the worker waits and retries.
+    DatabaseBusy,
+    /// The lock is free again.
+    DatabaseAvailable,
+    /// Something else failed; the worker retries after a pause.
+    Trouble(String),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("another notifydesk is already delivering from {0} (only one sender per database)")]
-    Busy(String),
-    #[error("cannot lock {0}: {1}")]
-    Lock(String, std::io::Error),
+}
+
+impl DeliveryError {
+    pub fn is_busy(&self) -> bool {
+        match self {
+            DeliveryError::Store(e) => e.is_busy(),
+        }
+    }
 }
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-/// One sender per database: an exclusive lock on `<db>.sender.lock`, held while it lives.
-/// With it held, a delivery still `sending` can only come from a process that died.
-pub struct SenderLock {
-    _file: File,
-}
-
-impl SenderLock {
-    pub fn acquire(db: &Path) -> Result<SenderLock, DeliveryError> {
-        let mut name = db.as_os_str().to_owned();
-        name.push(".sender.lock");
-        let path = std::path::PathBuf::from(name);
-        let shown = path.display().to_string();
-        let file = crate::logging::open_private_append(&path)
-            .map_err(|e| DeliveryError::Lock(shown.clone(), e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(SenderLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => {
-                Err(DeliveryError::Busy(db.display().to_string()))
-            }
-            Err(std::fs::TryLockError::Error(e)) => Err(DeliveryError::Lock(shown, e)),
-        }
-    }
 }
 
 pub struct Worker {
@@ -102,39 +128,34 @@ pub struct Worker {
     sends: Limiter,
     lookups: Limiter,
     stop: Arc<AtomicBool>,
-    progress: Option<Box<dyn Fn(DeliveryCounts) + Send>>,
-    _lock: Option<SenderLock>,
+    events: Option<Box<dyn Fn(WorkerEvent) + Send>>,
+    /// This worker's claim owner id.
+    owner: String,
+    /// No DingTalk call before this (an IP ban applies to every call from this host).
+    hold_until: Option<Instant>,
+    busy: bool,
 }
 
 impl Worker {
-    /// A worker on its own connection. Takes the database's sender lock and marks deliveries
-    /// left `sending` by a dead process as `interrupted`.
+    /// A worker on its own connection. Several may run on one database.
     pub fn new(store: Store, client: Client, opts: WorkerOptions) -> Result<Worker, DeliveryError> {
-        let lock = if store.path() == Path::new(":memory:") {
-            None
-        } else {
-            Some(SenderLock::acquire(store.path())?)
-        };
-        let mut w = Worker {
+        Ok(Worker {
             sends: Limiter::per_second(opts.rate_per_sec),
             lookups: Limiter::per_second(opts.rate_per_sec),
             store,
             client,
             opts,
             stop: Arc::new(AtomicBool::new(false)),
-            progress: None,
-            _lock: lock,
-        };
-        let n = w.store.recover_interrupted()?;
-        if n > 0 {
-            tracing::warn!(n, "deliveries interrupted by a previous run marked failed");
-        }
-        Ok(w)
+            events: None,
+            owner: crate::store::owner::new_owner_id(),
+            hold_until: None,
+            busy: false,
+        })
     }
 
-    /// Called with the outbox counts after every batch (the TUI shows progress with it).
-    pub fn on_progress(&mut self, f: impl Fn(DeliveryCounts) + Send + 'static) {
-        self.progress = Some(Box::new(f));
+    /// Called with progress and trouble (the TUI shows them).
+    pub fn on_event(&mut self, f: impl Fn(WorkerEvent) + Send + 'static) {
+        self.events = Some(Box::new(f));
     }
 
     /// Setting this stops the worker between batches (never in the middle of a call).
@@ -152,65 +173,176 @@ impl Worker {
         &self.store
     }
 
+    /// This worker's claim owner id (`<host>/<pid>/<random>`).
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    fn emit(&self, e: WorkerEvent) {
+        if let Some(f) = &self.events {
+            f(e);
+        }
+    }
+
+    fn set_busy(&mut self, busy: bool) {
+        if busy != self.busy {
+            self.busy = busy;
+            if busy {
+                tracing::warn!("database busy: another process holds the lock; waiting");
+                self.emit(WorkerEvent::DatabaseBusy);
+            } else {
+                tracing::info!("database available again");
+                self.emit(WorkerEvent::DatabaseAvailable);
+            }
+        }
+    }
+
+    fn held(&self) -> bool {
+        self.hold_until.is_some_and(|t| t > Instant::now())
+    }
+
     /// Send everything that is ready now; deliveries waiting for a retry stay pending.
     pub async fn drain_ready(&mut self) -> Result<DrainReport, DeliveryError> {
         let started = Instant::now();
         let mut report = DrainReport::default();
-        while !self.stop.load(Ordering::SeqCst) {
-            let Some(batch) = self.store.claim_batch(now_ms(), self.opts.batch_size)? else {
+        let n = self.store.recover_interrupted(now_ms())?;
+        if n > 0 {
+            tracing::warn!(
+                n,
+                "deliveries interrupted by a sender that stopped mid-call marked \"may have been delivered\""
+            );
+            report.interrupted += n;
+        }
+        while !self.stopping() && !self.held() {
+            let now = now_ms();
+            let lease_until = now + self.opts.lease.as_millis() as i64;
+            let Some(batch) =
+                self.store
+                    .claim_batch(&self.owner, now, lease_until, self.opts.batch_size)?
+            else {
                 break;
             };
+            self.set_busy(false);
             self.process(batch, &mut report).await?;
-            if let Some(p) = &self.progress {
-                p(self.store.delivery_counts()?);
-            }
+            let counts = self.store.delivery_counts()?;
+            self.emit(WorkerEvent::Progress(counts));
         }
         report.elapsed = started.elapsed();
         Ok(report)
+    }
+
+    /// How long to sleep before looking again: until the next retry falls due or the hold
+    /// ends, at most `max`.
+    fn idle(&self, max: Duration) -> Result<Duration, DeliveryError> {
+        let due = match self.store.next_due()? {
+            Some(due) => Duration::from_millis((due - now_ms()).max(0) as u64),
+            None => max,
+        };
+        let hold = self
+            .hold_until
+            .map(|t| t.saturating_duration_since(Instant::now()))
+            .unwrap_or_default();
+        Ok(due.max(hold).min(max))
+    }
+
+    /// Wait after a failed round: a busy database is reported and retried soon, anything
+    /// else is reported and retried with a growing pause. Never gives up.
+    async fn pause_after(&mut self, e: DeliveryError, failures: &mut u32, wake: Option<&Notify>) {
+        *failures += 1;
+        let wait = if e.is_busy() {
+            self.set_busy(true);
+            backoff(
+                *failures,
+                Duration::from_millis(100),
+                Duration::from_secs(2),
+            )
+        } else {
+            tracing::error!("delivery round failed: {e}");
+            self.emit(WorkerEvent::Trouble(e.to_string()));
+            backoff(*failures, Duration::from_secs(1), Duration::from_secs(30))
+        };
+        match wake {
+            Some(w) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = w.notified() => {}
+                }
+            }
+            None => tokio::time::sleep(wait).await,
+        }
     }
 
     /// Drain until nothing is pending, waiting for retries that fall due (for `deliver`).
     pub async fn drain_once(&mut self) -> Result<DrainReport, DeliveryError> {
         let started = Instant::now();
         let mut total = DrainReport::default();
-        loop {
-            let r = self.drain_ready().await?;
-            total.sent += r.sent;
-            total.failed += r.failed;
-            total.deferred += r.deferred;
-            total.calls += r.calls;
-            match self.store.next_due()? {
-                Some(due) if !self.stop.load(Ordering::SeqCst) => {
-                    let wait = (due - now_ms()).max(0) as u64;
-                    tokio::time::sleep(Duration::from_millis(wait)).await;
+        let mut failures = 0;
+        while !self.stopping() {
+            match self.drain_ready().await {
+                Ok(r) => {
+                    failures = 0;
+                    total.add(&r);
                 }
-                _ => break,
+                Err(e) => {
+                    self.pause_after(e, &mut failures, None).await;
+                    continue;
+                }
+            }
+            match self.store.next_due() {
+                Ok(Some(_)) => {
+                    let wait = self.idle(Duration::from_secs(24 * 3600))?;
+                    tokio::time::sleep(wait).await;
+                }
+                Ok(None) => break,
+                Err(e) => self.pause_after(e.into(), &mut failures, None).await,
             }
         }
+        let _ = self.store.release_claims(&self.owner);
         total.elapsed = started.elapsed();
         Ok(total)
     }
 
     /// Keep draining until `stop_flag` is set; `wake` makes it look at once (new events).
+    /// Errors (a locked database above all) are waited out, never fatal.
     pub async fn run(&mut self, wake: Arc<Notify>) -> Result<(), DeliveryError> {
-        while !self.stop.load(Ordering::SeqCst) {
-            let r = self.drain_ready().await?;
-            if r.sent + r.failed > 0 {
-                tracing::info!(
-                    sent = r.sent,
-                    failed = r.failed,
-                    deferred = r.deferred,
-                    "delivered"
-                );
+        let mut failures = 0;
+        while !self.stopping() {
+            match self.drain_ready().await {
+                Ok(r) => {
+                    failures = 0;
+                    if r.sent + r.failed + r.unknown > 0 {
+                        tracing::info!(
+                            sent = r.sent,
+                            failed = r.failed,
+                            unknown = r.unknown,
+                            deferred = r.deferred,
+                            "delivered"
+                        );
+                    }
+                }
+                Err(e) => {
+                    self.pause_after(e, &mut failures, Some(&wake)).await;
+                    continue;
+                }
             }
-            let idle = match self.store.next_due()? {
-                Some(due) => Duration::from_millis((due - now_ms()).clamp(0, 1000) as u64),
-                None => Duration::from_secs(1),
+            let idle = match self.idle(Duration::from_secs(1)) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.pause_after(e, &mut failures, Some(&wake)).await;
+                    continue;
+                }
             };
             tokio::select! {
                 _ = tokio::time::sleep(idle) => {}
                 _ = wake.notified() => {}
             }
+        }
+        if let Err(e) = self.store.release_claims(&self.owner) {
+            tracing::warn!("could not release claims on stop (they expire on their own): {e}");
         }
         Ok(())
     }
@@ -225,208 +357,34 @@ impl Worker {
         )
     }
 
-    async fn process(
-        &mut self,
-        batch: ClaimedBatch,
-        report: &mut DrainReport,
-    ) -> Result<(), DeliveryError> {
-        let Some(config) = self.store.load_dingtalk()? else {
-            let ids: Vec<i64> = batch.recipients.iter().map(|r| r.delivery_id).collect();
-            self.store.mark_failed(
-                &ids,
-                "not_configured",
-                "the DingTalk personal channel is not configured",
-            )?;
-            report.failed += ids.len();
-            return Ok(());
-        };
-        let creds = Credentials::from(&config);
-        // Phone → userid, cached on the member.
-        let mut ready: Vec<(Recipient, String, bool)> = Vec::new();
-        let mut pending: Vec<Recipient> = batch.recipients.clone();
-        while let Some(r) = pending.first().cloned() {
-            pending.remove(0);
-            let (Some(member_id), Some(phone)) = (r.member_id, r.phone.clone()) else {
-                self.store.mark_failed(
-                    &[r.delivery_id],
-                    "unknown_member",
-                    &format!("no member has the login {:?}", r.login),
-                )?;
-                report.failed += 1;
-                continue;
-            };
-            if let Some(u) = r.userid.clone() {
-                ready.push((r, u, false));
-                continue;
-            }
-            let mobile = match Mobile::parse(&phone) {
-                Ok(m) => m,
+    /// Write an outcome that must not be lost (DingTalk already answered): retried until it
+    /// succeeds while the database is busy; other errors are retried until the worker is
+    /// asked to stop (the deliveries then stay `sending` and are recovered as "may have been
+    /// delivered" — never resent).
+    async fn persist(&mut self, mut write: impl FnMut(&mut Store) -> Result<(), StoreError>) {
+        let mut failures = 0;
+        loop {
+            match write(&mut self.store) {
+                Ok(()) => {
+                    self.set_busy(false);
+                    return;
+                }
+                Err(e) if e.is_busy() => self.set_busy(true),
                 Err(e) => {
-                    self.store
-                        .mark_failed(&[r.delivery_id], "invalid_phone", &e.to_string())?;
-                    report.failed += 1;
-                    continue;
-                }
-            };
-            self.lookups.acquire().await;
-            report.calls += 1;
-            match self.client.user_id_by_mobile(&creds, &mobile).await {
-                Ok(u) => {
-                    self.store
-                        .set_member_userid(member_id, Some(&u), now_ms() / 1000)?;
-                    ready.push((r, u, true));
-                }
-                Err(e) if matches!(e.kind, ErrorKind::UserNotFound | ErrorKind::InvalidMobile) => {
-                    self.store
-                        .set_member_userid(member_id, None, now_ms() / 1000)?;
-                    self.store
-                        .mark_failed(&[r.delivery_id], &e.code, &e.to_string())?;
-                    report.failed += 1;
-                }
-                Err(e) if e.is_transient() => {
-                    self.retry_or_fail(
-                        std::slice::from_ref(&r),
-                        &e.code,
-                        &e.to_string(),
-                        e.retry_after(),
-                        report,
-                    )?;
-                }
-                Err(e) => {
-                    // Credentials, permission, IP allow-list…: nothing in this batch can go.
-                    let mut ids = vec![r.delivery_id];
-                    ids.extend(pending.iter().map(|p| p.delivery_id));
-                    ids.extend(ready.iter().map(|(p, _, _)| p.delivery_id));
-                    self.store.mark_failed(&ids, &e.code, &e.to_string())?;
-                    report.failed += ids.len();
-                    return Ok(());
-                }
-            }
-        }
-        if ready.is_empty() {
-            return Ok(());
-        }
-        let (title, text) = template::render(
-            self.language(),
-            &batch.type_code,
-            &batch.node_code,
-            &batch.title,
-            &batch.text,
-            batch.link.as_deref(),
-        );
-        let user_ids: Vec<String> = ready.iter().map(|(_, u, _)| u.clone()).collect();
-        self.sends.acquire().await;
-        let ids: Vec<i64> = ready.iter().map(|(r, _, _)| r.delivery_id).collect();
-        self.store.mark_sending(&ids)?;
-        report.calls += 1;
-        let result = self
-            .client
-            .send_markdown(&creds, &user_ids, &title, &text)
-            .await;
-        match result {
-            Ok(sent) => {
-                let is_in = |list: &[String], u: &str| list.iter().any(|x| x == u);
-                let ok: Vec<i64> = ready
-                    .iter()
-                    .filter(|(_, u, _)| {
-                        !is_in(&sent.invalid_user_ids, u)
-                            && !is_in(&sent.flow_controlled_user_ids, u)
-                    })
-                    .map(|(r, _, _)| r.delivery_id)
-                    .collect();
-                // Recorded first, in one transaction with the processQueryKey.
-                self.store.mark_sent(&ok, &sent.process_query_key)?;
-                report.sent += ok.len();
-                for (r, u, fresh) in &ready {
-                    if is_in(&sent.invalid_user_ids, u) {
-                        if let Some(mid) = r.member_id {
-                            self.store.set_member_userid(mid, None, now_ms() / 1000)?;
-                        }
-                        if *fresh || r.attempts >= self.opts.max_attempts {
-                            self.store.mark_failed(
-                                &[r.delivery_id],
-                                "invalid_user",
-                                &format!("DingTalk refused the userid {u}: the member is inactive or outside the app's visibility scope. Fix: add them to the app's visibility scope in the DingTalk developer console"),
-                            )?;
-                            report.failed += 1;
-                        } else {
-                            // The cached userid may be stale: look it up again, once.
-                            self.store.mark_retry(
-                                &[r.delivery_id],
-                                "invalid_user",
-                                "cached userid refused; looking it up again",
-                                now_ms(),
-                            )?;
-                            report.deferred += 1;
-                        }
-                    } else if is_in(&sent.flow_controlled_user_ids, u) {
-                        self.retry_or_fail(
-                            std::slice::from_ref(r),
-                            "flow_controlled",
-                            "DingTalk deferred this receiver (flow control)",
-                            None,
-                            report,
-                        )?;
+                    tracing::error!("could not record a delivery outcome, retrying: {e}");
+                    self.emit(WorkerEvent::Trouble(e.to_string()));
+                    if self.stopping() {
+                        return;
                     }
                 }
             }
-            Err(e) => {
-                let recipients: Vec<Recipient> = ready.into_iter().map(|(r, _, _)| r).collect();
-                let ids: Vec<i64> = recipients.iter().map(|r| r.delivery_id).collect();
-                if e.may_have_been_delivered() {
-                    self.store.mark_failed(
-                        &ids,
-                        &e.code,
-                        &format!(
-                            "{e} — the message may have been delivered; not resent automatically"
-                        ),
-                    )?;
-                    report.failed += ids.len();
-                } else if e.is_transient() {
-                    self.retry_or_fail(
-                        &recipients,
-                        &e.code,
-                        &e.to_string(),
-                        e.retry_after(),
-                        report,
-                    )?;
-                } else {
-                    self.store.mark_failed(&ids, &e.code, &e.to_string())?;
-                    report.failed += ids.len();
-                }
-            }
+            failures += 1;
+            tokio::time::sleep(backoff(
+                failures,
+                Duration::from_millis(50),
+                Duration::from_secs(2),
+            ))
+            .await;
         }
-        Ok(())
-    }
-
-    fn retry_or_fail(
-        &mut self,
-        recipients: &[Recipient],
-        code: &str,
-        message: &str,
-        at_least: Option<Duration>,
-        report: &mut DrainReport,
-    ) -> Result<(), DeliveryError> {
-        for r in recipients {
-            if r.attempts >= self.opts.max_attempts {
-                self.store.mark_failed(
-                    &[r.delivery_id],
-                    code,
-                    &format!("gave up after {} attempts: {message}", r.attempts),
-                )?;
-                report.failed += 1;
-            } else {
-                let wait = backoff(r.attempts, self.opts.backoff_base, self.opts.backoff_cap)
-                    .max(at_least.unwrap_or_default().min(self.opts.backoff_cap));
-                self.store.mark_retry(
-                    &[r.delivery_id],
-                    code,
-                    message,
-                    now_ms() + wait.as_millis() as i64,
-                )?;
-                report.deferred += 1;
-            }
-        }
-        Ok(())
     }
 }

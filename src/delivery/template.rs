@@ -25,6 +25,46 @@ impl Language {
     }
 }
 
+/// The variables a card template receives (createAndDeliver's `cardParamMap`, strings only):
+/// `title`, `text` (the event's text), `content` (the whole markdown message), `link`,
+/// `type`, `node` (labels in the message language) and `time` (when it was sent, local time).
+/// Test Message Sending fills the same variables, so a template that works for the test works
+/// for deliveries.
+pub fn card_params(
+    lang: Language,
+    type_code: &str,
+    node_code: &str,
+    title: &str,
+    text: &str,
+    link: Option<&str>,
+) -> std::collections::BTreeMap<String, String> {
+    let (type_label, node_label) = labels(lang, type_code, node_code);
+    let (heading, content) = render(lang, type_code, node_code, title, text, link);
+    let time = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+    [
+        ("title", heading),
+        ("text", text.to_string()),
+        ("content", content),
+        ("link", link.unwrap_or_default().to_string()),
+        ("type", type_label),
+        ("node", node_label),
+        ("time", time),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn labels(lang: Language, type_code: &str, node_code: &str) -> (String, String) {
+    match Catalogue::embedded().find(type_code, node_code) {
+        Some((t, n)) => match lang {
+            Language::En => (t.en.clone(), n.en.clone()),
+            Language::Zh => (t.zh.clone(), n.zh.clone()),
+        },
+        None => (type_code.to_string(), node_code.to_string()),
+    }
+}
+
 /// Title and markdown text of the robot message for an event.
 pub fn render(
     lang: Language,
@@ -34,14 +74,7 @@ pub fn render(
     text: &str,
     link: Option<&str>,
 ) -> (String, String) {
-    let cat = Catalogue::embedded();
-    let (type_label, node_label) = match cat.find(type_code, node_code) {
-        Some((t, n)) => match lang {
-            Language::En => (t.en.clone(), n.en.clone()),
-            Language::Zh => (t.zh.clone(), n.zh.clone()),
-        },
-        None => (type_code.to_string(), node_code.to_string()),
-    };
+    let (type_label, node_label) = labels(lang, type_code, node_code);
     let link_line = match (link, lang) {
         (Some(l), Language::En) => format!("[Open in the console]({l})"),
         (Some(l), Language::Zh) => format!("[在控制台中查看]({l})"),

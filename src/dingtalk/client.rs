@@ -250,6 +250,7 @@ impl Client {
             process_query_key,
             invalid_user_ids: string_list(get_ci(&v, "invalidStaffIdList")),
             flow_controlled_user_ids: string_list(get_ci(&v, "flowControlledStaffIdList")),
+            filtered_user_ids: string_list(get_ci(&v, "filteredStaffIdList")),
         })
     }
 

@@ -91,8 +91,27 @@ pub enum ErrorKind {
     BadResponse,
     /// DingTalk (or this client) rejected the request as malformed: a bug or a bad argument.
     InvalidRequest,
+    /// batchSend said a cached userid no longer exists (`staffId.notExisted`).
+    StaleUserId,
+    /// No valid robot one-to-one conversation with a receiver (`robot.oto.notExist`).
+    NoRobotConversation,
+    /// The server answered with a redirect (DingTalk never redirects these APIs).
+    Redirected { host: String },
+    /// DingTalk filtered the receiver (`filteredStaffIdList`).
+    Filtered,
     /// Anything else DingTalk reported.
     Other,
+}
+
+/// What a failed call means for the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// Nothing was sent and a later attempt may succeed.
+    Retry,
+    /// Nothing was sent and retrying will not help until someone changes something.
+    Permanent,
+    /// The message may have been delivered: a resend may be a duplicate.
+    MayHaveBeenDelivered,
 }
 
 /// An error from the DingTalk client. `Display` is one line:
@@ -110,6 +129,10 @@ pub struct DingTalkError {
     pub message: Option<String>,
     /// For `Timeout`: the client timeout that elapsed.
     pub timeout_after: Option<Duration>,
+    /// The server's `Retry-After`.
+    pub server_retry_after: Option<Duration>,
+    /// DingTalk's request id.
+    pub request_id: Option<String>,
 }
 
 const MAX_MESSAGE_CHARS: usize = 200;
@@ -129,6 +152,8 @@ impl DingTalkError {
             step,
             message: None,
             timeout_after: None,
+            server_retry_after: None,
+            request_id: None,
         }
     }
 
@@ -158,6 +183,16 @@ impl DingTalkError {
             }
         }
         self
+    }
+
+    pub fn disposition(&self) -> Disposition {
+        if self.may_have_been_delivered() {
+            Disposition::MayHaveBeenDelivered
+        } else if self.is_transient() {
+            Disposition::Retry
+        } else {
+            Disposition::Permanent
+        }
     }
 
     /// Worth retrying later (with backoff) without anyone changing the configuration.
@@ -270,6 +305,10 @@ impl DingTalkError {
             ErrorKind::InvalidRequest => {
                 "DingTalk rejected the request as malformed or with an invalid parameter".into()
             }
+            ErrorKind::StaleUserId => "DingTalk no longer knows a cached userid".into(),
+            ErrorKind::NoRobotConversation => "no valid robot one-to-one conversation with the receiver".into(),
+            ErrorKind::Redirected { host } => format!("the server redirected the call to {host}"),
+            ErrorKind::Filtered => "DingTalk filtered the receiver".into(),
             ErrorKind::Other => format!("DingTalk reported an error while {}", self.step.label()),
         }
     }
@@ -305,6 +344,8 @@ impl DingTalkError {
             }
             ErrorKind::BadResponse => "retry later; if it persists, check for a proxy or captive portal between this server and DingTalk, or an IP ban".into(),
             ErrorKind::InvalidRequest => "check the values entered; if they are right this is a bug in notifydesk".into(),
+            ErrorKind::StaleUserId | ErrorKind::NoRobotConversation | ErrorKind::Filtered => "check the member in DingTalk".into(),
+            ErrorKind::Redirected { .. } => "check the API base URLs".into(),
             ErrorKind::Other => "see DingTalk's message; retry later or check the app's configuration".into(),
         }
     }

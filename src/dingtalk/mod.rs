@@ -16,7 +16,9 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use client::{Client, MAX_BATCH_USER_IDS};
-pub use error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
+pub use error::{
+    DingTalkError, Disposition, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step,
+};
 
 use crate::domain::DingTalkConfig;
 
@@ -137,6 +139,8 @@ pub struct BatchSendReport {
     pub invalid_user_ids: Vec<String>,
     /// Skipped by DingTalk's flow control: retry later.
     pub flow_controlled_user_ids: Vec<String>,
+    /// Filtered by DingTalk (`filteredStaffIdList`): not delivered.
+    pub filtered_user_ids: Vec<String>,
 }
 
 /// Result of `createAndDeliver` when the card reached the user's robot chat.

@@ -118,6 +118,19 @@ const MIGRATION_LIST: &[M<'static>] = &[
         CREATE INDEX delivery_ready ON delivery (status, next_attempt_at, id);
         CREATE INDEX delivery_by_status ON delivery (status, id);",
     ),
+    // v4: exclusivity lives in the database. A worker claims deliveries by writing its owner id
+    // and a lease expiry in the transaction that selects them; a live lease is never taken by
+    // another worker. `unknown` = the send may have been delivered (never resent on its own).
+    // `deferrals` counts waits that are not failures (throttling, flow control).
+    M::up(
+        "ALTER TABLE delivery ADD COLUMN claim_owner TEXT;
+        ALTER TABLE delivery ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0; -- unix ms
+        ALTER TABLE delivery ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE delivery ADD COLUMN request_id TEXT;
+        UPDATE delivery SET status = 'unknown'
+            WHERE status = 'failed' AND (error_code = 'interrupted'
+                OR last_error LIKE '%may have been delivered%');",
+    ),
 ];
 
 /// The schema version this build creates and understands.

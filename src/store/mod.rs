@@ -9,6 +9,7 @@ mod channels;
 mod members;
 pub mod migrations;
 mod outbox;
+pub mod owner;
 mod settings;
 mod subscriptions;
 
@@ -24,7 +25,8 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 pub use migrations::LATEST_VERSION;
 pub use outbox::{
     ClaimedBatch, DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus, EnqueueOutcome,
-    NewEvent, Recipient,
+    MAX_EVENT_ID_BYTES, MAX_EVENT_MEMBERS, MAX_LINK_BYTES, MAX_LOGIN_BYTES, MAX_TEXT_BYTES,
+    MAX_TITLE_BYTES, NewEvent, Problem, Recipient, RetryMark, is_unsafe_char,
 };
 
 /// The first 16 bytes of every SQLite 3 database file.
@@ -133,6 +135,13 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+}
+
+impl StoreError {
+    /// Another connection holds the lock: transient, worth waiting for.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Locked { .. })
+    }
 }
 
 /// "5 s", "200 ms".

@@ -1,6 +1,12 @@
 //! The delivery outbox: workflow events and one delivery per recipient. Every state change
 //! is a transaction, so a process killed at any point leaves each delivery in exactly one
 //! state; `sending` marks a batch whose HTTP call may have reached DingTalk.
+//!
+//! Several workers may drain one database (whatever path or link they opened it by): a worker
+//! claims deliveries by writing its owner id and a lease expiry in the same transaction that
+//! selects them, and every later state change checks the owner. A delivery leased by a live
+//! owner is never claimed by another; a lease ends when it expires or when its owner is known
+//! to be dead (same host, process gone).
 
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
@@ -16,15 +22,19 @@ pub enum DeliveryStatus {
     Sent,
     Failed,
     Skipped,
+    /// The send may have been delivered (timeout, 5xx, a sender that died mid-call): never
+    /// resent automatically, because a resend may be a duplicate.
+    Unknown,
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 5] = [
+    pub const ALL: [DeliveryStatus; 6] = [
         DeliveryStatus::Pending,
         DeliveryStatus::Sending,
         DeliveryStatus::Sent,
         DeliveryStatus::Failed,
         DeliveryStatus::Skipped,
+        DeliveryStatus::Unknown,
     ];
 
     pub fn code(self) -> &'static str {
@@ -34,6 +44,15 @@ impl DeliveryStatus {
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Failed => "failed",
             DeliveryStatus::Skipped => "skipped",
+            DeliveryStatus::Unknown => "unknown",
+        }
+    }
+
+    /// How people read the state (the code is for scripts).
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliveryStatus::Unknown => "may have been delivered",
+            other => other.code(),
         }
     }
 
@@ -58,6 +77,74 @@ pub struct NewEvent {
     /// Logins of the members the workflow names (the node's receivers).
     #[serde(default, alias = "member")]
     pub members: Vec<String>,
+}
+
+/// What an event may carry. Bigger events are refused before anything is stored: DingTalk
+/// could not send them anyway (a markdown message is cut at 15,000 bytes) and they would bloat
+/// the outbox.
+pub const MAX_EVENT_ID_BYTES: usize = 200;
+pub const MAX_TITLE_BYTES: usize = 1024;
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+pub const MAX_LINK_BYTES: usize = 2048;
+pub const MAX_EVENT_MEMBERS: usize = 1000;
+pub const MAX_LOGIN_BYTES: usize = 128;
+
+/// Characters that could drive a terminal or reorder text when shown: C0/C1 controls, DEL,
+/// and the bidi embedding/override/isolate controls.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+impl NewEvent {
+    /// Why this event cannot be accepted, as one sentence naming the field.
+    pub fn problem(&self) -> Option<String> {
+        let too_long = |what: &str, len: usize, max: usize| {
+            (len > max).then(|| format!("the event {what} is {len} bytes; the limit is {max}"))
+        };
+        let unsafe_in = |what: &str, v: &str| {
+            v.chars()
+                .any(is_unsafe_char)
+                .then(|| format!("the event {what} contains control characters"))
+        };
+        if self.event_id.trim().is_empty() {
+            return Some("the event id is empty".into());
+        }
+        if self.title.trim().is_empty() {
+            return Some("the event title is empty".into());
+        }
+        too_long("id", self.event_id.len(), MAX_EVENT_ID_BYTES)
+            .or_else(|| too_long("title", self.title.len(), MAX_TITLE_BYTES))
+            .or_else(|| too_long("text", self.text.len(), MAX_TEXT_BYTES))
+            .or_else(|| {
+                self.link
+                    .as_deref()
+                    .and_then(|l| too_long("link", l.len(), MAX_LINK_BYTES))
+            })
+            .or_else(|| {
+                (self.members.len() > MAX_EVENT_MEMBERS).then(|| {
+                    format!(
+                        "the event names {} members; the limit is {MAX_EVENT_MEMBERS}",
+                        self.members.len()
+                    )
+                })
+            })
+            .or_else(|| unsafe_in("id", &self.event_id))
+            .or_else(|| unsafe_in("title", &self.title))
+            .or_else(|| self.link.as_deref().and_then(|l| unsafe_in("link", l)))
+            .or_else(|| {
+                let bad = |c: char| is_unsafe_char(c) && !matches!(c, '\n' | '\t' | '\r');
+                self.text
+                    .chars()
+                    .any(bad)
+                    .then(|| "the event text contains control characters".to_string())
+            })
+            .or_else(|| {
+                self.members.iter().find_map(|m| {
+                    too_long("member login", m.len(), MAX_LOGIN_BYTES)
+                        .or_else(|| unsafe_in("member login", m))
+                })
+            })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +177,10 @@ pub struct DeliveryRow {
     pub error_code: Option<String>,
     pub last_error: Option<String>,
     pub process_query_key: Option<String>,
+    /// DingTalk's request id of the last failed call (DingTalk support asks for it).
+    pub request_id: Option<String>,
+    /// Waits that were not failures (throttling, flow control, IP ban).
+    pub deferrals: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -106,6 +197,7 @@ pub struct DeliveryCounts {
     pub sent: u64,
     pub failed: u64,
     pub skipped: u64,
+    pub unknown: u64,
 }
 
 /// A batch claimed for sending: deliveries of one event, now in state `sending`.
@@ -120,10 +212,45 @@ pub struct ClaimedBatch {
     pub recipients: Vec<Recipient>,
 }
 
+/// Why deliveries end without being sent (or may have been): code, message, request id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problem {
+    pub code: String,
+    pub error: String,
+    pub request_id: Option<String>,
+}
+
+impl Problem {
+    pub fn new(code: impl Into<String>, error: impl Into<String>) -> Problem {
+        Problem {
+            code: code.into(),
+            error: error.into(),
+            request_id: None,
+        }
+    }
+}
+
+/// A delivery put back for later.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryMark {
+    pub code: String,
+    pub error: String,
+    pub request_id: Option<String>,
+    /// Unix milliseconds.
+    pub next_at_ms: i64,
+    /// False for a wait that is not a failure (throttling, flow control): the attempt the
+    /// claim counted is given back.
+    pub counted: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct Recipient {
     pub delivery_id: i64,
+    /// Attempts including this one.
     pub attempts: u32,
+    pub deferrals: u32,
+    /// Unix seconds the delivery was queued.
+    pub created_at: i64,
     pub member_id: Option<i64>,
     pub login: String,
     pub phone: Option<String>,
@@ -133,7 +260,7 @@ pub struct Recipient {
 const ROW_SELECT: &str =
     "SELECT d.id, d.updated_at, d.created_at, e.event_id, e.type_code, e.node_code,
         e.title, d.login, m.name, d.status, d.attempts, d.error_code, d.last_error,
-        d.process_query_key
+        d.process_query_key, d.request_id, d.deferrals
     FROM delivery d JOIN event e ON e.id = d.event_ref
     LEFT JOIN member m ON m.login = d.login";
 
@@ -154,6 +281,8 @@ fn row(r: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
         error_code: r.get(11)?,
         last_error: r.get(12)?,
         process_query_key: r.get(13)?,
+        request_id: r.get(14)?,
+        deferrals: r.get(15)?,
     })
 }
 
@@ -190,12 +319,8 @@ impl Store {
     /// reason (its named members get `skipped` deliveries, so the log shows why).
     pub fn enqueue_event(&mut self, ev: &NewEvent) -> Result<EnqueueOutcome, StoreError> {
         let err = self.err_fn();
-        let invalid = |what: String| StoreError::Invalid { what };
-        if ev.event_id.trim().is_empty() {
-            return Err(invalid("the event id is empty".into()));
-        }
-        if ev.title.trim().is_empty() {
-            return Err(invalid("the event title is empty".into()));
+        if let Some(what) = ev.problem() {
+            return Err(StoreError::Invalid { what });
         }
         let rows = self.subscription_rows()?;
         let Some(row) = rows
@@ -296,40 +421,73 @@ impl Store {
         })
     }
 
-    /// Deliveries left `sending` by a process that died mid-call: DingTalk may have accepted
-    /// them (batchSend has no idempotency key), so they are not resent automatically.
-    pub fn recover_interrupted(&mut self) -> Result<usize, StoreError> {
-        let n = self
-            .conn
+    /// Leases of owners that are known to be dead end now: an owner id starts with
+    /// `<host>/<pid>/`, so a worker on the same host whose process is gone (killed, crashed)
+    /// gives its deliveries back at once instead of after its lease. Unknown hosts and live or
+    /// reused pids keep their lease until it expires, which is always safe.
+    fn end_dead_leases(tx: &rusqlite::Transaction<'_>, now_ms: i64) -> rusqlite::Result<()> {
+        let owners: Vec<String> = {
+            let mut stmt = tx.prepare(
+                "SELECT DISTINCT claim_owner FROM delivery
+                 WHERE status IN ('pending', 'sending') AND lease_until > ?1
+                   AND claim_owner IS NOT NULL",
+            )?;
+            stmt.query_map([now_ms], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for owner in owners {
+            if crate::store::owner::is_dead(&owner) {
+                tx.execute(
+                    "UPDATE delivery SET lease_until = 0
+                     WHERE claim_owner = ?1 AND status IN ('pending', 'sending')",
+                    [&owner],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deliveries left `sending` whose owner is gone (lease expired, or its process died):
+    /// DingTalk may have accepted them (batchSend has no idempotency key), so they become
+    /// `unknown` ("may have been delivered"), never resent automatically.
+    pub fn recover_interrupted(&mut self, now_ms: i64) -> Result<usize, StoreError> {
+        let err = self.err_fn();
+        let tx = self.conn.transaction().map_err(&err)?;
+        Self::end_dead_leases(&tx, now_ms).map_err(&err)?;
+        let n = tx
             .execute(
-                "UPDATE delivery SET status = 'failed', error_code = 'interrupted',
-                    last_error = 'the sender stopped during the DingTalk call; the message may have been delivered. Retry by hand if it was not.',
-                    updated_at = ?1
-                 WHERE status = 'sending'",
-                [now()],
+                "UPDATE delivery SET status = 'unknown', error_code = 'interrupted',
+                    last_error = 'the sender stopped during the DingTalk call, so the message may have been delivered; check with the receiver before retrying (notifydesk log --retry ID --force)',
+                    lease_until = 0, updated_at = ?2
+                 WHERE status = 'sending' AND lease_until <= ?1",
+                params![now_ms, now()],
             )
-            .map_err(|e| self.err(e))?;
+            .map_err(&err)?;
+        tx.commit().map_err(&err)?;
         Ok(n)
     }
 
-    /// Take up to `limit` ready deliveries of the oldest ready event, counting an attempt.
-    /// They stay `pending` until [`Store::mark_sending`] just before the DingTalk call, so a
-    /// crash while looking up receivers loses nothing and marks nothing as maybe-sent.
+    /// Claim up to `limit` ready deliveries of the oldest ready event for `owner`, until
+    /// `lease_until_ms`, counting an attempt. A delivery is ready when it is pending, due, and
+    /// not leased by another owner. They stay `pending` until [`Store::mark_sending`] just
+    /// before the DingTalk call, so a crash while looking up receivers loses nothing and marks
+    /// nothing as maybe-sent.
     pub fn claim_batch(
         &mut self,
+        owner: &str,
         at_ms: i64,
+        lease_until_ms: i64,
         limit: usize,
     ) -> Result<Option<ClaimedBatch>, StoreError> {
         let err = self.err_fn();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
+        let tx = self.conn.transaction().map_err(&err)?;
+        Self::end_dead_leases(&tx, at_ms).map_err(&err)?;
+        const READY: &str = "status = 'pending' AND next_attempt_at <= ?1
+            AND (lease_until <= ?1 OR claim_owner = ?2)";
         let first: Option<i64> = tx
             .query_row(
-                "SELECT event_ref FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?1
-                 ORDER BY id LIMIT 1",
-                [at_ms],
+                &format!("SELECT event_ref FROM delivery WHERE {READY} ORDER BY id LIMIT 1"),
+                params![at_ms, owner],
                 |r| r.get(0),
             )
             .optional()
@@ -362,32 +520,40 @@ impl Store {
             .map_err(&err)?;
         let recipients: Vec<Recipient> = {
             let mut stmt = tx
-                .prepare(
-                    "SELECT d.id, d.attempts, m.id, d.login, m.phone, m.dingtalk_userid
+                .prepare(&format!(
+                    "SELECT d.id, d.attempts, d.deferrals, d.created_at, m.id, d.login, m.phone,
+                        m.dingtalk_userid
                      FROM delivery d LEFT JOIN member m ON m.login = d.login
-                     WHERE d.event_ref = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2
-                     ORDER BY d.id LIMIT ?3",
-                )
+                     WHERE d.event_ref = ?3 AND {READY}
+                     ORDER BY d.id LIMIT ?4"
+                ))
                 .map_err(&err)?;
-            stmt.query_map(params![event_ref, at_ms, limit as i64], |r| {
+            stmt.query_map(params![at_ms, owner, event_ref, limit as i64], |r| {
                 Ok(Recipient {
                     delivery_id: r.get(0)?,
-                    attempts: r.get(1)?,
-                    member_id: r.get(2)?,
-                    login: r.get(3)?,
-                    phone: r.get(4)?,
-                    userid: r.get(5)?,
+                    attempts: r.get::<_, u32>(1)? + 1,
+                    deferrals: r.get(2)?,
+                    created_at: r.get(3)?,
+                    member_id: r.get(4)?,
+                    login: r.get(5)?,
+                    phone: r.get(6)?,
+                    userid: r.get(7)?,
                 })
             })
             .and_then(|rows| rows.collect())
             .map_err(&err)?
         };
-        for r in &recipients {
-            tx.execute(
-                "UPDATE delivery SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
-                params![r.delivery_id, now()],
-            )
-            .map_err(&err)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "UPDATE delivery SET attempts = attempts + 1, claim_owner = ?2,
+                        lease_until = ?3, updated_at = ?4 WHERE id = ?1",
+                )
+                .map_err(&err)?;
+            for r in &recipients {
+                stmt.execute(params![r.delivery_id, owner, lease_until_ms, now()])
+                    .map_err(&err)?;
+            }
         }
         tx.commit().map_err(&err)?;
         Ok(Some(ClaimedBatch {
@@ -397,97 +563,192 @@ impl Store {
             title,
             text,
             link,
-            recipients: recipients
-                .into_iter()
-                .map(|r| Recipient {
-                    attempts: r.attempts + 1,
-                    ..r
-                })
-                .collect(),
+            recipients,
         }))
     }
 
-    /// Run `update` for each delivery id in one transaction (all or nothing).
+    /// Run `sql` for each delivery id in one transaction (all or nothing); the ids whose row
+    /// changed.
     fn update_deliveries(
         &mut self,
         ids: &[i64],
         sql: &str,
         bind: impl Fn(i64) -> Vec<rusqlite::types::Value>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<i64>, StoreError> {
         let err = self.err_fn();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
+        let tx = self.conn.transaction().map_err(&err)?;
+        let mut changed = Vec::with_capacity(ids.len());
         {
             let mut stmt = tx.prepare(sql).map_err(&err)?;
             for id in ids {
-                stmt.execute(rusqlite::params_from_iter(bind(*id)))
-                    .map_err(&err)?;
+                if stmt
+                    .execute(rusqlite::params_from_iter(bind(*id)))
+                    .map_err(&err)?
+                    > 0
+                {
+                    changed.push(*id);
+                }
             }
         }
-        tx.commit().map_err(&err)
+        tx.commit().map_err(&err)?;
+        Ok(changed)
+    }
+
+    /// Extend `owner`'s lease on these deliveries (before each slow call).
+    pub fn renew_lease(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        lease_until_ms: i64,
+    ) -> Result<(), StoreError> {
+        let owner = owner.to_string();
+        self.update_deliveries(
+            ids,
+            "UPDATE delivery SET lease_until = ?3
+             WHERE id = ?1 AND claim_owner = ?2 AND status IN ('pending', 'sending')",
+            |id| vec![id.into(), owner.clone().into(), lease_until_ms.into()],
+        )
+        .map(drop)
     }
 
     /// About to call DingTalk for these deliveries: from here until the answer is recorded,
-    /// a crash leaves them `sending` (outcome unknown).
-    pub fn mark_sending(&mut self, ids: &[i64]) -> Result<(), StoreError> {
-        let t = now();
-        self.update_deliveries(
-            ids,
-            "UPDATE delivery SET status = 'sending', updated_at = ?2 WHERE id = ?1",
-            |id| vec![id.into(), t.into()],
-        )
-    }
-
-    /// DingTalk accepted these deliveries: record the processQueryKey with the state.
-    pub fn mark_sent(&mut self, ids: &[i64], process_query_key: &str) -> Result<(), StoreError> {
-        let t = now();
-        self.update_deliveries(
-            ids,
-            "UPDATE delivery SET status = 'sent', process_query_key = ?2, error_code = NULL,
-                last_error = NULL, updated_at = ?3 WHERE id = ?1",
-            |id| vec![id.into(), process_query_key.to_string().into(), t.into()],
-        )
-    }
-
-    /// Back to `pending`, to be tried again at `next_at_ms` (unix milliseconds).
-    pub fn mark_retry(
+    /// a crash leaves them `sending` (outcome unknown). Returns the ids `owner` still holds
+    /// (pending and claimed by it); only those may be sent.
+    pub fn mark_sending(
         &mut self,
+        owner: &str,
         ids: &[i64],
-        code: &str,
-        error: &str,
-        next_at_ms: i64,
-    ) -> Result<(), StoreError> {
+        lease_until_ms: i64,
+    ) -> Result<Vec<i64>, StoreError> {
         let t = now();
+        let owner = owner.to_string();
         self.update_deliveries(
             ids,
-            "UPDATE delivery SET status = 'pending', error_code = ?2, last_error = ?3,
-                next_attempt_at = ?4, updated_at = ?5 WHERE id = ?1",
+            "UPDATE delivery SET status = 'sending', lease_until = ?3, updated_at = ?4
+             WHERE id = ?1 AND claim_owner = ?2 AND status IN ('pending', 'sending')",
             |id| {
                 vec![
                     id.into(),
-                    code.to_string().into(),
-                    error.to_string().into(),
-                    next_at_ms.into(),
+                    owner.clone().into(),
+                    lease_until_ms.into(),
                     t.into(),
                 ]
             },
         )
     }
 
-    pub fn mark_failed(&mut self, ids: &[i64], code: &str, error: &str) -> Result<(), StoreError> {
+    /// DingTalk accepted these deliveries: record the processQueryKey with the state. Also
+    /// corrects `unknown` left by a recovery that ran while this owner waited for the answer.
+    pub fn mark_sent(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        process_query_key: &str,
+    ) -> Result<(), StoreError> {
         let t = now();
+        let owner = owner.to_string();
         self.update_deliveries(
             ids,
-            "UPDATE delivery SET status = 'failed', error_code = ?2, last_error = ?3, updated_at = ?4
-             WHERE id = ?1",
-            |id| vec![id.into(), code.to_string().into(), error.to_string().into(), t.into()],
+            "UPDATE delivery SET status = 'sent', process_query_key = ?3, error_code = NULL,
+                last_error = NULL, request_id = NULL, claim_owner = NULL, lease_until = 0,
+                updated_at = ?4
+             WHERE id = ?1 AND claim_owner IS ?2",
+            |id| {
+                vec![
+                    id.into(),
+                    owner.clone().into(),
+                    process_query_key.to_string().into(),
+                    t.into(),
+                ]
+            },
         )
+        .map(drop)
     }
 
-    /// A failed delivery goes back to `pending`, to be sent at the next drain.
-    pub fn retry_delivery(&mut self, id: i64) -> Result<(), StoreError> {
+    /// Back to `pending`, to be tried again at `next_at_ms` (unix milliseconds). A deferral
+    /// (`counted` false: throttling, flow control, a stale userid) gives back the attempt the
+    /// claim counted.
+    pub fn mark_retry(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        r: &RetryMark,
+    ) -> Result<(), StoreError> {
+        let t = now();
+        let owner = owner.to_string();
+        let undo = i64::from(!r.counted);
+        self.update_deliveries(
+            ids,
+            "UPDATE delivery SET status = 'pending', error_code = ?3, last_error = ?4,
+                request_id = ?5, next_attempt_at = ?6, attempts = MAX(attempts - ?7, 0),
+                deferrals = deferrals + ?7, claim_owner = NULL, lease_until = 0, updated_at = ?8
+             WHERE id = ?1 AND claim_owner IS ?2 AND status IN ('pending', 'sending')",
+            |id| {
+                vec![
+                    id.into(),
+                    owner.clone().into(),
+                    r.code.clone().into(),
+                    r.error.clone().into(),
+                    r.request_id.clone().into(),
+                    r.next_at_ms.into(),
+                    undo.into(),
+                    t.into(),
+                ]
+            },
+        )
+        .map(drop)
+    }
+
+    /// A final outcome other than sent: `failed` (nothing was delivered) or `unknown` (may
+    /// have been delivered).
+    pub fn mark_done(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        status: DeliveryStatus,
+        problem: &Problem,
+    ) -> Result<(), StoreError> {
+        debug_assert!(matches!(
+            status,
+            DeliveryStatus::Failed | DeliveryStatus::Unknown
+        ));
+        let t = now();
+        let owner = owner.to_string();
+        self.update_deliveries(
+            ids,
+            "UPDATE delivery SET status = ?3, error_code = ?4, last_error = ?5, request_id = ?6,
+                claim_owner = NULL, lease_until = 0, updated_at = ?7
+             WHERE id = ?1 AND claim_owner IS ?2 AND status IN ('pending', 'sending', 'unknown')",
+            |id| {
+                vec![
+                    id.into(),
+                    owner.clone().into(),
+                    status.code().to_string().into(),
+                    problem.code.clone().into(),
+                    problem.error.clone().into(),
+                    problem.request_id.clone().into(),
+                    t.into(),
+                ]
+            },
+        )
+        .map(drop)
+    }
+
+    /// Give back every pending delivery `owner` still holds (a worker that stops).
+    pub fn release_claims(&mut self, owner: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE delivery SET claim_owner = NULL, lease_until = 0
+                 WHERE claim_owner = ?1 AND status = 'pending'",
+                [owner],
+            )
+            .map_err(|e| self.err(e))
+            .map(drop)
+    }
+
+    /// A failed delivery goes back to `pending`, to be sent at the next drain. One that may
+    /// have been delivered (`unknown`) needs `force`: resending it may deliver it twice.
+    pub fn retry_delivery(&mut self, id: i64, force: bool) -> Result<(), StoreError> {
         let status: Option<String> = self
             .conn
             .query_row("SELECT status FROM delivery WHERE id = ?1", [id], |r| {
@@ -495,24 +756,51 @@ impl Store {
             })
             .optional()
             .map_err(|e| self.err(e))?;
-        match status.as_deref() {
+        match status.as_deref().map(DeliveryStatus::from_code) {
             None => Err(StoreError::NotFound {
                 what: format!("delivery {id}"),
             }),
-            Some("failed") => {
+            Some(Some(DeliveryStatus::Unknown)) if !force => Err(StoreError::Invalid {
+                what: format!(
+                    "delivery {id} may have been delivered (DingTalk did not confirm or deny it), so a retry may send it twice; check with the receiver, then retry with --force if it did not arrive"
+                ),
+            }),
+            Some(Some(DeliveryStatus::Failed | DeliveryStatus::Unknown)) => {
                 self.conn
                     .execute(
                         "UPDATE delivery SET status = 'pending', next_attempt_at = 0, attempts = 0,
-                            updated_at = ?2 WHERE id = ?1",
+                            deferrals = 0, claim_owner = NULL, lease_until = 0, updated_at = ?2
+                         WHERE id = ?1",
                         params![id, now()],
                     )
                     .map_err(|e| self.err(e))?;
                 Ok(())
             }
-            Some(other) => Err(StoreError::Invalid {
-                what: format!("delivery {id} is {other}; only failed deliveries can be retried"),
+            _ => Err(StoreError::Invalid {
+                what: format!(
+                    "delivery {id} is {}; only failed deliveries (or, with --force, ones that may have been delivered) can be retried",
+                    status.unwrap_or_default()
+                ),
             }),
         }
+    }
+
+    /// Forget the cached DingTalk userids of these members (DingTalk said they no longer
+    /// exist), so the next attempt looks them up again.
+    pub fn clear_userids(&mut self, member_ids: &[i64]) -> Result<(), StoreError> {
+        let err = self.err_fn();
+        let tx = self.conn.transaction().map_err(&err)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "UPDATE member SET dingtalk_userid = NULL, resolved_at = NULL WHERE id = ?1",
+                )
+                .map_err(&err)?;
+            for id in member_ids {
+                stmt.execute([id]).map_err(&err)?;
+            }
+        }
+        tx.commit().map_err(&err)
     }
 
     /// Newest first, `limit` rows older than `before_id` (keyset paging: never all rows).
@@ -581,6 +869,7 @@ impl Store {
                 Some(DeliveryStatus::Sent) => c.sent = n,
                 Some(DeliveryStatus::Failed) => c.failed = n,
                 Some(DeliveryStatus::Skipped) => c.skipped = n,
+                Some(DeliveryStatus::Unknown) => c.unknown = n,
                 None => {}
             }
         }

@@ -25,3 +25,23 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// A random id for this database, made on first use. Cards sent from it carry it in
+    /// their `outTrackId`, so two installations never collide on DingTalk's idempotency key.
+    pub fn installation_id(&mut self) -> Result<String, StoreError> {
+        let fresh: String = (0..8)
+            .map(|_| format!("{:02x}", rand::random::<u8>()))
+            .collect();
+        self.conn
+            .execute(
+                "INSERT INTO settings (key, value) VALUES ('installation.id', ?1)
+                 ON CONFLICT(key) DO NOTHING",
+                [fresh],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self
+            .setting("installation.id")?
+            .unwrap_or_else(|| "0".into()))
+    }
+}

@@ -276,6 +276,10 @@ impl App {
                 self.set_status(Level::Info, text);
                 vec![]
             }
+            Msg::DatabaseBusy(busy) => {
+                self.log.db_busy = busy;
+                vec![]
+            }
             Msg::DeliveryProgress(counts) => {
                 let changed = counts != self.log.counts;
                 self.log.counts = counts;

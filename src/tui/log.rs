@@ -7,9 +7,10 @@ use crate::store::{DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus};
 pub const PAGE_SIZE: usize = 200;
 
 /// Status filter choices, cycled with `f`.
-pub const STATUS_FILTERS: [Option<DeliveryStatus>; 6] = [
+pub const STATUS_FILTERS: [Option<DeliveryStatus>; 7] = [
     None,
     Some(DeliveryStatus::Failed),
+    Some(DeliveryStatus::Unknown),
     Some(DeliveryStatus::Pending),
     Some(DeliveryStatus::Sending),
     Some(DeliveryStatus::Sent),
@@ -31,6 +32,11 @@ pub struct LogTab {
     pub total: u64,
     pub counts: DeliveryCounts,
     pub loaded: bool,
+    /// The background worker is waiting for another process's database lock.
+    pub db_busy: bool,
+    /// A delivery that may have been delivered, whose retry the user was warned about: a
+    /// second `r` on it retries.
+    pub force_armed: Option<i64>,
     /// The first row shown; kept by the view so the cursor stays visible.
     pub offset: std::cell::Cell<usize>,
 }
@@ -184,11 +190,31 @@ impl App {
         let Some(row) = row else {
             return vec![];
         };
-        if row.status != crate::store::DeliveryStatus::Failed {
-            self.set_status(Level::Info, "Only failed deliveries can be retried");
-            return vec![];
+        match row.status {
+            DeliveryStatus::Failed => vec![Effect::RetryDelivery {
+                id: row.id,
+                force: false,
+            }],
+            DeliveryStatus::Unknown if self.log.force_armed == Some(row.id) => {
+                self.log.force_armed = None;
+                vec![Effect::RetryDelivery {
+                    id: row.id,
+                    force: true,
+                }]
+            }
+            DeliveryStatus::Unknown => {
+                self.log.force_armed = Some(row.id);
+                self.set_status(
+                    Level::Info,
+                    "This message may have been delivered: a retry may send it twice. Check with the receiver; press r again to retry anyway",
+                );
+                vec![]
+            }
+            _ => {
+                self.set_status(Level::Info, "Only failed deliveries can be retried");
+                vec![]
+            }
         }
-        vec![Effect::RetryDelivery { id: row.id }]
     }
 
     pub(super) fn on_delivery_detail_key(&mut self, action: Option<Action>) -> Vec<Effect> {

@@ -36,6 +36,8 @@ pub enum Msg {
     Notice(String),
     /// The background worker's view of the outbox.
     DeliveryProgress(crate::store::DeliveryCounts),
+    /// The background worker waits for a database lock held by another process (or no more).
+    DatabaseBusy(bool),
     /// A batch of grid changes was saved (or not: then the grid reverts it).
     MethodsSaved {
         changes: Vec<MethodChange>,
@@ -80,6 +82,8 @@ pub enum Effect {
     },
     RetryDelivery {
         id: i64,
+        /// Also a delivery that may have been delivered (the user confirmed).
+        force: bool,
     },
     /// Something was queued: let the background worker look now.
     WakeWorker,

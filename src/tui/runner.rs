@@ -72,8 +72,8 @@ impl Runner {
                 })();
                 Msg::LogLoaded(page.map_err(|e| e.to_string()))
             }),
-            Effect::RetryDelivery { id } => self.blocking(move |s| {
-                Msg::DeliveryRetried(s.retry_delivery(id).map_err(|e| e.to_string()))
+            Effect::RetryDelivery { id, force } => self.blocking(move |s| {
+                Msg::DeliveryRetried(s.retry_delivery(id, force).map_err(|e| e.to_string()))
             }),
             Effect::WakeWorker => self.wake.notify_one(),
             Effect::LoadMembers => {
@@ -212,7 +212,7 @@ pub fn spawn_worker(
     wake: Arc<Notify>,
     tx: UnboundedSender<Msg>,
 ) -> (JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>) {
-    use crate::delivery::{DeliveryError, Worker, WorkerOptions};
+    use crate::delivery::{Worker, WorkerEvent, WorkerOptions};
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop_flag = stop.clone();
     let handle = tokio::spawn(async move {
@@ -223,13 +223,6 @@ pub fn spawn_worker(
         .await;
         let mut worker = match opened {
             Ok(Ok(w)) => w.with_stop_flag(stop_flag),
-            Ok(Err(DeliveryError::Busy(_))) => {
-                let _ = tx.send(Msg::Notice(
-                    "Another notifydesk is delivering from this database; this one only shows the log"
-                        .into(),
-                ));
-                return;
-            }
             Ok(Err(e)) => {
                 let _ = tx.send(Msg::Notice(format!("Delivery is off: {e}")));
                 return;
@@ -237,8 +230,14 @@ pub fn spawn_worker(
             Err(_) => return,
         };
         let progress = tx.clone();
-        worker.on_progress(move |c| {
-            let _ = progress.send(Msg::DeliveryProgress(c));
+        worker.on_event(move |e| {
+            let msg = match e {
+                WorkerEvent::Progress(c) => Msg::DeliveryProgress(c),
+                WorkerEvent::DatabaseBusy => Msg::DatabaseBusy(true),
+                WorkerEvent::DatabaseAvailable => Msg::DatabaseBusy(false),
+                WorkerEvent::Trouble(t) => Msg::Notice(format!("Delivery: {t} (retrying)")),
+            };
+            let _ = progress.send(msg);
         });
         if let Err(e) = worker.run(wake).await {
             tracing::error!("delivery worker stopped: {e}");

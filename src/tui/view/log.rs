@@ -15,7 +15,7 @@ fn status_role(s: DeliveryStatus) -> Role {
     match s {
         DeliveryStatus::Sent => Role::Ok,
         DeliveryStatus::Failed => Role::Error,
-        DeliveryStatus::Pending | DeliveryStatus::Sending => Role::Warn,
+        DeliveryStatus::Pending | DeliveryStatus::Sending | DeliveryStatus::Unknown => Role::Warn,
         DeliveryStatus::Skipped => Role::Muted,
     }
 }
@@ -136,7 +136,7 @@ pub fn render_detail(app: &App, r: &DeliveryRow, frame: &mut Frame, area: Rect) 
         ),
         Line::from(vec![
             Span::styled(format!("{:>14}  ", "Status"), t.style(Role::Label)),
-            Span::styled(r.status.code(), t.style(status_role(r.status))),
+            Span::styled(r.status.label(), t.style(status_role(r.status))),
         ]),
         field("Attempts", r.attempts.to_string()),
         field("Created", format_time(r.created_at, app.utc_offset)),
@@ -154,7 +154,10 @@ pub fn render_detail(app: &App, r: &DeliveryRow, frame: &mut Frame, area: Rect) 
             lines.push(Line::styled(l, t.style(Role::Error)));
         }
     }
-    let hint = if r.status == DeliveryStatus::Failed {
+    if let Some(id) = &r.request_id {
+        lines.push(field("Request id", id.clone()));
+    }
+    let hint = if matches!(r.status, DeliveryStatus::Failed | DeliveryStatus::Unknown) {
         " r retry · Esc close "
     } else {
         " Esc close "

@@ -92,8 +92,14 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
     let c = &app.log.counts;
     let mut spans = Vec::new();
     let mut used = 0usize;
+    if app.log.db_busy {
+        let text = "database busy";
+        used += text.len() + 3;
+        spans.push(Span::styled(text, t.style(Role::Warn)));
+        spans.push(Span::styled(" · ", t.style(Role::Muted)));
+    }
     if app.log.loaded {
-        let counters = [
+        let mut counters = vec![
             (
                 format!("{} pending", c.pending + c.sending),
                 Role::Warn,
@@ -102,6 +108,9 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
             (format!("{} sent", c.sent), Role::Ok, c.sent > 0),
             (format!("{} failed", c.failed), Role::Error, c.failed > 0),
         ];
+        if c.unknown > 0 {
+            counters.push((format!("{} maybe sent", c.unknown), Role::Warn, true));
+        }
         for (text, role, active) in counters {
             used += text.chars().count() + 3;
             spans.push(Span::styled(
