@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use notifydesk::fake::{FakeApp, FakeDingTalk};
+use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, Store};
 
 const KEY: &str = "dingcli0002";
@@ -202,6 +202,175 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// How many times each (message title, userid) reached the fake.
+fn receipts(fake: &FakeDingTalk) -> std::collections::HashMap<(String, String), usize> {
+    let mut seen = std::collections::HashMap::new();
+    for m in fake.outbox() {
+        let title = m.msg_param.as_ref().unwrap()["title"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for u in &m.user_ids {
+            *seen.entry((title.clone(), u.clone())).or_insert(0) += 1;
+        }
+    }
+    seen
+}
+
+/// `events` events × `members` receivers, queued directly in the store.
+fn enqueue(db: &Path, prefix: &str, events: usize, members: usize) {
+    let mut store = Store::open(db).unwrap();
+    for e in 0..events {
+        store
+            .enqueue_event(&notifydesk::store::NewEvent {
+                event_id: format!("{prefix}-{e}"),
+                type_code: "sql_task".into(),
+                node_code: "to_be_approved".into(),
+                title: format!("{prefix} {e}"),
+                text: String::new(),
+                link: None,
+                members: (1..=members).map(|i| format!("u{i}")).collect(),
+            })
+            .unwrap();
+    }
+}
+
+fn sigterm_and_wait(child: &mut std::process::Child) -> std::process::ExitStatus {
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    child.wait().unwrap()
+}
+
+#[test]
+fn two_workers_by_two_names_send_each_message_once() {
+    let env = Env::new(100);
+    enqueue(&env.db(), "twin", 4, 100);
+    let link = env.dir.path().join("link.db");
+    std::os::unix::fs::symlink(env.db(), &link).unwrap();
+    let spawn = |db: &Path| {
+        env.cmd(&["--db", db.to_str().unwrap(), "worker", "--rate-limit", "40"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut a = spawn(&env.db());
+    let mut b = spawn(&link);
+    wait_until("the outbox to drain", Duration::from_secs(60), || {
+        let c = counts(&env.db());
+        c.pending + c.sending == 0
+    });
+    assert!(sigterm_and_wait(&mut a).success());
+    assert!(sigterm_and_wait(&mut b).success());
+    let seen = receipts(&env.fake);
+    let dupes = seen.values().filter(|n| **n > 1).count();
+    assert_eq!(dupes, 0, "duplicates through a symlink");
+    assert_eq!(seen.len(), 400, "every receiver got every message");
+    assert_eq!(counts(&env.db()).sent, 400);
+
+    // A hard link is a second name SQLite cannot tell apart (it would keep a journal per
+    // name and corrupt the file): refused by every name, without touching the file.
+    enqueue(&env.db(), "hard", 1, 20);
+    let hard = env.dir.path().join("hard.db");
+    std::fs::hard_link(env.db(), &hard).unwrap();
+    for db in [&env.db(), &hard] {
+        let o = env.run(&["--db", db.to_str().unwrap(), "deliver"]);
+        assert!(!o.status.success());
+        assert!(err(&o).contains("hard links"), "{}", err(&o));
+    }
+    assert_eq!(
+        receipts(&env.fake).len(),
+        400,
+        "nothing sent through a hard link"
+    );
+    std::fs::remove_file(&hard).unwrap();
+    let o = env.run(&["deliver"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let seen = receipts(&env.fake);
+    assert_eq!(seen.len(), 420);
+    assert!(seen.values().all(|n| *n == 1));
+}
+
+#[test]
+fn a_write_lock_held_for_ten_seconds_is_waited_out() {
+    let env = Env::new(40);
+    let mut worker = env
+        .cmd(&["worker", "--rate-limit", "40"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    enqueue(&env.db(), "warm", 1, 40);
+    wait_until("the first event", Duration::from_secs(30), || {
+        counts(&env.db()).sent == 40
+    });
+    // The next answer comes back while another process holds the write lock, so the write
+    // that records the accepted send has to wait (longer than the 5 s busy timeout).
+    env.fake
+        .inject(FakeEndpoint::BatchSend, Fault::Delay { ms: 1_500 }, 1);
+    let calls = env.fake.calls_to(FakeEndpoint::BatchSend).len();
+    enqueue(&env.db(), "locked", 1, 40);
+    wait_until("a call in flight", Duration::from_secs(30), || {
+        env.fake.calls_to(FakeEndpoint::BatchSend).len() > calls
+    });
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    std::thread::sleep(Duration::from_secs(10));
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "the worker kept running"
+    );
+    conn.execute_batch("COMMIT").unwrap();
+    drop(conn);
+    wait_until("the outbox to drain", Duration::from_secs(30), || {
+        let c = counts(&env.db());
+        c.pending + c.sending == 0
+    });
+    assert!(sigterm_and_wait(&mut worker).success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(worker.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("database busy"), "{stderr}");
+    let c = counts(&env.db());
+    assert_eq!((c.sent, c.unknown, c.failed), (80, 0, 0), "{c:?}");
+    let seen = receipts(&env.fake);
+    assert_eq!(seen.len(), 80);
+    assert!(seen.values().all(|n| *n == 1), "each sent once");
+}
+
+#[test]
+fn retrying_a_delivery_that_may_have_been_delivered_needs_force() {
+    let env = Env::new(1);
+    env.fake
+        .inject(FakeEndpoint::BatchSend, Fault::SystemError500, 1);
+    assert!(env.run(&notify_args("amb", &["u1"])).status.success());
+    let o = env.run(&["deliver"]);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("may have been delivered 1"), "{}", out(&o));
+    assert_eq!(
+        env.fake.calls_to(FakeEndpoint::BatchSend).len(),
+        1,
+        "not resent"
+    );
+    let id = Store::open(&env.db())
+        .unwrap()
+        .delivery_page(&DeliveryFilter::default(), None, 1)
+        .unwrap()[0]
+        .id
+        .to_string();
+    let o = env.run(&["log"]);
+    assert!(out(&o).contains("maybe-sent"), "{}", out(&o));
+    let o = env.run(&["log", "--retry", &id]);
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains("--force") && err(&o).contains("may have been delivered"),
+        "{}",
+        err(&o)
+    );
+    let o = env.run(&["log", "--retry", &id, "--force"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(env.run(&["deliver"]).status.success());
+    assert_eq!(env.fake.outbox().len(), 1);
+}
+
 fn counts(db: &Path) -> notifydesk::store::DeliveryCounts {
     Store::open(db).unwrap().delivery_counts().unwrap()
 }
@@ -237,6 +406,14 @@ fn worker_killed_mid_run_loses_nothing_and_sends_nothing_twice() {
     wait_until("the first sends", Duration::from_secs(30), || {
         env.fake.outbox().len() >= 4
     });
+    // The next call hangs: kill the worker while DingTalk holds it.
+    env.fake
+        .inject(FakeEndpoint::BatchSend, Fault::Delay { ms: 3_000 }, 1);
+    let calls = env.fake.calls_to(FakeEndpoint::BatchSend).len();
+    wait_until("a call in flight", Duration::from_secs(30), || {
+        env.fake.calls_to(FakeEndpoint::BatchSend).len() > calls
+    });
+    std::thread::sleep(Duration::from_millis(200));
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
     let sent_before_restart = env.fake.outbox().len();
@@ -253,16 +430,7 @@ fn worker_killed_mid_run_loses_nothing_and_sends_nothing_twice() {
     assert!(status.success(), "{status:?}");
 
     // Every (event, receiver) pair reached DingTalk at most once.
-    let mut seen = std::collections::HashMap::new();
-    for m in env.fake.outbox() {
-        let title = m.msg_param.as_ref().unwrap()["title"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        for u in &m.user_ids {
-            *seen.entry((title.clone(), u.clone())).or_insert(0) += 1;
-        }
-    }
+    let seen = receipts(&env.fake);
     assert!(
         seen.values().all(|n| *n == 1),
         "a receiver got a message twice"
@@ -279,9 +447,13 @@ fn worker_killed_mid_run_loses_nothing_and_sends_nothing_twice() {
     let interrupted = all
         .iter()
         .filter(|r| {
-            r.status == DeliveryStatus::Failed && r.error_code.as_deref() == Some("interrupted")
+            r.status == DeliveryStatus::Unknown && r.error_code.as_deref() == Some("interrupted")
         })
         .count();
+    assert!(
+        interrupted > 0,
+        "the kill landed while a send was in flight"
+    );
     assert_eq!(
         sent + interrupted,
         500,

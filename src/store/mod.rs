@@ -77,6 +77,13 @@ pub enum StoreError {
         .path.display(), HumanDuration(*.waited)
     )]
     Locked { path: PathBuf, waited: Duration },
+    /// SQLite keeps its WAL and journal beside the name a database is opened by, so two
+    /// names of one file (hard links) would each get their own and corrupt it.
+    #[error(
+        "the database {} has {links} hard links (other names for the same file); SQLite would keep a separate journal per name and corrupt it, so it was left unchanged. Open it by one name only: remove the other links, or copy the file (cp, not cp -l or ln)",
+        .path.display()
+    )]
+    HardLinked { path: PathBuf, links: u64 },
     #[error(
         "the database {} was created by a newer notifydesk (schema version {found}, this build supports up to {supported}); upgrade notifydesk",
         .path.display()
@@ -428,6 +435,12 @@ fn check_existing(path: &Path, meta: &fs::Metadata) -> Result<(), StoreError> {
     if !meta.is_file() {
         return Err(StoreError::NotADatabase {
             path: path.to_path_buf(),
+        });
+    }
+    if meta.nlink() > 1 {
+        return Err(StoreError::HardLinked {
+            path: path.to_path_buf(),
+            links: meta.nlink(),
         });
     }
     let mut header = Vec::with_capacity(SQLITE_HEADER.len());

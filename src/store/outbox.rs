@@ -181,6 +181,8 @@ pub struct DeliveryRow {
     pub request_id: Option<String>,
     /// Waits that were not failures (throttling, flow control, IP ban).
     pub deferrals: u32,
+    /// When a pending delivery is tried next, unix milliseconds (0 = at once).
+    pub next_attempt_at: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -260,7 +262,7 @@ pub struct Recipient {
 const ROW_SELECT: &str =
     "SELECT d.id, d.updated_at, d.created_at, e.event_id, e.type_code, e.node_code,
         e.title, d.login, m.name, d.status, d.attempts, d.error_code, d.last_error,
-        d.process_query_key, d.request_id, d.deferrals
+        d.process_query_key, d.request_id, d.deferrals, d.next_attempt_at
     FROM delivery d JOIN event e ON e.id = d.event_ref
     LEFT JOIN member m ON m.login = d.login";
 
@@ -283,6 +285,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
         process_query_key: r.get(13)?,
         request_id: r.get(14)?,
         deferrals: r.get(15)?,
+        next_attempt_at: r.get(16)?,
     })
 }
 

@@ -1,0 +1,398 @@
+//! Delivery promises that an independent trial broke once: a throttled batch comes back as
+//! one call, DingTalk's waits are honoured, flow control defers instead of failing, cards go
+//! out exactly once, ambiguous answers are never resent on their own, and events are bounded.
+
+mod common;
+
+use std::time::Duration;
+
+use notifydesk::delivery::{RESEND_AMBIGUOUS, Worker, WorkerOptions};
+use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
+use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
+use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault, SCOPE_SEND};
+use notifydesk::store::{DeliveryFilter, DeliveryRow, DeliveryStatus, NewEvent, Store, StoreError};
+use secrecy::SecretString;
+
+const KEY: &str = "dingtrust0001";
+const SECRET: &str = "trust-secret-4242";
+
+fn phone(i: usize) -> String {
+    format!("1370000{i:04}")
+}
+
+struct Setup {
+    fake: FakeDingTalk,
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+}
+
+async fn setup(members: usize) -> Setup {
+    let fake = FakeDingTalk::start().await.unwrap();
+    fake.add_app(FakeApp::new(KEY, SECRET));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nd.db");
+    let mut store = Store::open(&db).unwrap();
+    common::fixtures::channel_with_personal(&mut store, KEY, SECRET, &phone(1));
+    common::fixtures::members(&fake, &mut store, members, phone);
+    Setup {
+        fake,
+        _dir: dir,
+        db,
+    }
+}
+
+fn event(id: &str, members: impl IntoIterator<Item = usize>) -> NewEvent {
+    NewEvent {
+        event_id: id.into(),
+        type_code: "sql_task".into(),
+        node_code: "to_be_approved".into(),
+        title: format!("Change {id}"),
+        text: "Please review.".into(),
+        link: Some("https://console.example/task/7".into()),
+        members: members.into_iter().map(|i| format!("u{i}")).collect(),
+    }
+}
+
+fn fast() -> WorkerOptions {
+    WorkerOptions {
+        rate_per_sec: 500.0,
+        backoff_base: Duration::from_millis(20),
+        backoff_cap: Duration::from_millis(200),
+        ..WorkerOptions::default()
+    }
+}
+
+impl Setup {
+    fn store(&self) -> Store {
+        Store::open(&self.db).unwrap()
+    }
+
+    fn worker(&self, opts: WorkerOptions, timeout: Duration) -> Worker {
+        let client = Client::new(
+            Endpoints::single(&self.fake.base_url()).unwrap(),
+            ClientOptions {
+                timeout,
+                ..ClientOptions::default()
+            },
+        )
+        .unwrap();
+        Worker::new(self.store(), client, opts).unwrap()
+    }
+
+    fn rows(&self) -> Vec<DeliveryRow> {
+        self.store()
+            .delivery_page(&DeliveryFilter::default(), None, 1000)
+            .unwrap()
+    }
+
+    fn sends(&self) -> usize {
+        self.fake.calls_to(FakeEndpoint::BatchSend).len()
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// When the first delivery of this event is tried next, in ms from now.
+fn next_try_in(s: &Setup, event_id: &str) -> i64 {
+    let row = s
+        .rows()
+        .into_iter()
+        .find(|r| r.event_id == event_id)
+        .unwrap();
+    row.next_attempt_at - now_ms()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_batch_comes_back_as_one_call() {
+    // Six runs: per-receiver jitter split the batch in 5 of 6 runs before.
+    for run in 0..6 {
+        let s = setup(2).await;
+        s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+        s.fake
+            .inject(FakeEndpoint::BatchSend, Fault::SystemBusy429, 1);
+        let r = s
+            .worker(fast(), Duration::from_secs(5))
+            .drain_once()
+            .await
+            .unwrap();
+        assert_eq!(r.sent, 2, "run {run}: {r:?}");
+        let calls = s.fake.calls_to(FakeEndpoint::BatchSend);
+        assert_eq!(
+            calls.len(),
+            2,
+            "run {run}: the throttled call, then one retry"
+        );
+        let ids = calls[1].json_body().unwrap()["userIds"].clone();
+        assert_eq!(ids, serde_json::json!(["user1", "user2"]), "run {run}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ip_ban_holds_every_call_for_five_minutes() {
+    let s = setup(2).await;
+    s.store().enqueue_event(&event("a", [1])).unwrap();
+    s.store().enqueue_event(&event("b", [2])).unwrap();
+    s.fake.inject(FakeEndpoint::GetByMobile, Fault::IpBan, 1);
+    let mut w = s.worker(fast(), Duration::from_secs(5));
+    let r = w.drain_ready().await.unwrap();
+    assert_eq!((r.sent, r.failed), (0, 0), "{r:?}");
+    // One call hit the ban; the second event was not even tried.
+    assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), 1);
+    let rows = s.rows();
+    let banned = rows.iter().find(|r| r.event_id == "a").unwrap();
+    assert_eq!(
+        (banned.attempts, banned.deferrals),
+        (0, 1),
+        "not a failed attempt"
+    );
+    let wait = next_try_in(&s, "a");
+    assert!(wait >= 4 * 60 * 1000 + 59_000, "{wait}");
+    // Still held: another round calls nothing, even for work that is due.
+    s.store().enqueue_event(&event("c", [1])).unwrap();
+    let r = w.drain_ready().await.unwrap();
+    assert_eq!(r.calls, 0);
+    assert_eq!(s.fake.calls().len(), 2, "token + the banned lookup only");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flow_controlled_receivers_are_deferred_for_minutes_not_failed() {
+    let s = setup(2).await;
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    s.fake.force_flow_controlled("user2");
+    let opts = WorkerOptions {
+        max_attempts: 2,
+        ..fast()
+    };
+    let r = s
+        .worker(opts.clone(), Duration::from_secs(5))
+        .drain_ready()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed, r.deferred), (1, 0, 1), "{r:?}");
+    let u2 = s.rows().into_iter().find(|r| r.login == "u2").unwrap();
+    assert_eq!(u2.status, DeliveryStatus::Pending);
+    assert_eq!((u2.attempts, u2.deferrals), (0, 1));
+    assert_eq!(u2.error_code.as_deref(), Some("flowControlledStaffIdList"));
+    // Minutes, not seconds (5 min ± jitter by default).
+    let wait = next_try_in(&s, "e");
+    assert!(wait >= 3 * 60 * 1000, "{wait}");
+
+    // Deferred again and again (short delays here): never a permanent failure, whatever
+    // max_attempts says, while the delivery is younger than the give-up age.
+    let s = setup(2).await;
+    s.store().enqueue_event(&event("e", [2])).unwrap();
+    s.fake.force_flow_controlled("user2");
+    let opts = WorkerOptions {
+        flow_control_delay: Duration::from_millis(1),
+        backoff_base: Duration::from_millis(1),
+        backoff_cap: Duration::from_millis(5),
+        ..opts
+    };
+    let mut w = s.worker(opts, Duration::from_secs(5));
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        w.drain_ready().await.unwrap();
+    }
+    let u2 = s.rows().into_iter().find(|r| r.login == "u2").unwrap();
+    assert_eq!(u2.status, DeliveryStatus::Pending, "{u2:?}");
+    assert!(u2.deferrals >= 5, "{u2:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ambiguous_answers_are_not_resent_unless_the_user_prefers_duplicates() {
+    for (fault, code) in [
+        (Fault::HtmlPage, "html-page"),
+        (Fault::SystemError500, "system.error"),
+        (
+            Fault::NewApiError {
+                status: 502,
+                code: String::new(),
+                message: String::new(),
+            },
+            "HTTP 502",
+        ),
+    ] {
+        let s = setup(2).await;
+        s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+        s.fake.inject(FakeEndpoint::BatchSend, fault.clone(), 1);
+        let r = s
+            .worker(fast(), Duration::from_secs(5))
+            .drain_once()
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.unknown), (0, 2), "{fault:?}: {r:?}");
+        assert_eq!(s.sends(), 1, "{fault:?}: not resent");
+        let rows = s.rows();
+        assert!(
+            rows.iter().all(|r| r.status == DeliveryStatus::Unknown
+                && r.error_code.as_deref() == Some(code)
+                && r.last_error
+                    .as_deref()
+                    .unwrap()
+                    .contains("may have been delivered")),
+            "{fault:?}: {rows:?}"
+        );
+    }
+    // The documented opt-in: a possible duplicate rather than a possible gap.
+    let s = setup(1).await;
+    s.store().set_setting(RESEND_AMBIGUOUS, "on").unwrap();
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    s.fake.inject(FakeEndpoint::BatchSend, Fault::HtmlPage, 1);
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.unknown), (1, 0), "{r:?}");
+    assert_eq!(s.sends(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_that_prove_nothing_was_sent_are_retried() {
+    for fault in [
+        Fault::ServiceUnavailableEmpty,
+        Fault::SystemBusy429,
+        Fault::QpsLimitForAppkeyAndApi,
+        Fault::SendTooFast,
+        Fault::NewApiError {
+            status: 500,
+            code: "system.busy".into(),
+            message: "busy".into(),
+        },
+    ] {
+        let s = setup(1).await;
+        s.store().enqueue_event(&event("e", [1])).unwrap();
+        s.fake.inject(FakeEndpoint::BatchSend, fault.clone(), 1);
+        let r = s
+            .worker(fast(), Duration::from_secs(5))
+            .drain_once()
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.unknown, r.failed), (1, 0, 0), "{fault:?}: {r:?}");
+        assert_eq!(s.sends(), 2, "{fault:?}");
+        assert_eq!(s.fake.outbox().len(), 1, "{fault:?}");
+    }
+}
+
+/// The channel with a Template ID: deliveries are interactive cards.
+fn with_template(s: &Setup, template: &str) {
+    s.store()
+        .save_dingtalk(&DingTalkConfig {
+            app_key: KEY.into(),
+            app_secret: SecretString::from(SECRET),
+            template_id: Some(template.into()),
+            source_column: SourceColumn::Phone,
+            receiver: Some(Mobile::parse(&phone(1)).unwrap()),
+        })
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_template_id_deliveries_are_the_card_the_test_sent() {
+    let s = setup(3).await;
+    // The app can send cards but has no robot-message permission: the test passed before
+    // while every delivery failed with 403.
+    s.fake.add_app(
+        FakeApp::new(KEY, SECRET)
+            .without_scope(SCOPE_SEND)
+            .with_card_template("tpl.approval"),
+    );
+    with_template(&s, "tpl.approval");
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 3, "{r:?}");
+    assert_eq!(s.sends(), 0, "no robot markdown message");
+    let cards = s.fake.outbox();
+    assert_eq!(cards.len(), 3);
+    let params = cards[0].card_params.clone().unwrap();
+    assert!(params["title"].contains("Change e"), "{params:?}");
+    assert_eq!(params["text"], "Please review.");
+    assert_eq!(params["link"], "https://console.example/task/7");
+    assert_eq!(
+        (params["type"].as_str(), params["node"].as_str()),
+        ("SQL Task", "To be approved")
+    );
+    assert!(!params["time"].is_empty());
+    let ids: std::collections::HashSet<_> = cards
+        .iter()
+        .map(|c| c.out_track_id.clone().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "one outTrackId per delivery");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_retry_reuses_its_out_track_id_so_it_arrives_once() {
+    let s = setup(1).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    // DingTalk creates the card but the answer comes too late: a timeout.
+    s.fake
+        .inject(FakeEndpoint::CardDeliver, Fault::Delay { ms: 1_500 }, 1);
+    let r = s
+        .worker(fast(), Duration::from_millis(400))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    let calls = s.fake.calls_to(FakeEndpoint::CardDeliver);
+    assert_eq!(calls.len(), 2, "retried");
+    let track = |i: usize| calls[i].json_body().unwrap()["outTrackId"].clone();
+    assert_eq!(track(0), track(1), "same idempotency key");
+    assert_eq!(s.fake.outbox().len(), 1, "delivered once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_and_unsafe_events_are_refused_before_anything_is_stored() {
+    let s = setup(1).await;
+    let mut st = s.store();
+    let cases: Vec<(NewEvent, &str)> = vec![
+        (
+            NewEvent {
+                title: "t".repeat(1025),
+                ..event("big-title", [1])
+            },
+            "title is 1025 bytes; the limit is 1024",
+        ),
+        (
+            NewEvent {
+                text: "x".repeat(64 * 1024 + 1),
+                ..event("big-text", [1])
+            },
+            "text is 65537 bytes; the limit is 65536",
+        ),
+        (
+            event("id\u{1b}]2;PWNED\u{7}", [1]),
+            "id contains control characters",
+        ),
+        (
+            NewEvent {
+                members: vec!["x\u{1b}]2;PWNED\u{7}".into()],
+                ..event("login", [])
+            },
+            "member login contains control characters",
+        ),
+        (event("bidi\u{202e}", [1]), "id contains control characters"),
+    ];
+    for (ev, want) in cases {
+        match st.enqueue_event(&ev) {
+            Err(StoreError::Invalid { what }) => assert!(what.contains(want), "{what}"),
+            other => panic!("{want}: {other:?}"),
+        }
+    }
+    // Exactly at the limits is fine, and nothing of the refused ones was stored.
+    let ok = NewEvent {
+        title: "t".repeat(1024),
+        text: "x".repeat(64 * 1024),
+        ..event("at-limit", [1])
+    };
+    st.enqueue_event(&ok).unwrap();
+    assert_eq!(s.rows().len(), 1);
+}
