@@ -371,6 +371,49 @@ fn retrying_a_delivery_that_may_have_been_delivered_needs_force() {
     assert_eq!(env.fake.outbox().len(), 1);
 }
 
+#[test]
+fn an_oversized_event_is_refused_with_the_limit_and_the_rest_still_queued() {
+    let env = Env::new(1);
+    let line = |id: &str, title: &str| {
+        serde_json::json!({"event_id": id, "type": "sql_task", "node": "to_be_approved",
+            "title": title, "members": ["u1"]})
+        .to_string()
+    };
+    let input = format!(
+        "{}\n{}\n{}\n",
+        line("huge", &"t".repeat(2 * 1024 * 1024)),
+        line("long-title", &"t".repeat(2000)),
+        line("fine", "ok")
+    );
+    let mut child = env
+        .cmd(&["notify", "--stdin-json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(!o.status.success());
+    let e = err(&o);
+    assert!(e.contains("stdin:1:") && e.contains("limit"), "{e}");
+    assert!(
+        e.contains("stdin:2:") && e.contains("title is 2000 bytes; the limit is 1024"),
+        "{e}"
+    );
+    assert!(out(&o).contains("event fine: queued 1"), "{}", out(&o));
+    assert_eq!(
+        counts(&env.db()).pending,
+        1,
+        "only the valid event was stored"
+    );
+}
+
 fn counts(db: &Path) -> notifydesk::store::DeliveryCounts {
     Store::open(db).unwrap().delivery_counts().unwrap()
 }

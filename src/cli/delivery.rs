@@ -29,14 +29,24 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut bad = 0;
-    for (i, line) in std::io::stdin().lock().lines().enumerate() {
-        let n = i + 1;
-        let line = match line {
-            Ok(l) => l,
+    let mut input = std::io::stdin().lock();
+    let mut n = 0;
+    loop {
+        n += 1;
+        let line = match read_bounded_line(&mut input, MAX_LINE_BYTES) {
+            Ok(None) => break,
+            Ok(Some(Ok(l))) => l,
+            Ok(Some(Err(len))) => {
+                eprintln!(
+                    "stdin:{n}: line of {len} bytes is over the {MAX_LINE_BYTES}-byte limit for one event (title ≤ 1 KiB, text ≤ 64 KiB); skipped"
+                );
+                bad += 1;
+                continue;
+            }
             Err(e) => {
                 eprintln!("stdin:{n}: cannot read: {e}");
                 bad += 1;
-                continue;
+                break;
             }
         };
         if line.trim().is_empty() {
@@ -63,6 +73,51 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One event per line; a line longer than this cannot hold a valid event (JSON escaping of
+/// 64 KiB of text included), so it is skipped without being kept in memory.
+const MAX_LINE_BYTES: usize = 512 * 1024;
+
+/// The next line (without its newline), `Err(len)` for one over `max` bytes (read and thrown
+/// away), or `None` at the end of input.
+fn read_bounded_line(
+    input: &mut impl BufRead,
+    max: usize,
+) -> std::io::Result<Option<Result<String, usize>>> {
+    let mut line = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            if len == 0 {
+                return Ok(None);
+            }
+            break;
+        }
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        len += chunk.len();
+        if len <= max {
+            line.extend_from_slice(chunk);
+        }
+        let used = done.unwrap_or(buf.len());
+        input.consume(used);
+        if done.is_some() {
+            if len == 0 {
+                return Ok(Some(Ok(String::new())));
+            }
+            break;
+        }
+    }
+    if len > max {
+        return Ok(Some(Err(len)));
+    }
+    Ok(Some(Ok(String::from_utf8_lossy(&line)
+        .trim_end_matches('\r')
+        .to_string())))
 }
 
 fn describe(event_id: &str, outcome: EnqueueOutcome) -> String {
@@ -216,4 +271,30 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
         c.pending, c.sending, c.sent, c.failed, c.unknown, c.skipped
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_bounded_and_the_rest_of_a_long_line_is_skipped() {
+        let long = "x".repeat(100);
+        let text = format!("a\n\n{long}\nb\r\nc");
+        let mut input = std::io::BufReader::with_capacity(16, text.as_bytes());
+        let mut got = Vec::new();
+        while let Some(l) = read_bounded_line(&mut input, 50).unwrap() {
+            got.push(l);
+        }
+        assert_eq!(
+            got,
+            vec![
+                Ok("a".to_string()),
+                Ok(String::new()),
+                Err(100),
+                Ok("b".to_string()),
+                Ok("c".to_string())
+            ]
+        );
+    }
 }
