@@ -492,6 +492,9 @@ fn delivery_rows() -> Vec<notifydesk::store::DeliveryRow> {
         error_code: err.map(|_| "88/60011".to_string()),
         last_error: err.map(String::from),
         process_query_key: (status == DeliveryStatus::Sent).then(|| "pqk+/=1".to_string()),
+        request_id: err.map(|_| "01A08FE7-CD6B-4C2B".to_string()),
+        deferrals: 0,
+        next_attempt_at: 0,
     };
     vec![
         mk(
@@ -527,6 +530,7 @@ fn delivery_log_tab_detail_and_retry() {
             sent: 1,
             failed: 1,
             skipped: 0,
+            unknown: 0,
         },
     })));
     insta::assert_snapshot!("log_tab", screen(&app));
@@ -534,7 +538,13 @@ fn delivery_log_tab_detail_and_retry() {
     insta::assert_snapshot!("log_detail", screen(&app));
     let fx = key(&mut app, KeyCode::Char('r'));
     assert!(
-        matches!(fx.as_slice(), [Effect::RetryDelivery { id: 3 }]),
+        matches!(
+            fx.as_slice(),
+            [Effect::RetryDelivery {
+                id: 3,
+                force: false
+            }]
+        ),
         "{fx:?}"
     );
     // Retrying a sent delivery is refused with a reason.
@@ -547,4 +557,57 @@ fn delivery_log_tab_detail_and_retry() {
         matches!(fx.as_slice(), [Effect::LoadLog { filter, before: None }] if filter.status == Some(DeliveryStatus::Failed)),
         "{fx:?}"
     );
+}
+
+#[test]
+fn a_delivery_that_may_have_been_delivered_is_retried_only_after_a_warning() {
+    use notifydesk::store::{DeliveryCounts, DeliveryStatus};
+    use notifydesk::tui::log::LogPage;
+    let mut app = app(Theme::color());
+    key(&mut app, KeyCode::Char('4'));
+    let mut rows = delivery_rows();
+    rows[0].status = DeliveryStatus::Unknown;
+    rows[0].error_code = Some("timeout".into());
+    app.handle(Msg::LogLoaded(Ok(LogPage {
+        before: None,
+        rows,
+        total: 3,
+        counts: DeliveryCounts {
+            pending: 1,
+            sent: 1,
+            unknown: 1,
+            ..DeliveryCounts::default()
+        },
+    })));
+    let s = screen(&app);
+    assert!(s.contains("1 maybe sent"), "{s}");
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("may have been delivered"));
+    assert!(screen(&app).contains("Request id"));
+    // The first `r` only warns; the second, on the same delivery, retries with force.
+    assert!(key(&mut app, KeyCode::Char('r')).is_empty());
+    assert!(
+        screen(&app).contains("may send it twice"),
+        "{}",
+        screen(&app)
+    );
+    let fx = key(&mut app, KeyCode::Char('r'));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::RetryDelivery { id: 3, force: true }]
+        ),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn the_title_bar_says_when_the_database_is_busy() {
+    let mut app = app(Theme::mono());
+    assert!(!screen(&app).contains("database busy"));
+    app.handle(Msg::DatabaseBusy(true));
+    let first_line = screen(&app).lines().next().unwrap().to_string();
+    assert!(first_line.contains("database busy"), "{first_line}");
+    app.handle(Msg::DatabaseBusy(false));
+    assert!(!screen(&app).contains("database busy"));
 }

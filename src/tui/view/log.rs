@@ -148,14 +148,14 @@ pub fn render_detail(app: &App, r: &DeliveryRow, frame: &mut Frame, area: Rect) 
     if let Some(code) = &r.error_code {
         lines.push(field("Error code", code.clone()));
     }
+    if let Some(id) = &r.request_id {
+        lines.push(field("Request id", id.clone()));
+    }
     if let Some(e) = &r.last_error {
         lines.push(Line::raw(""));
         for l in wrap_text(&sanitize_text(e), inner_w, 6) {
             lines.push(Line::styled(l, t.style(Role::Error)));
         }
-    }
-    if let Some(id) = &r.request_id {
-        lines.push(field("Request id", id.clone()));
     }
     let hint = if matches!(r.status, DeliveryStatus::Failed | DeliveryStatus::Unknown) {
         " r retry · Esc close "
