@@ -1,6 +1,6 @@
 //! `notifydesk channel …`: the Channel Management tab for scripts.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -11,6 +11,7 @@ use super::EXIT_FAILED;
 use super::args::{
     ChannelCommand, ConfigureDingTalk, ConfigureTarget, SourceColumnArg, TestTarget,
 };
+use super::out;
 use crate::dingtalk::{Client, Credentials};
 use crate::domain::{
     ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
@@ -40,11 +41,11 @@ pub async fn run(
             }
             let record = send_test(&mut store, &client, &config).await;
             if json {
-                println!("{}", serde_json::to_string_pretty(&record)?);
+                out::stdout().json(&record)?;
             } else if record.ok {
-                println!("Successful");
+                out::stdout().line("Successful")?;
             } else {
-                eprintln!("{}", record.summary);
+                out::stderr().line(&record.summary)?;
             }
             Ok(if record.ok {
                 ExitCode::SUCCESS
@@ -57,20 +58,19 @@ pub async fn run(
 
 fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
     let channels = store.channel_summaries()?;
+    let mut out = out::stdout();
     if json {
-        println!("{}", serde_json::to_string_pretty(&channels)?);
+        out.json(&channels)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<30} {:<34} LAST TEST", "CHANNEL", "STATUS")?;
+    out.line(format_args!("{:<30} {:<34} LAST TEST", "CHANNEL", "STATUS"))?;
     for ch in &channels {
-        writeln!(
-            out,
+        out.line(format_args!(
             "{:<30} {:<34} {}",
             ch.kind.title(),
             ch.status_text(),
             last_test_text(ch)
-        )?;
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -168,14 +168,15 @@ async fn configure(
     if args.test {
         let record = send_test(store, client, &config).await;
         if !record.ok {
-            eprintln!("{}", record.summary);
-            eprintln!("not saved: the test message could not be sent");
+            let mut err = out::stderr();
+            err.line(&record.summary)?;
+            err.line("not saved: the test message could not be sent")?;
             return Ok(ExitCode::from(EXIT_FAILED));
         }
-        println!("Successful");
+        out::stdout().line("Successful")?;
     }
     store.save_dingtalk(&config)?;
-    println!("Saved: {}", summary_line(&config));
+    out::stdout().line(format_args!("Saved: {}", summary_line(&config)))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,6 +4,7 @@ mod args;
 mod channel;
 mod delivery;
 mod member;
+pub mod out;
 mod sandbox;
 mod subscription;
 mod table;
@@ -29,7 +30,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("notifydesk: {e:#}");
+            // Errors quote paths, logins, ids and DingTalk's words: print them cleaned.
+            let _ = out::stderr().line(format_args!("notifydesk: {e:#}"));
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -96,8 +98,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let log_path = paths::log_path_for(&db_path);
     if let Some(Command::Paths) = cli.command {
-        println!("database: {}", db_path.display());
-        println!("log:      {}", log_path.display());
+        let mut out = out::stdout();
+        out.line(format_args!("database: {}", db_path.display()))?;
+        out.line(format_args!("log:      {}", log_path.display()))?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = client_options(&cli)?;
@@ -106,10 +109,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let _log_guard = match logging::init(&log_path) {
         Ok(g) => Some(g),
         Err(e) => {
-            eprintln!(
+            out::stderr().line(format_args!(
                 "notifydesk: warning: cannot write the log {}: {e}",
                 log_path.display()
-            );
+            ))?;
             None
         }
     };
@@ -158,11 +161,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 const SETTINGS: &[(&str, &[&str], &str)] = &[("message.language", &["en", "zh"], "en")];
 
 fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<ExitCode> {
+    let mut out = out::stdout();
     match cmd {
         args::SettingsCommand::List => {
             for (key, _, default) in SETTINGS {
                 let value = store.setting(key)?.unwrap_or_else(|| default.to_string());
-                println!("{key} = {value}");
+                out.line(format_args!("{key} = {value}"))?;
             }
         }
         args::SettingsCommand::Set { key, value } => {
@@ -174,7 +178,7 @@ fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<Exit
                 bail!("{key} must be one of: {}", allowed.join(", "));
             }
             store.set_setting(&key, &value)?;
-            println!("{key} = {value}");
+            out.line(format_args!("{key} = {value}"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
