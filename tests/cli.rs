@@ -286,3 +286,34 @@ fn tui_refuses_without_a_terminal() {
         stderr(&out)
     );
 }
+
+#[test]
+fn readme_never_types_the_secret_inline() {
+    let readme = include_str!("../README.md");
+    // Only the shell snippets: prose may name the variable.
+    let mut code = String::new();
+    for (i, block) in readme.split("```").enumerate() {
+        if i % 2 == 1 {
+            code.push_str(block);
+        }
+    }
+    for (i, _) in code.match_indices("NOTIFYDESK_APP_SECRET=") {
+        let rest = &code[i + "NOTIFYDESK_APP_SECRET=".len()..];
+        assert!(
+            rest.starts_with('$') || rest.starts_with("\"$"),
+            "README types the AppSecret inline: {:?}",
+            rest.lines().next().unwrap_or_default()
+        );
+    }
+    if let Some(first) = code.find("NOTIFYDESK_APP_SECRET") {
+        assert!(
+            code[..first].ends_with("read -rs "),
+            "README uses NOTIFYDESK_APP_SECRET before `read -rs` sets it"
+        );
+    }
+    let configure = code
+        .lines()
+        .find(|l| l.contains("channel configure dingtalk"))
+        .expect("a configure example");
+    assert!(configure.contains("--app-secret-stdin"), "{configure}");
+}

@@ -87,6 +87,65 @@ fn sandbox_server_accepts_the_cli_and_prints_messages() {
     let _ = server.wait();
 }
 
+/// Shell advice must not type the AppSecret inline (it would land in the shell history): every
+/// `NOTIFYDESK_APP_SECRET=` is followed by a variable reference, and the first mention of the
+/// variable reads it with `read -rs`.
+fn assert_no_inline_secret(what: &str, text: &str) {
+    for (i, _) in text.match_indices("NOTIFYDESK_APP_SECRET=") {
+        let rest = &text[i + "NOTIFYDESK_APP_SECRET=".len()..];
+        assert!(
+            rest.starts_with('$') || rest.starts_with("\"$"),
+            "{what}: the AppSecret is typed inline: {:?}",
+            rest.lines().next().unwrap_or_default()
+        );
+    }
+    if let Some(first) = text.find("NOTIFYDESK_APP_SECRET") {
+        assert!(
+            text[..first].ends_with("read -rs "),
+            "{what}: NOTIFYDESK_APP_SECRET is used before `read -rs` sets it"
+        );
+    }
+}
+
+#[test]
+fn sandbox_banner_leads_with_stdin_and_never_types_the_secret_inline() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_notifydesk"))
+        .args(["sandbox", "--port", "0", "--members", "1"])
+        .env_clear()
+        .env("HOME", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut banner = String::new();
+    loop {
+        let line = rx
+            .recv_timeout(common::pty::timeout())
+            .expect("the sandbox banner");
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("Messages received") {
+            break;
+        }
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert_no_inline_secret("sandbox banner", &banner);
+    let configure = banner
+        .lines()
+        .find(|l| l.contains("channel configure dingtalk"))
+        .expect("a configure example");
+    assert!(configure.contains("--app-secret-stdin"), "{banner}");
+}
+
 /// A bare HTTP/1.1 POST of JSON to the loopback sandbox; returns the response body.
 fn post_json(base: &str, path: &str, headers: &[(&str, &str)], body: &serde_json::Value) -> String {
     use std::io::{Read, Write};

@@ -132,10 +132,10 @@ async fn configure(
         None => match &stored {
             Some(s) if s.app_key == args.app_key.trim() => s.app_secret.clone(),
             Some(_) => bail!(
-                "the AppKey changed, so the saved AppSecret no longer applies: set NOTIFYDESK_APP_SECRET or use --app-secret-stdin"
+                "the AppKey changed, so the saved AppSecret no longer applies: pass --app-secret-stdin (or set NOTIFYDESK_APP_SECRET with `read -rs`)"
             ),
             None => bail!(
-                "AppSecret is required: set NOTIFYDESK_APP_SECRET or pass --app-secret-stdin and pipe it in (it is never accepted as an argument)"
+                "AppSecret is required: pass --app-secret-stdin to be asked for it or to pipe it in (or set NOTIFYDESK_APP_SECRET with `read -rs`); it is never accepted as an argument"
             ),
         },
     };

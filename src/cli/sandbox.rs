@@ -77,8 +77,12 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
     out.line(format_args!(
         "  export NOTIFYDESK_DINGTALK_API={url} NOTIFYDESK_DINGTALK_OAPI={url}"
     ))?;
+    // The secret is asked for without echo, never typed on the command line (shell history).
     out.line(format_args!(
-        "  NOTIFYDESK_APP_SECRET={APP_SECRET} notifydesk --db /tmp/sandbox.db channel configure dingtalk --app-key {APP_KEY} --receiver {FIRST_PHONE}"
+        "  notifydesk --db /tmp/sandbox.db channel configure dingtalk --app-key {APP_KEY} --receiver {FIRST_PHONE} --app-secret-stdin"
+    ))?;
+    out.line(format_args!(
+        "      (answer the AppSecret prompt with {APP_SECRET}; it is not echoed)"
     ))?;
     out.line("  notifydesk --db /tmp/sandbox.db channel test dingtalk")?;
     out.line("  notifydesk --db /tmp/sandbox.db        # the TUI against the sandbox")?;
