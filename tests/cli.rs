@@ -317,3 +317,26 @@ fn readme_never_types_the_secret_inline() {
         .expect("a configure example");
     assert!(configure.contains("--app-secret-stdin"), "{configure}");
 }
+
+#[test]
+fn database_creation_and_tightening_reach_the_log() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let log_path = env.db().with_file_name("notifydesk.log");
+    // A fresh database (and its directory) is created by the first command, and logged.
+    let out = env.run(&["member", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = env.log();
+    assert!(log.contains("created database file"), "{log}");
+    assert!(log.contains("created data directory"), "{log}");
+    // A database others can read is tightened, with a warning in the log beside it.
+    std::fs::set_permissions(env.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::remove_file(&log_path).unwrap();
+    let out = env.run(&["member", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = std::fs::metadata(env.db()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let log = env.log();
+    assert!(log.contains("permissions tightened"), "{log}");
+    assert!(log.contains("WARN"), "{log}");
+}

@@ -117,6 +117,18 @@ fn configure_test_save_quit_and_reopen() {
 }
 
 #[test]
+fn the_tui_logs_that_it_created_the_database() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Unconfigured");
+    p.send("q");
+    p.wait_exit();
+    let log = std::fs::read_to_string(dir.path().join("notifydesk.log")).unwrap();
+    assert!(log.contains("created database file"), "{log}");
+}
+
+#[test]
 fn wrong_secret_shows_mapped_error_and_cancel_discards() {
     let fake = fake();
     let dir = tempfile::tempdir().unwrap();

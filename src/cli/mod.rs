@@ -59,8 +59,8 @@ fn client_options(cli: &Cli) -> anyhow::Result<ClientOptions> {
 fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
     let dir = sandbox::TempDir::new()?;
     let db_path = dir.0.join(paths::DB_FILE_NAME);
+    let _log_guard = start_logging(&paths::log_path_for(&db_path))?;
     let mut store = Store::open(&db_path)?;
-    let _log_guard = logging::init(&paths::log_path_for(&db_path)).ok();
     sandbox::seed_members(&mut store, 5)?;
     let options = client_options(cli)?;
     let runtime = runtime()?;
@@ -104,18 +104,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let options = client_options(&cli)?;
+    let _log_guard = start_logging(&log_path)?;
     let store = Store::open(&db_path)?;
-    // The log lives beside the database; a failure to open it must not stop the tool.
-    let _log_guard = match logging::init(&log_path) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            out::stderr().line(format_args!(
-                "notifydesk: warning: cannot write the log {}: {e}",
-                log_path.display()
-            ))?;
-            None
-        }
-    };
     // Members and subscriptions need the store only.
     let command = match cli.command {
         Some(Command::Member(cmd)) => return member::run(cmd, store),
@@ -153,6 +143,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::Sandbox { .. },
         ) => {
             unreachable!("handled above")
+        }
+    }
+}
+
+/// Start the log beside the database, before the database is opened (its warnings go there).
+/// A failure to open the log must not stop the tool.
+fn start_logging(
+    log_path: &std::path::Path,
+) -> anyhow::Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
+    match logging::init(log_path) {
+        Ok(guard) => Ok(Some(guard)),
+        Err(e) => {
+            out::stderr().line(format_args!(
+                "notifydesk: warning: cannot write the log {}: {e}",
+                log_path.display()
+            ))?;
+            Ok(None)
         }
     }
 }
