@@ -340,3 +340,60 @@ fn database_creation_and_tightening_reach_the_log() {
     assert!(log.contains("permissions tightened"), "{log}");
     assert!(log.contains("WARN"), "{log}");
 }
+
+/// The channel's last test as `channel list --json` shows it.
+fn last_test(env: &Env) -> serde_json::Value {
+    let json = env.run(&["channel", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    v[0]["last_test"].clone()
+}
+
+#[test]
+fn a_failed_test_of_unsaved_values_keeps_the_saved_last_test() {
+    let env = Env::new();
+    let saved = env.run_with_secret(&configure_args(&["--receiver", PHONE, "--test"]), SECRET);
+    assert!(saved.status.success(), "{}", stderr(&saved));
+    let before = last_test(&env);
+    assert_eq!(before["ok"], true, "{before}");
+
+    // configure --test with other values fails and saves nothing: the card keeps its result.
+    let refused = env.run_with_secret(
+        &configure_args(&["--receiver", PHONE, "--test"]),
+        "wrong-secret",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("not saved"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(last_test(&env), before);
+    let refused = env.run_with_secret(
+        &configure_args(&["--receiver", "13700137000", "--test"]),
+        SECRET,
+    );
+    assert!(!refused.status.success());
+    assert_eq!(last_test(&env), before);
+    // So does `channel test` with a receiver that is not the saved one.
+    let other = env.run(&["channel", "test", "dingtalk", "--receiver", "13700137000"]);
+    assert!(!other.status.success());
+    assert_eq!(last_test(&env), before);
+
+    // A successful configure --test of new values saves them with their result.
+    env.fake.add_user("13700137000", "ops0043");
+    let moved = env.run_with_secret(
+        &configure_args(&["--receiver", "13700137000", "--test"]),
+        SECRET,
+    );
+    assert!(moved.status.success(), "{}", stderr(&moved));
+    let json = env.run(&["channel", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["receiver"], "13700137000");
+    assert_eq!(v[0]["last_test"]["ok"], true);
+
+    // Saving other values without a test forgets the result, which was for the old values.
+    let untested = env.run_with_secret(&configure_args(&["--receiver", PHONE]), SECRET);
+    assert!(untested.status.success(), "{}", stderr(&untested));
+    assert_eq!(last_test(&env), serde_json::Value::Null);
+    env.assert_no_leak(&[&saved, &refused, &other, &moved, &untested]);
+}

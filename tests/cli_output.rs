@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use notifydesk::domain::{ChannelKind, DingTalkConfig, Mobile, SourceColumn, TestRecord};
+use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn, TestRecord};
 use notifydesk::member::NewMember;
 use notifydesk::store::{NewEvent, Store};
 use notifydesk::subscription::{Method, MethodChange};
@@ -64,9 +64,9 @@ fn hostile_env() -> Env {
         receiver: Some(Mobile::parse("13800138000").unwrap()),
     };
     store.save_dingtalk(&config).unwrap();
-    store
+    let recorded = store
         .record_test(
-            ChannelKind::DingTalk,
+            &config,
             &TestRecord {
                 at: 1_700_000_000,
                 ok: false,
@@ -74,6 +74,7 @@ fn hostile_env() -> Env {
             },
         )
         .unwrap();
+    assert!(recorded);
     store
         .add_member(&NewMember {
             name: "Alice".into(),

@@ -14,10 +14,9 @@ use super::args::{
 use super::out;
 use crate::dingtalk::{Client, Credentials};
 use crate::domain::{
-    ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
-    validate_dingtalk,
+    ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord, validate_dingtalk,
 };
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 pub async fn run(
     cmd: ChannelCommand,
@@ -39,7 +38,16 @@ pub async fn run(
                 config.receiver =
                     Some(Mobile::parse(&r).map_err(|e| anyhow::anyhow!("--receiver: {e}"))?);
             }
-            let record = send_test(&mut store, &client, &config).await;
+            let (record, recorded) = send_test(&mut store, &client, &config).await;
+            match recorded {
+                Ok(true) => {}
+                Ok(false) => out::stderr().line(
+                    "note: not recorded as the channel's last test: these are not the saved values",
+                )?,
+                Err(e) => out::stderr().line(format_args!(
+                    "note: the result could not be recorded as the channel's last test: {e}"
+                ))?,
+            }
             if json {
                 out::stdout().json(&record)?;
             } else if record.ok {
@@ -165,8 +173,9 @@ async fn configure(
         args.test,
     )
     .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
-    if args.test {
-        let record = send_test(store, client, &config).await;
+    let tested = if args.test {
+        // Recorded now only if these are already the saved values; otherwise with the save.
+        let (record, _) = send_test(store, client, &config).await;
         if !record.ok {
             let mut err = out::stderr();
             err.line(&record.summary)?;
@@ -174,8 +183,11 @@ async fn configure(
             return Ok(ExitCode::from(EXIT_FAILED));
         }
         out::stdout().line("Successful")?;
-    }
-    store.save_dingtalk(&config)?;
+        Some(record)
+    } else {
+        None
+    };
+    store.save_dingtalk_tested(&config, tested.as_ref())?;
     out::stdout().line(format_args!("Saved: {}", summary_line(&config)))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -195,8 +207,13 @@ fn summary_line(c: &DingTalkConfig) -> String {
     )
 }
 
-/// Send a test and store the outcome as the channel's last test, as the dialog does.
-async fn send_test(store: &mut Store, client: &Client, config: &DingTalkConfig) -> TestRecord {
+/// Send a test of `config`; its outcome becomes the channel's last test if `config` is the
+/// saved configuration (returned: whether it was recorded), as in the dialog.
+async fn send_test(
+    store: &mut Store,
+    client: &Client,
+    config: &DingTalkConfig,
+) -> (TestRecord, Result<bool, StoreError>) {
     let (ok, summary) = match &config.receiver {
         None => (
             false,
@@ -220,8 +237,9 @@ async fn send_test(store: &mut Store, client: &Client, config: &DingTalkConfig) 
         ok,
         summary,
     };
-    if let Err(e) = store.record_test(ChannelKind::DingTalk, &record) {
+    let recorded = store.record_test(config, &record);
+    if let Err(e) = &recorded {
         tracing::warn!("could not record the test result: {e}");
     }
-    record
+    (record, recorded)
 }
