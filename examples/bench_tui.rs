@@ -136,6 +136,9 @@ fn main() {
             error_code: Some("60121".into()),
             last_error: Some("DingTalk error 60121: no active member has this phone number".into()),
             process_query_key: None,
+            request_id: None,
+            deferrals: 0,
+            next_attempt_at: 0,
         })
         .collect();
     a.handle(Msg::LogLoaded(Ok(notifydesk::tui::log::LogPage {

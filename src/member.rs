@@ -77,7 +77,7 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 impl NewMember {
     pub fn validate(&self) -> Result<ValidMember, MemberErrors> {
         let name = self.name.trim();
-        let login = self.login.trim();
+        let login = trim_spaces(&self.login);
         let email = self.email.as_deref().map(str::trim).unwrap_or("");
         let mut errors = MemberErrors {
             name: check_name(name),
@@ -119,7 +119,20 @@ fn check_name(name: &str) -> Option<String> {
     None
 }
 
+/// Trim surrounding whitespace but not control characters (tab, line feed, NEL …), so that
+/// validation refuses them instead of quietly dropping them.
+fn trim_spaces(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() && !c.is_control())
+}
+
 fn check_login(login: &str) -> Option<String> {
+    // A login ends up in terminal output, logs and the delivery log: no control characters.
+    if let Some(c) = login.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "login must not contain control characters (found U+{:04X})",
+            u32::from(c)
+        ));
+    }
     if login.is_empty() {
         return Some("login is required".into());
     }
@@ -290,7 +303,11 @@ pub fn parse_members_csv(bytes: &[u8]) -> (Vec<(usize, NewMember)>, Vec<CsvProbl
         }
         let mut member = NewMember::default();
         for (col, value) in cols.iter().zip(fields.iter().copied()) {
-            let value = value.trim().to_string();
+            let value = match col {
+                Column::Login => trim_spaces(value),
+                _ => value.trim(),
+            }
+            .to_string();
             match col {
                 Column::Name => member.name = value,
                 Column::Login => member.login = value,
@@ -421,6 +438,30 @@ mod tests {
         assert_eq!(v.login, "li.lei");
         assert_eq!(v.mobile.as_str(), "13800138000");
         assert_eq!(v.email, None);
+    }
+
+    #[test]
+    fn login_control_characters_are_refused_not_trimmed() {
+        for login in [
+            "al\u{1b}ice",
+            "alice\n",
+            "\talice",
+            "alice\u{85}",
+            "a\u{9b}b",
+        ] {
+            let e = nm("A", login, "13800138000", None).validate().unwrap_err();
+            let msg = e.login.unwrap();
+            assert!(
+                msg.contains("control characters (found U+"),
+                "{login:?}: {msg}"
+            );
+        }
+        let (rows, problems) = parse_members_csv(b"name,login,phone\nB,\"bob\t\",13800138000\n");
+        assert!(rows.is_empty());
+        assert!(
+            problems[0].message.contains("control characters"),
+            "{problems:?}"
+        );
     }
 
     #[test]

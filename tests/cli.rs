@@ -286,3 +286,114 @@ fn tui_refuses_without_a_terminal() {
         stderr(&out)
     );
 }
+
+#[test]
+fn readme_never_types_the_secret_inline() {
+    let readme = include_str!("../README.md");
+    // Only the shell snippets: prose may name the variable.
+    let mut code = String::new();
+    for (i, block) in readme.split("```").enumerate() {
+        if i % 2 == 1 {
+            code.push_str(block);
+        }
+    }
+    for (i, _) in code.match_indices("NOTIFYDESK_APP_SECRET=") {
+        let rest = &code[i + "NOTIFYDESK_APP_SECRET=".len()..];
+        assert!(
+            rest.starts_with('$') || rest.starts_with("\"$"),
+            "README types the AppSecret inline: {:?}",
+            rest.lines().next().unwrap_or_default()
+        );
+    }
+    if let Some(first) = code.find("NOTIFYDESK_APP_SECRET") {
+        assert!(
+            code[..first].ends_with("read -rs "),
+            "README uses NOTIFYDESK_APP_SECRET before `read -rs` sets it"
+        );
+    }
+    let configure = code
+        .lines()
+        .find(|l| l.contains("channel configure dingtalk"))
+        .expect("a configure example");
+    assert!(configure.contains("--app-secret-stdin"), "{configure}");
+}
+
+#[test]
+fn database_creation_and_tightening_reach_the_log() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let log_path = env.db().with_file_name("notifydesk.log");
+    // A fresh database (and its directory) is created by the first command, and logged.
+    let out = env.run(&["member", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = env.log();
+    assert!(log.contains("created database file"), "{log}");
+    assert!(log.contains("created data directory"), "{log}");
+    // A database others can read is tightened, with a warning in the log beside it.
+    std::fs::set_permissions(env.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::remove_file(&log_path).unwrap();
+    let out = env.run(&["member", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = std::fs::metadata(env.db()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let log = env.log();
+    assert!(log.contains("permissions tightened"), "{log}");
+    assert!(log.contains("WARN"), "{log}");
+}
+
+/// The channel's last test as `channel list --json` shows it.
+fn last_test(env: &Env) -> serde_json::Value {
+    let json = env.run(&["channel", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    v[0]["last_test"].clone()
+}
+
+#[test]
+fn a_failed_test_of_unsaved_values_keeps_the_saved_last_test() {
+    let env = Env::new();
+    let saved = env.run_with_secret(&configure_args(&["--receiver", PHONE, "--test"]), SECRET);
+    assert!(saved.status.success(), "{}", stderr(&saved));
+    let before = last_test(&env);
+    assert_eq!(before["ok"], true, "{before}");
+
+    // configure --test with other values fails and saves nothing: the card keeps its result.
+    let refused = env.run_with_secret(
+        &configure_args(&["--receiver", PHONE, "--test"]),
+        "wrong-secret",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("not saved"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(last_test(&env), before);
+    let refused = env.run_with_secret(
+        &configure_args(&["--receiver", "13700137000", "--test"]),
+        SECRET,
+    );
+    assert!(!refused.status.success());
+    assert_eq!(last_test(&env), before);
+    // So does `channel test` with a receiver that is not the saved one.
+    let other = env.run(&["channel", "test", "dingtalk", "--receiver", "13700137000"]);
+    assert!(!other.status.success());
+    assert_eq!(last_test(&env), before);
+
+    // A successful configure --test of new values saves them with their result.
+    env.fake.add_user("13700137000", "ops0043");
+    let moved = env.run_with_secret(
+        &configure_args(&["--receiver", "13700137000", "--test"]),
+        SECRET,
+    );
+    assert!(moved.status.success(), "{}", stderr(&moved));
+    let json = env.run(&["channel", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["receiver"], "13700137000");
+    assert_eq!(v[0]["last_test"]["ok"], true);
+
+    // Saving other values without a test forgets the result, which was for the old values.
+    let untested = env.run_with_secret(&configure_args(&["--receiver", PHONE]), SECRET);
+    assert!(untested.status.success(), "{}", stderr(&untested));
+    assert_eq!(last_test(&env), serde_json::Value::Null);
+    env.assert_no_leak(&[&saved, &refused, &other, &moved, &untested]);
+}

@@ -17,6 +17,8 @@ fn init_writes_private_file_and_tolerates_second_call() {
 
     let text = fs::read_to_string(&log).unwrap();
     assert!(text.contains("hello from the logging test"), "{text}");
+    // The directory it had to create is reported (the log starts before the store opens).
+    assert!(text.contains("created data directory"), "{text}");
     assert!(!text.contains('\u{1b}'), "no ANSI escapes: {text:?}");
     let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&log), 0o600);

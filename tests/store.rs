@@ -198,12 +198,14 @@ fn summaries_in_order_without_secret() {
 fn record_and_read_last_test() {
     let mut store = Store::open_in_memory().unwrap();
     assert_eq!(store.last_test(ChannelKind::DingTalk).unwrap(), None);
+    let cfg = config(None, None);
+    store.save_dingtalk(&cfg).unwrap();
     let fail = TestRecord {
         at: 1_700_000_000,
         ok: false,
         summary: "errcode 40078: user not found; check the phone".into(),
     };
-    store.record_test(ChannelKind::DingTalk, &fail).unwrap();
+    assert!(store.record_test(&cfg, &fail).unwrap());
     assert_eq!(
         store.last_test(ChannelKind::DingTalk).unwrap(),
         Some(fail.clone())
@@ -213,7 +215,7 @@ fn record_and_read_last_test() {
         ok: true,
         summary: "Successful".into(),
     };
-    store.record_test(ChannelKind::DingTalk, &ok).unwrap();
+    assert!(store.record_test(&cfg, &ok).unwrap());
     assert_eq!(
         store.last_test(ChannelKind::DingTalk).unwrap(),
         Some(ok.clone())
@@ -234,7 +236,7 @@ fn delete_channel_removes_config_and_test() {
         ok: true,
         summary: "Successful".into(),
     };
-    store.record_test(ChannelKind::DingTalk, &rec).unwrap();
+    assert!(store.record_test(&config(None, None), &rec).unwrap());
     assert!(store.delete_channel(ChannelKind::DingTalk).unwrap());
     assert!(store.load_dingtalk().unwrap().is_none());
     assert!(store.last_test(ChannelKind::DingTalk).unwrap().is_none());
@@ -263,7 +265,7 @@ fn reopen_persists() {
     {
         let mut store = Store::open(&db).unwrap();
         store.save_dingtalk(&cfg).unwrap();
-        store.record_test(ChannelKind::DingTalk, &rec).unwrap();
+        assert!(store.record_test(&cfg, &rec).unwrap());
     }
     let store = Store::open(&db).unwrap();
     assert!(store.load_dingtalk().unwrap().unwrap().same_as(&cfg));

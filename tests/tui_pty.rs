@@ -117,6 +117,94 @@ fn configure_test_save_quit_and_reopen() {
 }
 
 #[test]
+fn the_tui_logs_that_it_created_the_database() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Unconfigured");
+    p.send("q");
+    p.wait_exit();
+    let log = std::fs::read_to_string(dir.path().join("notifydesk.log")).unwrap();
+    assert!(log.contains("created database file"), "{log}");
+}
+
+/// `channel list --json` of the database in `dir`, through the CLI.
+fn channel_json(dir: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_notifydesk"))
+        .args([
+            "--db",
+            dir.join("nd.db").to_str().unwrap(),
+            "channel",
+            "list",
+            "--json",
+        ])
+        .env_clear()
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()[0].clone()
+}
+
+#[test]
+fn a_discarded_dialog_test_keeps_the_cards_last_test() {
+    let fake = fake();
+    fake.add_user("13900139000", "ops0043");
+    let dir = tempfile::tempdir().unwrap();
+    let url = fake.base_url();
+    let configured = std::process::Command::new(env!("CARGO_BIN_EXE_notifydesk"))
+        .args(["--db", dir.path().join("nd.db").to_str().unwrap()])
+        .args(["--dingtalk-api", &url, "--dingtalk-oapi", &url])
+        .args(["channel", "configure", "dingtalk", "--app-key", APP_KEY])
+        .args(["--receiver", PHONE, "--test"])
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("NOTIFYDESK_APP_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(configured.status.success());
+    let mut p = start(&fake, dir.path(), 80, 24);
+    p.wait_for("Last test: Successful");
+    // Test other values (an unknown phone), then discard them.
+    p.send(ENTER);
+    p.wait_for("Configure DingTalk Message Channel");
+    for _ in 0..4 {
+        p.send(TAB);
+    }
+    p.send(&"\x7f".repeat(20));
+    p.type_text("13700137000");
+    p.send(&ctrl('t'));
+    p.wait_for("60121");
+    p.send(ESC);
+    p.wait_for("Discard changes?");
+    p.send("y");
+    let screen = p.wait_for("Enter configure");
+    assert!(screen.contains("Last test: Successful"), "{screen}");
+    assert!(!screen.contains("Last test failed"), "{screen}");
+    assert_eq!(channel_json(dir.path())["last_test"]["ok"], true);
+
+    // Test other values successfully and press OK: they are saved with that result.
+    p.send(ENTER);
+    p.wait_for("Configure DingTalk Message Channel");
+    for _ in 0..4 {
+        p.send(TAB);
+    }
+    p.send(&"\x7f".repeat(20));
+    p.type_text("13900139000");
+    p.send(&ctrl('t'));
+    p.wait_for("ops0043");
+    p.send(&ctrl('s'));
+    p.wait_for("channel saved");
+    let screen = p.wait_for("Receiver Info: 13900139000");
+    assert!(screen.contains("Last test: Successful"), "{screen}");
+    p.send("q");
+    p.wait_exit();
+    let ch = channel_json(dir.path());
+    assert_eq!(ch["receiver"], "13900139000");
+    assert_eq!(ch["last_test"]["ok"], true, "{ch}");
+}
+
+#[test]
 fn wrong_secret_shows_mapped_error_and_cancel_discards() {
     let fake = fake();
     let dir = tempfile::tempdir().unwrap();

@@ -441,11 +441,57 @@ fn card_test_key_uses_the_saved_channel_and_reports_inline() {
 }
 
 #[test]
+fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Tab);
+    }
+    for _ in 0..20 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "13900139000");
+    let seq = match ctrl(&mut app, 't').as_slice() {
+        [Effect::SendTest { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    let result = TestRecord {
+        at: AT,
+        ok: true,
+        summary: "Successful".into(),
+    };
+    app.handle(Msg::TestFinished {
+        seq,
+        record: result.clone(),
+        detail: None,
+    });
+    match ctrl(&mut app, 's').as_slice() {
+        [Effect::SaveDingTalk { config, test }] => {
+            assert_eq!(config.receiver.as_ref().unwrap().as_str(), "13900139000");
+            assert_eq!(test.as_ref(), Some(&result));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The save failed; the user edits again: the result is not about these values any more.
+    app.handle(Msg::Saved(Err("disk full".into())));
+    key(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "1");
+    let fx = ctrl(&mut app, 's');
+    assert!(
+        matches!(fx.as_slice(), [Effect::SaveDingTalk { test: None, .. }]),
+        "{fx:?}"
+    );
+}
+
+#[test]
 fn late_save_result_closes_only_the_dialog() {
     let mut app = app(Theme::color());
     app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
     let fx = ctrl(&mut app, 's');
-    assert!(matches!(fx.as_slice(), [Effect::SaveDingTalk(_)]), "{fx:?}");
+    assert!(
+        matches!(fx.as_slice(), [Effect::SaveDingTalk { test: None, .. }]),
+        "{fx:?}"
+    );
     // The user closes the dialog while saving, and opens help.
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('?'));

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Configure and test DingTalk personal notification channels (TUI and CLI)",
     after_help = "Without a command, opens the terminal UI.\n\
-                  The AppSecret is never taken as an argument: use NOTIFYDESK_APP_SECRET or --app-secret-stdin."
+                  The AppSecret is never taken as an argument: use --app-secret-stdin (or NOTIFYDESK_APP_SECRET, set with `read -rs`)."
 )]
 pub struct Cli {
     /// SQLite database file [default: notifydesk.db in the user's data directory]

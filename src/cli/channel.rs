@@ -1,6 +1,6 @@
 //! `notifydesk channel …`: the Channel Management tab for scripts.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -11,12 +11,12 @@ use super::EXIT_FAILED;
 use super::args::{
     ChannelCommand, ConfigureDingTalk, ConfigureTarget, SourceColumnArg, TestTarget,
 };
+use super::out;
 use crate::dingtalk::{Client, Credentials};
 use crate::domain::{
-    ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
-    validate_dingtalk,
+    ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord, validate_dingtalk,
 };
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 pub async fn run(
     cmd: ChannelCommand,
@@ -38,13 +38,22 @@ pub async fn run(
                 config.receiver =
                     Some(Mobile::parse(&r).map_err(|e| anyhow::anyhow!("--receiver: {e}"))?);
             }
-            let record = send_test(&mut store, &client, &config).await;
+            let (record, recorded) = send_test(&mut store, &client, &config).await;
+            match recorded {
+                Ok(true) => {}
+                Ok(false) => out::stderr().line(
+                    "note: not recorded as the channel's last test: these are not the saved values",
+                )?,
+                Err(e) => out::stderr().line(format_args!(
+                    "note: the result could not be recorded as the channel's last test: {e}"
+                ))?,
+            }
             if json {
-                println!("{}", serde_json::to_string_pretty(&record)?);
+                out::stdout().json(&record)?;
             } else if record.ok {
-                println!("Successful");
+                out::stdout().line("Successful")?;
             } else {
-                eprintln!("{}", record.summary);
+                out::stderr().line(&record.summary)?;
             }
             Ok(if record.ok {
                 ExitCode::SUCCESS
@@ -57,20 +66,19 @@ pub async fn run(
 
 fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
     let channels = store.channel_summaries()?;
+    let mut out = out::stdout();
     if json {
-        println!("{}", serde_json::to_string_pretty(&channels)?);
+        out.json(&channels)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<30} {:<34} LAST TEST", "CHANNEL", "STATUS")?;
+    out.line(format_args!("{:<30} {:<34} LAST TEST", "CHANNEL", "STATUS"))?;
     for ch in &channels {
-        writeln!(
-            out,
+        out.line(format_args!(
             "{:<30} {:<34} {}",
             ch.kind.title(),
             ch.status_text(),
             last_test_text(ch)
-        )?;
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -132,10 +140,10 @@ async fn configure(
         None => match &stored {
             Some(s) if s.app_key == args.app_key.trim() => s.app_secret.clone(),
             Some(_) => bail!(
-                "the AppKey changed, so the saved AppSecret no longer applies: set NOTIFYDESK_APP_SECRET or use --app-secret-stdin"
+                "the AppKey changed, so the saved AppSecret no longer applies: pass --app-secret-stdin (or set NOTIFYDESK_APP_SECRET with `read -rs`)"
             ),
             None => bail!(
-                "AppSecret is required: set NOTIFYDESK_APP_SECRET or pass --app-secret-stdin and pipe it in (it is never accepted as an argument)"
+                "AppSecret is required: pass --app-secret-stdin to be asked for it or to pipe it in (or set NOTIFYDESK_APP_SECRET with `read -rs`); it is never accepted as an argument"
             ),
         },
     };
@@ -165,17 +173,22 @@ async fn configure(
         args.test,
     )
     .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
-    if args.test {
-        let record = send_test(store, client, &config).await;
+    let tested = if args.test {
+        // Recorded now only if these are already the saved values; otherwise with the save.
+        let (record, _) = send_test(store, client, &config).await;
         if !record.ok {
-            eprintln!("{}", record.summary);
-            eprintln!("not saved: the test message could not be sent");
+            let mut err = out::stderr();
+            err.line(&record.summary)?;
+            err.line("not saved: the test message could not be sent")?;
             return Ok(ExitCode::from(EXIT_FAILED));
         }
-        println!("Successful");
-    }
-    store.save_dingtalk(&config)?;
-    println!("Saved: {}", summary_line(&config));
+        out::stdout().line("Successful")?;
+        Some(record)
+    } else {
+        None
+    };
+    store.save_dingtalk_tested(&config, tested.as_ref())?;
+    out::stdout().line(format_args!("Saved: {}", summary_line(&config)))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -194,8 +207,13 @@ fn summary_line(c: &DingTalkConfig) -> String {
     )
 }
 
-/// Send a test and store the outcome as the channel's last test, as the dialog does.
-async fn send_test(store: &mut Store, client: &Client, config: &DingTalkConfig) -> TestRecord {
+/// Send a test of `config`; its outcome becomes the channel's last test if `config` is the
+/// saved configuration (returned: whether it was recorded), as in the dialog.
+async fn send_test(
+    store: &mut Store,
+    client: &Client,
+    config: &DingTalkConfig,
+) -> (TestRecord, Result<bool, StoreError>) {
     let (ok, summary) = match &config.receiver {
         None => (
             false,
@@ -219,8 +237,9 @@ async fn send_test(store: &mut Store, client: &Client, config: &DingTalkConfig) 
         ok,
         summary,
     };
-    if let Err(e) = store.record_test(ChannelKind::DingTalk, &record) {
+    let recorded = store.record_test(config, &record);
+    if let Err(e) = &recorded {
         tracing::warn!("could not record the test result: {e}");
     }
-    record
+    (record, recorded)
 }

@@ -1,6 +1,6 @@
 //! `notifydesk notify | deliver | worker | log`: events in, deliveries out.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -10,11 +10,13 @@ use anyhow::{Context, bail};
 
 use super::EXIT_FAILED;
 use super::args::{DeliverArgs, LogArgs, NotifyArgs};
+use super::out;
 use crate::delivery::{Worker, WorkerEvent, WorkerOptions};
 use crate::dingtalk::Client;
 use crate::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
 
 pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
+    let (mut out, mut err) = (out::stdout(), out::stderr());
     if !args.stdin_json {
         let ev = NewEvent {
             event_id: args.event_id.unwrap_or_default(),
@@ -25,7 +27,7 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
             link: args.link,
             members: args.members,
         };
-        println!("{}", describe(&ev.event_id, store.enqueue_event(&ev)?));
+        out.line(describe(&ev.event_id, store.enqueue_event(&ev)?))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut bad = 0;
@@ -44,7 +46,7 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
                 continue;
             }
             Err(e) => {
-                eprintln!("stdin:{n}: cannot read: {e}");
+                err.line(format_args!("stdin:{n}: cannot read: {e}"))?;
                 bad += 1;
                 break;
             }
@@ -55,15 +57,15 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
         let ev: NewEvent = match serde_json::from_str(&line) {
             Ok(ev) => ev,
             Err(e) => {
-                eprintln!("stdin:{n}: not a valid event: {e}");
+                err.line(format_args!("stdin:{n}: not a valid event: {e}"))?;
                 bad += 1;
                 continue;
             }
         };
         match store.enqueue_event(&ev) {
-            Ok(outcome) => println!("{}", describe(&ev.event_id, outcome)),
+            Ok(outcome) => out.line(describe(&ev.event_id, outcome))?,
             Err(e) => {
-                eprintln!("stdin:{n}: {e}");
+                err.line(format_args!("stdin:{n}: {e}"))?;
                 bad += 1;
             }
         }
@@ -212,11 +214,12 @@ pub async fn worker(args: DeliverArgs, store: Store, client: Client) -> anyhow::
 }
 
 pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
+    let mut out = out::stdout();
     if let Some(id) = args.retry {
         store.retry_delivery(id, args.force)?;
-        println!(
+        out.line(format_args!(
             "delivery {id} queued again; it goes out at the next `notifydesk deliver` or with a running worker"
-        );
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     let filter = DeliveryFilter {
@@ -227,15 +230,13 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
         .delivery_page(&filter, None, args.limit)
         .context("cannot read the delivery log")?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        out.json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
+    out.line(format_args!(
         "{:>6}  {:<16}  {:<28}  {:<14}  {:<8}  {:>3}  LAST ERROR",
         "ID", "TIME", "TYPE/NODE", "MEMBER", "STATUS", "TRY"
-    )?;
+    ))?;
     for r in rows {
         let when = chrono::DateTime::from_timestamp(r.at, 0)
             .map(|d| {
@@ -247,10 +248,9 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
         let err = r
             .last_error
             .as_deref()
-            .map(|e| crate::domain::sanitize_text(e).replace('\n', " "))
+            .map(|e| e.replace('\n', " "))
             .unwrap_or_default();
-        writeln!(
-            out,
+        out.line(format_args!(
             "{:>6}  {:<16}  {:<28}  {:<14}  {:<8}  {:>3}  {}",
             r.id,
             when,
@@ -262,14 +262,13 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
             },
             r.attempts,
             err
-        )?;
+        ))?;
     }
     let c = store.delivery_counts()?;
-    writeln!(
-        out,
+    out.line(format_args!(
         "pending {} · sending {} · sent {} · failed {} · may have been delivered {} · skipped {}",
         c.pending, c.sending, c.sent, c.failed, c.unknown, c.skipped
-    )?;
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,7 +1,6 @@
 //! `notifydesk member …`: add, list, import and delete members.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -9,7 +8,7 @@ use anyhow::{Context, bail};
 
 use super::EXIT_FAILED;
 use super::args::MemberCommand;
-use crate::domain::sanitize_text;
+use super::out;
 use crate::member::{Member, NewMember, parse_members_csv, split_existing};
 use crate::store::Store;
 
@@ -27,12 +26,10 @@ pub fn run(cmd: MemberCommand, mut store: Store) -> anyhow::Result<ExitCode> {
                 phone,
                 email,
             })?;
-            println!(
+            out::stdout().line(format_args!(
                 "Added member {} ({}), phone {}",
-                sanitize_text(&m.name),
-                m.login,
-                m.mobile
-            );
+                m.name, m.login, m.mobile
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         MemberCommand::List { json } => list(&store, json),
@@ -42,7 +39,7 @@ pub fn run(cmd: MemberCommand, mut store: Store) -> anyhow::Result<ExitCode> {
                 bail!("no member has the login {login:?}; see `notifydesk member list`");
             };
             store.delete_member(m.id)?;
-            println!("Deleted member {} ({})", sanitize_text(&m.name), m.login);
+            out::stdout().line(format_args!("Deleted member {} ({})", m.name, m.login))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -51,7 +48,7 @@ pub fn run(cmd: MemberCommand, mut store: Store) -> anyhow::Result<ExitCode> {
 fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
     let members = store.members()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&members)?);
+        out::stdout().json(&members)?;
         return Ok(ExitCode::SUCCESS);
     }
     let cells: Vec<[String; 5]> = members.iter().map(cells).collect();
@@ -62,15 +59,15 @@ fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
 
 fn cells(m: &Member) -> [String; 5] {
     let userid = match (&m.dingtalk_userid, m.resolved_at) {
-        (Some(u), _) => sanitize_text(u),
+        (Some(u), _) => u.clone(),
         (None, Some(_)) => "(not found)".into(),
         (None, None) => "-".into(),
     };
     [
-        sanitize_text(&m.name),
-        sanitize_text(&m.login),
+        m.name.clone(),
+        m.login.clone(),
         m.mobile.to_string(),
-        m.email.as_deref().map(sanitize_text).unwrap_or("-".into()),
+        m.email.clone().unwrap_or("-".into()),
         userid,
     ]
 }
@@ -82,9 +79,9 @@ fn import(store: &mut Store, file: &Path, skip_invalid: bool) -> anyhow::Result<
     problems.append(&mut existing);
     problems.sort_by_key(|p| p.line);
     let shown = file.display();
-    let mut err = std::io::stderr().lock();
+    let mut err = out::stderr();
     for p in &problems {
-        writeln!(err, "{shown}:{}: {}", p.line, sanitize_text(&p.message))?;
+        err.line(format_args!("{shown}:{}: {}", p.line, p.message))?;
     }
     let bad_lines = problems
         .iter()
@@ -100,18 +97,20 @@ fn import(store: &mut Store, file: &Path, skip_invalid: bool) -> anyhow::Result<
                 rows.len()
             )
         };
-        writeln!(
-            err,
+        err.line(format_args!(
             "notifydesk: {bad_lines} invalid line(s) in {shown}; nothing imported{hint}"
-        )?;
+        ))?;
         return Ok(ExitCode::from(EXIT_FAILED));
     }
     let members: Vec<NewMember> = rows.into_iter().map(|(_, m)| m).collect();
     let count = store.import_members(&members)?;
+    let mut out = out::stdout();
     if bad_lines > 0 {
-        println!("Imported {count} member(s) from {shown}; skipped {bad_lines} invalid line(s)");
+        out.line(format_args!(
+            "Imported {count} member(s) from {shown}; skipped {bad_lines} invalid line(s)"
+        ))?;
     } else {
-        println!("Imported {count} member(s) from {shown}");
+        out.line(format_args!("Imported {count} member(s) from {shown}"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

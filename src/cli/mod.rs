@@ -4,6 +4,7 @@ mod args;
 mod channel;
 mod delivery;
 mod member;
+pub mod out;
 mod sandbox;
 mod subscription;
 mod table;
@@ -29,7 +30,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("notifydesk: {e:#}");
+            // Errors quote paths, logins, ids and DingTalk's words: print them cleaned.
+            let _ = out::stderr().line(format_args!("notifydesk: {e:#}"));
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -57,8 +59,8 @@ fn client_options(cli: &Cli) -> anyhow::Result<ClientOptions> {
 fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
     let dir = sandbox::TempDir::new()?;
     let db_path = dir.0.join(paths::DB_FILE_NAME);
+    let _log_guard = start_logging(&paths::log_path_for(&db_path))?;
     let mut store = Store::open(&db_path)?;
-    let _log_guard = logging::init(&paths::log_path_for(&db_path)).ok();
     sandbox::seed_members(&mut store, 5)?;
     let options = client_options(cli)?;
     let runtime = runtime()?;
@@ -96,23 +98,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let log_path = paths::log_path_for(&db_path);
     if let Some(Command::Paths) = cli.command {
-        println!("database: {}", db_path.display());
-        println!("log:      {}", log_path.display());
+        let mut out = out::stdout();
+        out.line(format_args!("database: {}", db_path.display()))?;
+        out.line(format_args!("log:      {}", log_path.display()))?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = client_options(&cli)?;
+    let _log_guard = start_logging(&log_path)?;
     let store = Store::open(&db_path)?;
-    // The log lives beside the database; a failure to open it must not stop the tool.
-    let _log_guard = match logging::init(&log_path) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            eprintln!(
-                "notifydesk: warning: cannot write the log {}: {e}",
-                log_path.display()
-            );
-            None
-        }
-    };
     // Members and subscriptions need the store only.
     let command = match cli.command {
         Some(Command::Member(cmd)) => return member::run(cmd, store),
@@ -154,6 +147,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Start the log beside the database, before the database is opened (its warnings go there).
+/// A failure to open the log must not stop the tool.
+fn start_logging(
+    log_path: &std::path::Path,
+) -> anyhow::Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
+    match logging::init(log_path) {
+        Ok(guard) => Ok(Some(guard)),
+        Err(e) => {
+            out::stderr().line(format_args!(
+                "notifydesk: warning: cannot write the log {}: {e}",
+                log_path.display()
+            ))?;
+            Ok(None)
+        }
+    }
+}
+
 /// Settings a user may change, with their allowed values.
 const SETTINGS: &[(&str, &[&str], &str)] = &[
     ("message.language", &["en", "zh"], "en"),
@@ -163,11 +173,12 @@ const SETTINGS: &[(&str, &[&str], &str)] = &[
 ];
 
 fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<ExitCode> {
+    let mut out = out::stdout();
     match cmd {
         args::SettingsCommand::List => {
             for (key, _, default) in SETTINGS {
                 let value = store.setting(key)?.unwrap_or_else(|| default.to_string());
-                println!("{key} = {value}");
+                out.line(format_args!("{key} = {value}"))?;
             }
         }
         args::SettingsCommand::Set { key, value } => {
@@ -179,7 +190,7 @@ fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<Exit
                 bail!("{key} must be one of: {}", allowed.join(", "));
             }
             store.set_setting(&key, &value)?;
-            println!("{key} = {value}");
+            out.line(format_args!("{key} = {value}"))?;
         }
     }
     Ok(ExitCode::SUCCESS)

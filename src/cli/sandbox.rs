@@ -61,22 +61,33 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
     let members = usize::from(members);
     let fake = start_fake(port, members).await?;
     let url = fake.base_url();
-    println!("notifydesk sandbox: a local DingTalk-compatible server (contract of the real API)");
-    println!();
-    println!("  API base URL    {url}   (serves both api and oapi paths)");
-    println!("  AppKey          {APP_KEY}");
-    println!("  AppSecret       {APP_SECRET}");
-    println!("  members         {members} (phones 13800000001.., userids sandbox0001..)");
-    println!();
-    println!("Try, in another terminal:");
-    println!("  export NOTIFYDESK_DINGTALK_API={url} NOTIFYDESK_DINGTALK_OAPI={url}");
-    println!(
-        "  NOTIFYDESK_APP_SECRET={APP_SECRET} notifydesk --db /tmp/sandbox.db channel configure dingtalk --app-key {APP_KEY} --receiver {FIRST_PHONE}"
-    );
-    println!("  notifydesk --db /tmp/sandbox.db channel test dingtalk");
-    println!("  notifydesk --db /tmp/sandbox.db        # the TUI against the sandbox");
-    println!();
-    println!("Messages received (Ctrl-C stops):");
+    let mut out = super::out::stdout();
+    out.line("notifydesk sandbox: a local DingTalk-compatible server (contract of the real API)")?;
+    out.line("")?;
+    out.line(format_args!(
+        "  API base URL    {url}   (serves both api and oapi paths)"
+    ))?;
+    out.line(format_args!("  AppKey          {APP_KEY}"))?;
+    out.line(format_args!("  AppSecret       {APP_SECRET}"))?;
+    out.line(format_args!(
+        "  members         {members} (phones 13800000001.., userids sandbox0001..)"
+    ))?;
+    out.line("")?;
+    out.line("Try, in another terminal:")?;
+    out.line(format_args!(
+        "  export NOTIFYDESK_DINGTALK_API={url} NOTIFYDESK_DINGTALK_OAPI={url}"
+    ))?;
+    // The secret is asked for without echo, never typed on the command line (shell history).
+    out.line(format_args!(
+        "  notifydesk --db /tmp/sandbox.db channel configure dingtalk --app-key {APP_KEY} --receiver {FIRST_PHONE} --app-secret-stdin"
+    ))?;
+    out.line(format_args!(
+        "      (answer the AppSecret prompt with {APP_SECRET}; it is not echoed)"
+    ))?;
+    out.line("  notifydesk --db /tmp/sandbox.db channel test dingtalk")?;
+    out.line("  notifydesk --db /tmp/sandbox.db        # the TUI against the sandbox")?;
+    out.line("")?;
+    out.line("Messages received (Ctrl-C stops):")?;
     let mut seen = 0usize;
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
@@ -95,16 +106,17 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
                 (None, Some(t)) => format!("card {t}"),
                 _ => "(message)".into(),
             };
-            println!(
+            // Anything on loopback can post here: the line is cleaned like every other.
+            out.line(format_args!(
                 "  {} → {}: {}",
                 chrono::Local::now().format("%H:%M:%S"),
                 m.user_ids.join(", "),
-                crate::domain::sanitize_text(&what)
-            );
+                what
+            ))?;
         }
         seen = outbox.len();
     }
-    println!("sandbox stopped");
+    out.line("sandbox stopped")?;
     Ok(ExitCode::SUCCESS)
 }
 

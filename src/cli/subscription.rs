@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use super::args::{OnOff, SubscriptionCommand, SubscriptionSet};
-use crate::domain::sanitize_text;
+use super::out;
 use crate::store::Store;
 use crate::subscription::{Method, MethodChange, SubscriptionRow};
 
@@ -22,7 +22,7 @@ pub fn run(cmd: SubscriptionCommand, mut store: Store) -> anyhow::Result<ExitCod
 fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
     let rows = store.subscription_rows()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        out::stdout().json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut header = vec!["TYPE".to_string(), "NODE".into(), "RECEIVER".into()];
@@ -37,7 +37,7 @@ fn cells(row: &SubscriptionRow) -> Vec<String> {
     let mut cells = vec![
         row.type_code.clone(),
         row.node_code.clone(),
-        sanitize_text(&row.receiver),
+        row.receiver.clone(),
     ];
     cells.extend(COLUMNS.iter().map(|m| {
         if row.methods.contains(*m) {
@@ -49,7 +49,7 @@ fn cells(row: &SubscriptionRow) -> Vec<String> {
     cells.push(if row.custom_receivers.is_empty() {
         "-".into()
     } else {
-        sanitize_text(&row.custom_receivers.join(", "))
+        row.custom_receivers.join(", ")
     });
     cells
 }
@@ -95,7 +95,7 @@ fn set(store: &mut Store, args: SubscriptionSet) -> anyhow::Result<ExitCode> {
         .iter()
         .find(|r| r.type_code == args.type_code && r.node_code == args.node_code)
     {
-        println!("Saved: {}", summary(row));
+        out::stdout().line(format_args!("Saved: {}", summary(row)))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -132,17 +132,17 @@ fn check_codes(rows: &[SubscriptionRow], type_code: &str, node_code: &str) -> an
 /// Approvers + alice".
 fn summary(row: &SubscriptionRow) -> String {
     let methods: Vec<&str> = row.methods.iter().map(Method::title).collect();
-    let mut receivers = sanitize_text(&row.receiver);
+    let mut receivers = row.receiver.clone();
     for login in &row.custom_receivers {
         receivers.push_str(" + ");
-        receivers.push_str(&sanitize_text(login));
+        receivers.push_str(login);
     }
     format!(
         "{}/{} ({} / {}): {}; receivers: {}",
         row.type_code,
         row.node_code,
-        sanitize_text(&row.type_label),
-        sanitize_text(&row.node_label),
+        row.type_label,
+        row.node_label,
         methods.join(", "),
         receivers
     )

@@ -308,6 +308,7 @@ impl App {
                 if let Some(d) = self.dialog_mut()
                     && d.test == (TestState::Sending { seq })
                 {
+                    d.tested = d.testing.take().map(|config| (config, record.clone()));
                     d.test = if record.ok {
                         TestState::Succeeded {
                             at: record.at,
@@ -548,6 +549,7 @@ impl App {
             DialogRequest::None => vec![],
             DialogRequest::Test(config) => {
                 d.test = TestState::Sending { seq: next_seq };
+                d.testing = Some(config.clone());
                 d.notice = None;
                 self.next_seq = next_seq;
                 vec![Effect::SendTest {
@@ -560,7 +562,8 @@ impl App {
             DialogRequest::Save(config) => {
                 d.saving = true;
                 d.notice = None;
-                vec![Effect::SaveDingTalk(config)]
+                let test = d.test_of(&config);
+                vec![Effect::SaveDingTalk { config, test }]
             }
             DialogRequest::Close { dirty: true } => {
                 self.overlays.push(Overlay::ConfirmDiscard);

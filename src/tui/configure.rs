@@ -6,7 +6,7 @@ use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
 use super::field::TextField;
-use crate::domain::{ConfigErrors, DingTalkConfig, SourceColumn, validate_dingtalk};
+use crate::domain::{ConfigErrors, DingTalkConfig, SourceColumn, TestRecord, validate_dingtalk};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -86,6 +86,11 @@ pub struct ConfigureDialog {
     pub reveal: bool,
     pub errors: ConfigErrors,
     pub test: TestState,
+    /// The values of the running test.
+    pub testing: Option<DingTalkConfig>,
+    /// The last finished test: its values and outcome. OK saves the outcome with the values
+    /// only if they are still exactly these.
+    pub tested: Option<(DingTalkConfig, TestRecord)>,
     pub saving: bool,
     /// One-line notice (paste truncated, save failed …).
     pub notice: Option<String>,
@@ -117,6 +122,8 @@ impl ConfigureDialog {
             reveal: false,
             errors: ConfigErrors::default(),
             test: TestState::Idle,
+            testing: None,
+            tested: None,
             saving: false,
             notice: None,
         }
@@ -132,6 +139,14 @@ impl ConfigureDialog {
             (Some(stored), false) => stored.app_secret.clone(),
             _ => SecretString::from(self.app_secret.value().to_string()),
         }
+    }
+
+    /// The outcome of the last finished test, if it tested exactly `config`.
+    pub fn test_of(&self, config: &DingTalkConfig) -> Option<TestRecord> {
+        self.tested
+            .as_ref()
+            .filter(|(tested, _)| tested.same_as(config))
+            .map(|(_, record)| record.clone())
     }
 
     pub fn is_sending(&self) -> bool {
@@ -336,6 +351,7 @@ impl ConfigureDialog {
     pub fn escape(&mut self) -> DialogRequest {
         if let TestState::Sending { seq } = self.test {
             self.test = TestState::Cancelled;
+            self.testing = None;
             return DialogRequest::CancelTest(seq);
         }
         DialogRequest::Close {

@@ -18,8 +18,9 @@ pub enum Msg {
     /// The stored DingTalk configuration, to open the Configure dialog with.
     DingTalkLoaded(Result<Option<DingTalkConfig>, String>),
     Saved(Result<(), String>),
-    /// A Test Message Sending ended (not sent for a cancelled test). `record` is what was stored
-    /// as the channel's last test; `detail` adds e.g. the receiver's userid on success.
+    /// A Test Message Sending ended (not sent for a cancelled test). `record` is its outcome (the
+    /// channel's last test only if the tested values are the saved ones); `detail` adds e.g. the
+    /// receiver's userid on success.
     TestFinished {
         seq: u64,
         record: TestRecord,
@@ -49,8 +50,13 @@ pub enum Msg {
 pub enum Effect {
     LoadChannels,
     LoadDingTalk,
-    SaveDingTalk(DingTalkConfig),
-    /// Send a test with these (possibly unsaved) values, then record the outcome for `kind`.
+    /// Save the configuration; `test` is a test of exactly these values, to keep as the last test.
+    SaveDingTalk {
+        config: DingTalkConfig,
+        test: Option<TestRecord>,
+    },
+    /// Send a test with these (possibly unsaved) values; the outcome becomes the last test of
+    /// `kind` only if they are the saved values.
     SendTest {
         seq: u64,
         kind: ChannelKind,

@@ -43,9 +43,10 @@ impl Runner {
             Effect::LoadDingTalk => {
                 self.blocking(|s| Msg::DingTalkLoaded(s.load_dingtalk().map_err(|e| e.to_string())))
             }
-            Effect::SaveDingTalk(cfg) => {
-                self.blocking(move |s| Msg::Saved(s.save_dingtalk(&cfg).map_err(|e| e.to_string())))
-            }
+            Effect::SaveDingTalk { config, test } => self.blocking(move |s| {
+                let result = s.save_dingtalk_tested(&config, test.as_ref());
+                Msg::Saved(result.map_err(|e| e.to_string()))
+            }),
             Effect::SendTest { seq, kind, config } => {
                 let handle = tokio::spawn(run_test(self.ctx(), seq, kind, Some(config)));
                 self.tests.insert(seq, handle);
@@ -146,7 +147,8 @@ async fn with_store<T: Send + 'static>(
         .flatten()
 }
 
-/// Token → lookup → send, then store the outcome as the channel's last test.
+/// Token → lookup → send; the outcome becomes the channel's last test if the tested values are
+/// the saved ones (the store checks, so a test of unsaved values never replaces it).
 async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<DingTalkConfig>) {
     let config = match config {
         Some(c) => Ok(c),
@@ -157,8 +159,8 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<Ding
             None => Err("the database is unavailable".to_string()),
         },
     };
-    let (ok, summary, detail) = match config {
-        Err(e) => (false, e, None),
+    let (ok, summary, detail) = match &config {
+        Err(e) => (false, e.clone(), None),
         Ok(config) => match &config.receiver {
             None => (
                 false,
@@ -166,7 +168,7 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<Ding
                 None,
             ),
             Some(mobile) => {
-                let creds = Credentials::from(&config);
+                let creds = Credentials::from(config);
                 match ctx
                     .client
                     .send_test_message(&creds, config.template_id.as_deref(), mobile)
@@ -192,9 +194,16 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<Ding
         summary,
     };
     tracing::info!(seq, ok, "test message sending finished");
-    let stored = record.clone();
-    if let Some(Err(e)) = with_store(&ctx.store, move |s| s.record_test(kind, &stored)).await {
-        tracing::warn!("could not record the test result: {e}");
+    // Without a configuration there is nothing the result could be about.
+    if let Ok(config) = config {
+        let stored = record.clone();
+        if let Some(Err(e)) = with_store(&ctx.store, move |s| s.record_test(&config, &stored)).await
+        {
+            tracing::warn!(
+                channel = kind.code(),
+                "could not record the test result: {e}"
+            );
+        }
     }
     let _ = ctx.tx.send(Msg::TestFinished {
         seq,
