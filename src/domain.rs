@@ -408,7 +408,64 @@ mod tests {
     }
 
     #[test]
+    fn overseas_numbers_keep_the_country_code_dash() {
+        for (typed, want) in [
+            ("+852 9123 4567", "+852-91234567"),
+            ("+852-91234567", "+852-91234567"),
+            ("+85291234567", "+852-91234567"),
+            ("+1 415 555 2671", "+1-4155552671"),
+            ("+44 20 7946 0958", "+44-2079460958"),
+            ("+971 50 123 4567", "+971-501234567"),
+            ("+7 912 345-67-89", "+7-9123456789"),
+            ("+65 8123 4567", "+65-81234567"),
+            ("+886 912 345 678", "+886-912345678"),
+        ] {
+            assert_eq!(Mobile::parse(typed).unwrap().as_str(), want, "{typed}");
+        }
+        // Mainland numbers stay 11 bare digits.
+        assert_eq!(
+            Mobile::parse("+86-13800138000").unwrap().as_str(),
+            "13800138000"
+        );
+    }
+
+    #[test]
+    fn mobile_bounds() {
+        // 12+ digit mainland numbers.
+        for bad in ["138001380001", "+86 138001380001", "8613800138000111"] {
+            assert_eq!(Mobile::parse(bad), Err(MobileError::InvalidFormat), "{bad}");
+        }
+        // International: 7 to 15 digits in total, a known country code, a national part.
+        assert_eq!(Mobile::parse("+852 1234").unwrap().as_str(), "+852-1234");
+        assert_eq!(Mobile::parse("+852 123"), Err(MobileError::InvalidFormat));
+        assert_eq!(
+            Mobile::parse("+44 1234 5678 9012 3").unwrap().as_str(),
+            "+44-1234567890123"
+        );
+        assert_eq!(
+            Mobile::parse("+44 1234 5678 9012 34"),
+            Err(MobileError::InvalidFormat)
+        );
+        assert_eq!(
+            Mobile::parse("+999 1234567"),
+            Err(MobileError::InvalidFormat)
+        );
+        assert_eq!(Mobile::parse("+0 1234567"), Err(MobileError::InvalidFormat));
+        // Unicode spaces are separators.
+        for sep in ['\u{a0}', '\u{2007}', '\u{202f}', '\u{3000}'] {
+            let typed = format!("138{sep}0013{sep}8000");
+            assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "13800138000");
+            let typed = format!("+852{sep}9123{sep}4567");
+            assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "+852-91234567");
+        }
+    }
+
+    #[test]
     fn mobile_masking() {
+        assert_eq!(
+            Mobile::parse("+852 9123 4567").unwrap().masked(),
+            "+852-****4567"
+        );
         assert_eq!(
             Mobile::parse("13800138000").unwrap().masked(),
             "138****8000"

@@ -16,7 +16,7 @@ use super::token::TokenCache;
 use super::wire::{classify, get_ci, get_str_ci, string_list};
 use super::{
     BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints, TEST_MESSAGE_TITLE,
-    TestReport,
+    TestMessageKind, TestReport,
 };
 use crate::domain::Mobile;
 
@@ -250,6 +250,7 @@ impl Client {
             process_query_key,
             invalid_user_ids: string_list(get_ci(&v, "invalidStaffIdList")),
             flow_controlled_user_ids: string_list(get_ci(&v, "flowControlledStaffIdList")),
+            filtered_user_ids: Vec::new(),
         })
     }
 
@@ -344,6 +345,7 @@ impl Client {
                 Ok(TestReport {
                     user_id,
                     process_query_key: report.carrier_id.unwrap_or_default(),
+                    kind: TestMessageKind::RobotMarkdown,
                 })
             }
             None => {
@@ -378,6 +380,7 @@ impl Client {
                 Ok(TestReport {
                     user_id,
                     process_query_key: report.process_query_key,
+                    kind: TestMessageKind::RobotMarkdown,
                 })
             }
         }

@@ -91,8 +91,29 @@ pub enum ErrorKind {
     BadResponse,
     /// DingTalk (or this client) rejected the request as malformed: a bug or a bad argument.
     InvalidRequest,
+    /// DingTalk filtered the message for this receiver (`filteredStaffIdList`): e.g. the
+    /// member blocked the robot, or the message was filtered. Not delivered.
+    Filtered,
+    /// The cached userid no longer exists in DingTalk (`staffId.notExisted`); look the member
+    /// up again by phone.
+    StaleUserId,
+    /// No valid robot one-to-one conversation with a receiver (`robot.oto.notExist`).
+    NoRobotConversation,
+    /// The server answered with a redirect (never followed); `host` is the `Location` host.
+    Redirected { host: String },
     /// Anything else DingTalk reported.
     Other,
+}
+
+/// What a caller may do after a failed call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Disposition {
+    /// Nothing was done; the same call may succeed later (after `retry_after`).
+    Retry,
+    /// Retrying the same call cannot help until someone changes something.
+    Permanent,
+    /// A send whose outcome is unknown: DingTalk may have delivered it. Do not resend blindly.
+    MayHaveBeenDelivered,
 }
 
 /// An error from the DingTalk client. `Display` is one line:
@@ -110,6 +131,11 @@ pub struct DingTalkError {
     pub message: Option<String>,
     /// For `Timeout`: the client timeout that elapsed.
     pub timeout_after: Option<Duration>,
+    /// How long the server asked us to wait: the `Retry-After` header (seconds or an HTTP
+    /// date), or the IP-ban body's `wait` minutes, whichever is longer.
+    pub server_retry_after: Option<Duration>,
+    /// DingTalk's request id (`requestid` / `request_id` / `requestId`), sanitised, ≤ 64 chars.
+    pub request_id: Option<String>,
 }
 
 const MAX_MESSAGE_CHARS: usize = 200;
@@ -129,6 +155,8 @@ impl DingTalkError {
             step,
             message: None,
             timeout_after: None,
+            server_retry_after: None,
+            request_id: None,
         }
     }
 
@@ -158,6 +186,17 @@ impl DingTalkError {
             }
         }
         self
+    }
+
+    /// What the caller may do next (see [`Disposition`]).
+    pub fn disposition(&self) -> Disposition {
+        if self.may_have_been_delivered() {
+            Disposition::MayHaveBeenDelivered
+        } else if self.is_transient() {
+            Disposition::Retry
+        } else {
+            Disposition::Permanent
+        }
     }
 
     /// Worth retrying later (with backoff) without anyone changing the configuration.
@@ -270,6 +309,10 @@ impl DingTalkError {
             ErrorKind::InvalidRequest => {
                 "DingTalk rejected the request as malformed or with an invalid parameter".into()
             }
+            ErrorKind::Filtered => "todo".into(),
+            ErrorKind::StaleUserId => "todo".into(),
+            ErrorKind::NoRobotConversation => "todo".into(),
+            ErrorKind::Redirected { .. } => "todo".into(),
             ErrorKind::Other => format!("DingTalk reported an error while {}", self.step.label()),
         }
     }
@@ -305,6 +348,7 @@ impl DingTalkError {
             }
             ErrorKind::BadResponse => "retry later; if it persists, check for a proxy or captive portal between this server and DingTalk, or an IP ban".into(),
             ErrorKind::InvalidRequest => "check the values entered; if they are right this is a bug in notifydesk".into(),
+            ErrorKind::Filtered | ErrorKind::StaleUserId | ErrorKind::NoRobotConversation | ErrorKind::Redirected { .. } => "todo".into(),
             ErrorKind::Other => "see DingTalk's message; retry later or check the app's configuration".into(),
         }
     }

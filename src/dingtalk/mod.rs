@@ -16,7 +16,9 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use client::{Client, MAX_BATCH_USER_IDS};
-pub use error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
+pub use error::{
+    DingTalkError, Disposition, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step,
+};
 
 use crate::domain::DingTalkConfig;
 
@@ -137,6 +139,9 @@ pub struct BatchSendReport {
     pub invalid_user_ids: Vec<String>,
     /// Skipped by DingTalk's flow control: retry later.
     pub flow_controlled_user_ids: Vec<String>,
+    /// Filtered by DingTalk (`filteredStaffIdList`, as the official SDK models it): not
+    /// delivered, e.g. the member blocked the robot or the message was filtered.
+    pub filtered_user_ids: Vec<String>,
 }
 
 /// Result of `createAndDeliver` when the card reached the user's robot chat.
@@ -153,6 +158,25 @@ pub struct TestReport {
     pub user_id: String,
     /// batchSend's processQueryKey, or the card's carrierId (empty if DingTalk gave none).
     pub process_query_key: String,
+    /// What was sent.
+    pub kind: TestMessageKind,
+}
+
+/// Which kind of test message Test Message Sending delivered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestMessageKind {
+    RobotMarkdown,
+    Card { template_id: String },
+}
+
+impl TestMessageKind {
+    /// "robot markdown message" / "interactive card <id>".
+    pub fn label(&self) -> String {
+        match self {
+            TestMessageKind::RobotMarkdown => "robot markdown message".into(),
+            TestMessageKind::Card { template_id } => format!("interactive card {template_id}"),
+        }
+    }
 }
 
 /// Markdown title of the test message.

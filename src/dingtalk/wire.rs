@@ -328,6 +328,32 @@ mod tests {
     }
 
     #[test]
+    fn ip_ban_wait_minutes_count_when_longer_than_five() {
+        let ban = |wait: &str| {
+            let body = format!(
+                r#"{{"status":1111,"wait":{wait},"source":"x5","punish":"deny","uuid":"x"}}"#
+            );
+            classify(200, body.as_bytes(), Step::Send).unwrap_err()
+        };
+        assert_eq!(
+            ban("12").retry_after(),
+            Some(std::time::Duration::from_secs(720))
+        );
+        assert_eq!(
+            ban("\"12\"").retry_after(),
+            Some(std::time::Duration::from_secs(720))
+        );
+        assert_eq!(
+            ban("1").retry_after(),
+            Some(std::time::Duration::from_secs(300))
+        );
+        assert_eq!(
+            ban("-3").retry_after(),
+            Some(std::time::Duration::from_secs(300))
+        );
+    }
+
+    #[test]
     fn lists_tolerate_strings() {
         assert_eq!(string_list(Some(&json!("[\"a\",\"b\"]"))), vec!["a", "b"]);
         assert_eq!(string_list(None), Vec::<String>::new());
