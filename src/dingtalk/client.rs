@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::error::{DingTalkError, ErrorKind, Step};
+use super::headers;
 use super::token::TokenCache;
 use super::wire::{classify, get_ci, get_str_ci, string_list};
 use super::{
@@ -404,12 +405,17 @@ impl Client {
         let result = async {
             let resp = req.send().await.map_err(|e| self.transport(e, step))?;
             let status = resp.status().as_u16();
+            let wait = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| headers::retry_after(v, chrono::Utc::now()));
             let bytes = resp.bytes().await.map_err(|e| self.transport(e, step))?;
-            Ok::<_, DingTalkError>((status, bytes))
+            Ok::<_, DingTalkError>((status, wait, bytes))
         }
         .await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        let (status, bytes) = match result {
+        let (status, wait, bytes) = match result {
             Ok(r) => r,
             Err(e) => {
                 let e = e.scrub(secrets);
@@ -419,7 +425,7 @@ impl Client {
         };
         tracing::debug!(method = "POST", %path, status, elapsed_ms, "dingtalk call");
         classify(status, &bytes, step).map_err(|e| {
-            let e = e.scrub(secrets);
+            let e = e.scrub(secrets).with_server_wait(wait);
             tracing::debug!(%path, status, code = %e.code, kind = ?e.kind, "dingtalk error");
             e
         })

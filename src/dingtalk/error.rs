@@ -140,6 +140,9 @@ pub struct DingTalkError {
 
 const MAX_MESSAGE_CHARS: usize = 200;
 
+/// DingTalk's IP ban lasts 5 minutes (call-frequency-limit doc).
+const IP_BAN_MIN_WAIT: Duration = Duration::from_secs(300);
+
 impl DingTalkError {
     pub fn new(kind: ErrorKind, code: impl Into<String>, step: Step) -> DingTalkError {
         // The code comes from the server too: keep it printable and short.
@@ -212,13 +215,30 @@ impl DingTalkError {
         )
     }
 
-    /// The least time to wait before retrying a transient error, if DingTalk says so.
+    /// The least time to wait before retrying: the longer of the server's own hint
+    /// (`server_retry_after`) and the kind's minimum (1 s when throttled or busy, 5 minutes
+    /// for an IP ban). `None` when retrying the same call cannot help.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self.kind {
-            ErrorKind::RateLimited | ErrorKind::ServerBusy => Some(Duration::from_secs(1)),
-            ErrorKind::IpBanned => Some(Duration::from_secs(300)),
-            _ => None,
+        if self.disposition() == Disposition::Permanent {
+            return None;
         }
+        let floor = match self.kind {
+            ErrorKind::RateLimited | ErrorKind::ServerBusy => Some(Duration::from_secs(1)),
+            ErrorKind::IpBanned => Some(IP_BAN_MIN_WAIT),
+            _ => None,
+        };
+        match (floor, self.server_retry_after) {
+            (Some(f), Some(s)) => Some(f.max(s)),
+            (f, s) => f.or(s),
+        }
+    }
+
+    /// Record a wait the server asked for; the longest one wins.
+    pub(crate) fn with_server_wait(mut self, wait: Option<Duration>) -> DingTalkError {
+        if let Some(w) = wait {
+            self.server_retry_after = Some(self.server_retry_after.map_or(w, |s| s.max(w)));
+        }
+        self
     }
 
     /// For a failed send: DingTalk may nevertheless have delivered it (timeouts, dropped

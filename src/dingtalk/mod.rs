@@ -7,6 +7,7 @@
 
 mod client;
 mod error;
+mod headers;
 mod token;
 mod wire;
 

@@ -1,9 +1,12 @@
 //! Turning raw HTTP answers of both API families into JSON values or `DingTalkError`s.
 //! Error-body keys are matched case-insensitively (`code`/`Code`, `requestid`/`requestId`).
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use super::error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
+use super::headers::MAX_SERVER_WAIT;
 
 /// Look up an object key ignoring ASCII case.
 pub(crate) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -49,10 +52,15 @@ pub(crate) fn classify(status: u16, body: &[u8], step: Step) -> Result<Value, Di
         return Err(non_json(status, trimmed, step));
     };
     if is_ip_ban(&v) {
-        let wait = get_ci(&v, "wait").and_then(Value::as_i64).unwrap_or(5);
+        // `wait` is in minutes; a number or a numeric string.
+        let wait = get_ci(&v, "wait")
+            .and_then(|w| w.as_u64().or_else(|| w.as_str()?.trim().parse().ok()))
+            .unwrap_or(5);
+        let wait_secs = wait.saturating_mul(60);
         return Err(DingTalkError::new(ErrorKind::IpBanned, "ip-ban", step)
             .with_status(status)
-            .with_message(format!("punish=deny, wait={wait} min")));
+            .with_message(format!("punish=deny, wait={wait} min"))
+            .with_server_wait(Some(Duration::from_secs(wait_secs).min(MAX_SERVER_WAIT))));
     }
     if let Some(errcode) = get_ci(&v, "errcode").and_then(as_code) {
         if errcode == "0" {
@@ -81,7 +89,19 @@ fn is_ip_ban(v: &Value) -> bool {
     get_str_ci(v, "punish").is_some_and(|p| p.eq_ignore_ascii_case("deny"))
 }
 
+/// DingTalk's gateway bans an IP with an HTML "punish" page (Alibaba's x5 anti-abuse layer)
+/// when it does not send the JSON `punish:"deny"` body.
+fn is_ip_ban_page(text: &str) -> bool {
+    let lc = text.to_ascii_lowercase();
+    lc.starts_with('<') && (lc.contains("punish") || lc.contains("x5sec"))
+}
+
 fn non_json(status: u16, text: &str, step: Step) -> DingTalkError {
+    if is_ip_ban_page(text) {
+        return DingTalkError::new(ErrorKind::IpBanned, "ip-ban", step)
+            .with_status(status)
+            .with_message(text);
+    }
     if text.is_empty() {
         if (200..300).contains(&status) {
             return DingTalkError::new(ErrorKind::BadResponse, "empty-body", step)
