@@ -291,13 +291,7 @@ impl DingTalkError {
             ErrorKind::TemplateNotFound => {
                 "the card template id is unknown to DingTalk or not published".into()
             }
-            ErrorKind::RateLimited => match code {
-                "flowControlledStaffIdList" => {
-                    "DingTalk's flow control skipped this member (too many messages recently)".into()
-                }
-                c if c.contains("Qpm") => "too many calls per minute to this DingTalk API".into(),
-                _ => "DingTalk is throttling this app (too many calls per second)".into(),
-            },
+            ErrorKind::RateLimited => throttle_meaning(code).into(),
             ErrorKind::QuotaExceeded => {
                 "the organisation's monthly DingTalk API call quota is used up".into()
             }
@@ -385,6 +379,34 @@ impl DingTalkError {
         }
         // Keep it one line whatever DingTalk sent.
         s.replace(['\n', '\r'], " ")
+    }
+}
+
+/// Which of DingTalk's limits a throttling code names: per receiver, per caller (user), per
+/// app, per API for all tenants, or the robot's own flow control.
+fn throttle_meaning(code: &str) -> &'static str {
+    let lc = code.to_ascii_lowercase();
+    // Legacy codes come as "88/90002": the part after the wrapper decides.
+    let last = lc.rsplit('/').next().unwrap_or(&lc);
+    if last == "flowcontrolledstaffidlist" {
+        "DingTalk's flow control skipped this member (too many messages to them recently)"
+    } else if last == "throttling.user" {
+        "DingTalk's per-user flow control rejected the call: this caller made too many calls in the current period"
+    } else if last == "throttling.api" || last.ends_with("qpslimitforapi") || last == "90002" {
+        "this DingTalk API's global limit, shared by all organisations and apps, is exhausted for the moment (not this app's own limit)"
+    } else if last.contains("qpmlimit") {
+        "this app made too many calls per minute to this DingTalk API (per-app QPM limit)"
+    } else if last.ends_with("qpslimitforappkeyandapi") || last == "90018" {
+        "this app made too many calls per second to this DingTalk API (per-app QPS limit)"
+    } else if matches!(
+        last,
+        "send.too.fast" | "send.bytoken.toofast" | "too.many.people" | "too.many.group"
+    ) {
+        "DingTalk's robot flow control: the robot is sending too fast"
+    } else if last == "throttling" || last.starts_with("throttling.") {
+        "DingTalk's flow control rejected the call (too many requests)"
+    } else {
+        "DingTalk is throttling this app (too many calls, or a temporary block on this API)"
     }
 }
 

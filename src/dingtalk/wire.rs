@@ -141,8 +141,10 @@ fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkEr
         .and_then(as_code);
     let errmsg = get_str_ci(v, "errmsg").unwrap_or_default();
     let sub_msg = get_str_ci(v, "sub_msg").unwrap_or_default();
+    // The effective reason is sub_code when present (contract 5.2), whatever the wrapper.
+    let sub = sub.filter(|s| s != "0");
     let (effective, code) = match (&sub, errcode) {
-        (Some(s), "88") => (s.clone(), format!("88/{s}")),
+        (Some(s), _) => (s.clone(), format!("{errcode}/{s}")),
         // 88 without sub_code: the subcode is only in errmsg ("ding talk error[subcode=60020,...").
         (None, "88") => match subcode_from_errmsg(errmsg) {
             Some(s) => (s.clone(), format!("88/{s}")),
@@ -169,7 +171,10 @@ fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkEr
         "50002" => ErrorKind::OutsideVisibility,
         "-1" => ErrorKind::ServerBusy,
         "90020" => ErrorKind::QuotaExceeded,
+        // 90001–90019: QPS limits (90018 per app, 90002 per API for all tenants) and
+        // temporary bans.
         c if c.starts_with("900") && c.len() == 5 => ErrorKind::RateLimited,
+        c if is_throttling_code(&c.to_ascii_lowercase()) => ErrorKind::RateLimited,
         "22" | "40035" | "400002" | "43004" => ErrorKind::InvalidRequest,
         _ => ErrorKind::Other,
     };
@@ -212,7 +217,8 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
         ErrorKind::IpNotAllowed
     } else if lc.ends_with("apicountlimitfororg") {
         ErrorKind::QuotaExceeded
-    } else if lc.contains("qpslimit")
+    } else if is_throttling_code(&lc)
+        || lc.contains("qpslimit")
         || lc.contains("qpmlimit")
         || matches!(
             lc.as_str(),
@@ -256,6 +262,11 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
     DingTalkError::new(kind, code, step)
         .with_status(status)
         .with_message(message)
+}
+
+/// The API gateway's flow-control codes: `Throttling`, `Throttling.User`, `Throttling.Api`…
+fn is_throttling_code(lc: &str) -> bool {
+    lc == "throttling" || lc.starts_with("throttling.")
 }
 
 /// Find the scope named in an error text (`requiredScopes=[x]`, `权限：[x]`), else the step's own.
