@@ -197,7 +197,8 @@ impl Client {
     }
 
     /// Robot one-to-one markdown message to up to 20 userids. HTTP 200 may still leave some
-    /// receivers in `invalid_user_ids` / `flow_controlled_user_ids`: the caller decides.
+    /// receivers in `invalid_user_ids` / `flow_controlled_user_ids` / `filtered_user_ids`
+    /// (none of them got it): the caller decides.
     pub async fn send_markdown(
         &self,
         creds: &Credentials,
@@ -251,7 +252,7 @@ impl Client {
             process_query_key,
             invalid_user_ids: string_list(get_ci(&v, "invalidStaffIdList")),
             flow_controlled_user_ids: string_list(get_ci(&v, "flowControlledStaffIdList")),
-            filtered_user_ids: Vec::new(),
+            filtered_user_ids: string_list(get_ci(&v, "filteredStaffIdList")),
         })
     }
 
@@ -377,6 +378,15 @@ impl Client {
                     .with_message(format!(
                         "userid {user_id} returned in flowControlledStaffIdList"
                     )));
+                }
+                if report.filtered_user_ids.contains(&user_id) {
+                    return Err(DingTalkError::new(
+                        ErrorKind::Filtered,
+                        "filteredStaffIdList",
+                        Step::Send,
+                    )
+                    .with_status(200)
+                    .with_message(format!("userid {user_id} returned in filteredStaffIdList")));
                 }
                 Ok(TestReport {
                     user_id,

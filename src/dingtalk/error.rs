@@ -323,10 +323,12 @@ impl DingTalkError {
             ErrorKind::InvalidRequest => {
                 "DingTalk rejected the request as malformed or with an invalid parameter".into()
             }
-            ErrorKind::Filtered => "todo".into(),
-            ErrorKind::StaleUserId => "todo".into(),
-            ErrorKind::NoRobotConversation => "todo".into(),
-            ErrorKind::Redirected { .. } => "todo".into(),
+            ErrorKind::Filtered => "DingTalk accepted the call but filtered the message for this member and did not deliver it (e.g. the member blocked the app's robot, or the message was filtered)".into(),
+            ErrorKind::StaleUserId => "the member's cached userid no longer exists in DingTalk (the account was removed or re-created)".into(),
+            ErrorKind::NoRobotConversation => "DingTalk has no valid robot one-to-one conversation with a receiver, so nothing was sent".into(),
+            ErrorKind::Redirected { host } => format!(
+                "DingTalk's answer was a redirect to {host}; it was not followed, so nothing was sent there"
+            ),
             ErrorKind::Other => format!("DingTalk reported an error while {}", self.step.label()),
         }
     }
@@ -362,7 +364,10 @@ impl DingTalkError {
             }
             ErrorKind::BadResponse => "retry later; if it persists, check for a proxy or captive portal between this server and DingTalk, or an IP ban".into(),
             ErrorKind::InvalidRequest => "check the values entered; if they are right this is a bug in notifydesk".into(),
-            ErrorKind::Filtered | ErrorKind::StaleUserId | ErrorKind::NoRobotConversation | ErrorKind::Redirected { .. } => "todo".into(),
+            ErrorKind::Filtered => "ask the member whether they blocked or muted the app's robot in DingTalk, and check the message for content DingTalk may filter; then send again".into(),
+            ErrorKind::StaleUserId => "look the member up again by phone to get their current userid, then send again".into(),
+            ErrorKind::NoRobotConversation => "make sure the receiver is in the app's visibility scope and the app's robot is published; the member may need to open the robot's chat once".into(),
+            ErrorKind::Redirected { .. } => "DingTalk never redirects these APIs; check the --dingtalk-api / --dingtalk-oapi base URLs and any proxy between this server and DingTalk".into(),
             ErrorKind::Other => "see DingTalk's message; retry later or check the app's configuration".into(),
         }
     }
