@@ -232,8 +232,10 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
         "system.busy" | "systembusy" | "system.error" | "unknownerror" | "server.error"
     ) {
         ErrorKind::ServerBusy
-    } else if lc == "chatbotid.notallow.sendoto" || lc == "robot.oto.notexist" {
+    } else if lc == "chatbotid.notallow.sendoto" {
         ErrorKind::RobotNotEnabled
+    } else if lc == "robot.oto.notexist" {
+        ErrorKind::NoRobotConversation
     } else if lc.starts_with("invalidparameter.robotcode.")
         || lc == "template.not.existed"
         || lc == "template.stopped"
@@ -244,7 +246,9 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
         "param.templatenotexist" | "param.templateunpublished" | "param.cardtemplateidempty"
     ) {
         ErrorKind::TemplateNotFound
-    } else if lc == "staffid.notexisted" || lc == "param.useridnotexist" {
+    } else if lc == "staffid.notexisted" {
+        ErrorKind::StaleUserId
+    } else if lc == "param.useridnotexist" {
         ErrorKind::UserNotFound
     } else if lc.starts_with("invalidparameter.")
         || lc.starts_with("miss.param")
