@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::error::{DingTalkError, ErrorKind, Step};
+use super::error::{CODE_CONNECT, DingTalkError, ErrorKind, Step};
 use super::headers;
 use super::token::TokenCache;
 use super::wire::{classify, get_ci, get_str_ci, string_list};
@@ -450,13 +450,14 @@ impl Client {
             detail.push_str(&s.to_string());
             src = s.source();
         }
-        if e.is_timeout() {
+        // Connect first: a connect timeout also counts as a timeout, but nothing was written.
+        if e.is_connect() {
+            DingTalkError::new(ErrorKind::Network, CODE_CONNECT, step).with_message(detail)
+        } else if e.is_timeout() {
             let mut err =
                 DingTalkError::new(ErrorKind::Timeout, "timeout", step).with_message(detail);
             err.timeout_after = Some(self.inner.options.timeout);
             err
-        } else if e.is_connect() {
-            DingTalkError::new(ErrorKind::Network, "connect", step).with_message(detail)
         } else {
             DingTalkError::new(ErrorKind::Network, "network", step).with_message(detail)
         }

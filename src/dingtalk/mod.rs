@@ -7,6 +7,7 @@
 
 mod client;
 mod error;
+mod explain;
 mod headers;
 mod token;
 mod wire;
