@@ -73,6 +73,10 @@ impl Client {
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
             .user_agent(concat!("notifydesk/", env!("CARGO_PKG_VERSION")))
+            // A redirect would carry the AppSecret (307/308 resend the body) or the token
+            // header to another host: never follow one, never announce where we came from.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| {
                 DingTalkError::new(ErrorKind::Other, "http-client", Step::Setup)
@@ -408,13 +412,26 @@ impl Client {
     ) -> Result<Value, DingTalkError> {
         let path = url.path().to_string();
         let started = Instant::now();
-        let mut req = self.http()?.request(Method::POST, url).json(body);
+        let mut req = self.http()?.request(Method::POST, url.clone()).json(body);
         if let Some(t) = token_header {
             req = req.header(TOKEN_HEADER, t.expose_secret());
         }
         let result = async {
             let resp = req.send().await.map_err(|e| self.transport(e, step))?;
             let status = resp.status().as_u16();
+            if resp.status().is_redirection() {
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok());
+                let host = headers::redirect_host(location, &url);
+                return Err(DingTalkError::new(
+                    ErrorKind::Redirected { host },
+                    format!("HTTP {status}"),
+                    step,
+                )
+                .with_status(status));
+            }
             let wait = resp
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
