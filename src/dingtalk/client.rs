@@ -13,6 +13,7 @@ use url::Url;
 
 use super::error::{CODE_CONNECT, DingTalkError, ErrorKind, Step};
 use super::headers;
+use super::redact::Redactor;
 use super::token::TokenCache;
 use super::wire::{classify, get_ci, get_str_ci, string_list};
 use super::{
@@ -308,17 +309,17 @@ impl Client {
             &self.inner.endpoints.api,
             "/v1.0/card/instances/createAndDeliver",
         );
-        let v = self
-            .authed(creds, Step::Card, |token| {
-                let (url, body) = (url.clone(), &body);
-                async move {
-                    let secrets = [creds.app_secret.expose_secret(), token.expose_secret()];
-                    self.call(Step::Card, url, Some(&token), body, &secrets)
-                        .await
-                }
-            })
-            .await?;
-        card_report(&v, out_track_id)
+        self.authed(creds, Step::Card, |token| {
+            let (url, body) = (url.clone(), &body);
+            async move {
+                let secrets = [creds.app_secret.expose_secret(), token.expose_secret()];
+                let v = self
+                    .call(Step::Card, url, Some(&token), body, &secrets)
+                    .await?;
+                card_report(&v, out_track_id, &Redactor::new(&secrets))
+            }
+        })
+        .await
     }
 
     /// Test Message Sending: token → lookup by phone → markdown message (or the card when a
@@ -412,12 +413,16 @@ impl Client {
     ) -> Result<Value, DingTalkError> {
         let path = url.path().to_string();
         let started = Instant::now();
+        let redactor = Redactor::new(secrets);
         let mut req = self.http()?.request(Method::POST, url.clone()).json(body);
         if let Some(t) = token_header {
             req = req.header(TOKEN_HEADER, t.expose_secret());
         }
         let result = async {
-            let resp = req.send().await.map_err(|e| self.transport(e, step))?;
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.transport(e, step, &redactor))?;
             let status = resp.status().as_u16();
             if resp.status().is_redirection() {
                 let location = resp
@@ -437,7 +442,10 @@ impl Client {
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| headers::retry_after(v, chrono::Utc::now()));
-            let bytes = resp.bytes().await.map_err(|e| self.transport(e, step))?;
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| self.transport(e, step, &redactor))?;
             Ok::<_, DingTalkError>((status, wait, bytes))
         }
         .await;
@@ -445,20 +453,20 @@ impl Client {
         let (status, wait, bytes) = match result {
             Ok(r) => r,
             Err(e) => {
-                let e = e.scrub(secrets);
+                let e = e.redacted(&redactor);
                 tracing::debug!(method = "POST", %path, elapsed_ms, code = %e.code, "dingtalk call failed");
                 return Err(e);
             }
         };
         tracing::debug!(method = "POST", %path, status, elapsed_ms, "dingtalk call");
-        classify(status, &bytes, step).map_err(|e| {
-            let e = e.scrub(secrets).with_server_wait(wait);
+        classify(status, &bytes, step, &redactor).map_err(|e| {
+            let e = e.redacted(&redactor).with_server_wait(wait);
             tracing::debug!(%path, status, code = %e.code, kind = ?e.kind, "dingtalk error");
             e
         })
     }
 
-    fn transport(&self, e: reqwest::Error, step: Step) -> DingTalkError {
+    fn transport(&self, e: reqwest::Error, step: Step, r: &Redactor) -> DingTalkError {
         let e = e.without_url();
         let mut detail = e.to_string();
         let mut src = std::error::Error::source(&e);
@@ -467,6 +475,7 @@ impl Client {
             detail.push_str(&s.to_string());
             src = s.source();
         }
+        let detail = r.redact(&detail);
         // Connect first: a connect timeout also counts as a timeout, but nothing was written.
         if e.is_connect() {
             DingTalkError::new(ErrorKind::Network, CODE_CONNECT, step).with_message(detail)
@@ -481,12 +490,13 @@ impl Client {
     }
 }
 
-fn card_report(v: &Value, out_track_id: &str) -> Result<CardReport, DingTalkError> {
+/// The card's outcome for the user's robot chat; DingTalk's texts are redacted before use.
+fn card_report(v: &Value, out_track_id: &str, r: &Redactor) -> Result<CardReport, DingTalkError> {
     if get_ci(v, "success").and_then(Value::as_bool) == Some(false) {
         return Err(
             DingTalkError::new(ErrorKind::Other, "success=false", Step::Card)
                 .with_status(200)
-                .with_message(v.to_string()),
+                .with_message(r.redact(&v.to_string())),
         );
     }
     let result = get_ci(v, "result").ok_or_else(|| missing_field(Step::Card, "result"))?;
@@ -504,7 +514,7 @@ fn card_report(v: &Value, out_track_id: &str) -> Result<CardReport, DingTalkErro
                 Step::Card,
             )
             .with_status(200)
-            .with_message(msg));
+            .with_message(r.redact(msg)));
         }
         if carrier_id.is_none() {
             carrier_id = get_str_ci(d, "carrierId").map(str::to_string);

@@ -6,6 +6,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::redact::Redactor;
+
 /// Which part of a DingTalk operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
@@ -177,19 +179,18 @@ impl DingTalkError {
         self
     }
 
-    /// Replace every occurrence of the given secrets in the stored message.
-    pub(crate) fn scrub(mut self, secrets: &[&str]) -> DingTalkError {
-        if let Some(m) = self.message.as_mut() {
-            for s in secrets.iter().filter(|s| s.len() >= 4) {
-                if m.contains(*s) {
-                    *m = m.replace(*s, "[redacted]");
-                }
+    /// Remove secrets from everything that came from the server or the transport (message,
+    /// code, request id, names inside the kind). Server text is already redacted whole
+    /// before it is cut; this pass catches what the client added around it.
+    pub(crate) fn redacted(mut self, r: &Redactor) -> DingTalkError {
+        self.message = self.message.map(|m| r.redact(&m));
+        self.code = r.redact(&self.code);
+        self.request_id = self.request_id.map(|id| r.redact(&id));
+        match &mut self.kind {
+            ErrorKind::MissingPermission { scope: s } | ErrorKind::Redirected { host: s } => {
+                *s = r.redact(s);
             }
-        }
-        for s in secrets.iter().filter(|s| s.len() >= 4) {
-            if self.code.contains(*s) {
-                self.code = self.code.replace(*s, "[redacted]");
-            }
+            _ => {}
         }
         self
     }

@@ -9,6 +9,7 @@ mod client;
 mod error;
 mod explain;
 mod headers;
+mod redact;
 mod token;
 mod wire;
 

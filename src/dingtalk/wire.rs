@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
 use super::headers::MAX_SERVER_WAIT;
+use super::redact::Redactor;
 
 /// Look up an object key ignoring ASCII case.
 pub(crate) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -42,14 +43,20 @@ pub(crate) fn string_list(v: Option<&Value>) -> Vec<String> {
 }
 
 /// Classify an HTTP answer. `Ok` = a JSON body that is not an error (the caller still checks
-/// the fields it needs and reports `BadResponse` if they are missing).
-pub(crate) fn classify(status: u16, body: &[u8], step: Step) -> Result<Value, DingTalkError> {
+/// the fields it needs and reports `BadResponse` if they are missing). Every server-provided
+/// text that goes into an error passes through `r` whole, before the error cuts it.
+pub(crate) fn classify(
+    status: u16,
+    body: &[u8],
+    step: Step,
+    r: &Redactor,
+) -> Result<Value, DingTalkError> {
     let ok_status = (200..300).contains(&status);
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim();
     let parsed: Option<Value> = serde_json::from_str(trimmed).ok();
     let Some(v) = parsed else {
-        return Err(non_json(status, trimmed, step));
+        return Err(non_json(status, &r.redact(trimmed), step));
     };
     if is_ip_ban(&v) {
         // `wait` is in minutes; a number or a numeric string.
@@ -66,15 +73,15 @@ pub(crate) fn classify(status: u16, body: &[u8], step: Step) -> Result<Value, Di
         if errcode == "0" {
             return Ok(v);
         }
-        return Err(legacy_error(&v, &errcode, status, step));
+        return Err(legacy_error(&v, &errcode, status, step, r));
     }
     if ok_status {
         return Ok(v);
     }
     if let Some(code) = get_str_ci(&v, "code").filter(|c| !c.is_empty()) {
-        return Err(new_api_error(&v, code, status, step));
+        return Err(new_api_error(&v, code, status, step, r));
     }
-    Err(status_only(status, step).with_message(trimmed))
+    Err(status_only(status, step).with_message(r.redact(trimmed)))
 }
 
 fn as_code(v: &Value) -> Option<String> {
@@ -135,7 +142,7 @@ fn status_only(status: u16, step: Step) -> DingTalkError {
     DingTalkError::new(kind, format!("HTTP {status}"), step).with_status(status)
 }
 
-fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkError {
+fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step, r: &Redactor) -> DingTalkError {
     let sub = get_ci(v, "sub_code")
         .or_else(|| get_ci(v, "subcode"))
         .and_then(as_code);
@@ -163,7 +170,7 @@ fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkEr
         "40001" => ErrorKind::TokenInvalid,
         "40096" | "40089" => ErrorKind::BadCredentials,
         "60011" => ErrorKind::MissingPermission {
-            scope: scope_from_text(&format!("{errmsg} {sub_msg}"), step),
+            scope: r.redact(&scope_from_text(&format!("{errmsg} {sub_msg}"), step)),
         },
         "60020" => ErrorKind::IpNotAllowed,
         "60121" => ErrorKind::UserNotFound,
@@ -178,9 +185,9 @@ fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkEr
         "22" | "40035" | "400002" | "43004" => ErrorKind::InvalidRequest,
         _ => ErrorKind::Other,
     };
-    DingTalkError::new(kind, code, step)
+    DingTalkError::new(kind, r.redact(&code), step)
         .with_status(status)
-        .with_message(text)
+        .with_message(r.redact(&text))
 }
 
 fn subcode_from_errmsg(errmsg: &str) -> Option<String> {
@@ -191,7 +198,7 @@ fn subcode_from_errmsg(errmsg: &str) -> Option<String> {
     (end > 0).then(|| rest[..end].to_string())
 }
 
-fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkError {
+fn new_api_error(v: &Value, code: &str, status: u16, step: Step, r: &Redactor) -> DingTalkError {
     let message = get_str_ci(v, "message").unwrap_or_default();
     let lc = code.to_ascii_lowercase();
     let kind = if lc == "invalidclientidorsecret" {
@@ -212,7 +219,9 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
             .map(|s| string_list(Some(s)))
             .and_then(|l| l.into_iter().next())
             .unwrap_or_else(|| scope_from_text(message, step));
-        ErrorKind::MissingPermission { scope }
+        ErrorKind::MissingPermission {
+            scope: r.redact(&scope),
+        }
     } else if lc.ends_with("ipnotinwhitelist") || lc == "ip.not.match" {
         ErrorKind::IpNotAllowed
     } else if lc.ends_with("apicountlimitfororg") {
@@ -263,9 +272,9 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
             _ => ErrorKind::Other,
         }
     };
-    DingTalkError::new(kind, code, step)
+    DingTalkError::new(kind, r.redact(code), step)
         .with_status(status)
-        .with_message(message)
+        .with_message(r.redact(message))
 }
 
 /// The API gateway's flow-control codes: `Throttling`, `Throttling.User`, `Throttling.Api`…
@@ -295,6 +304,11 @@ fn scope_from_text(text: &str, step: Step) -> String {
 }
 
 #[cfg(test)]
+fn none() -> Redactor {
+    Redactor::new(&[])
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -302,7 +316,7 @@ mod tests {
     #[test]
     fn case_insensitive_keys_and_codes() {
         let body = br#"{"Code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","Message":"x","AccessDeniedDetail":{"RequiredScopes":["qyapi_robot_sendmsg"]}}"#;
-        let e = classify(403, body, Step::Send).unwrap_err();
+        let e = classify(403, body, Step::Send, &none()).unwrap_err();
         assert_eq!(
             e.kind,
             ErrorKind::MissingPermission {
@@ -315,10 +329,16 @@ mod tests {
     #[test]
     fn legacy_wrapped_and_direct() {
         let body = json!({"errcode":88,"sub_code":"60011","errmsg":"ding talk error[subcode=60011,submsg=应用尚未开通所需的权限：[qyapi_get_member_by_mobile]，{requiredScopes=[qyapi_get_member_by_mobile]}]"});
-        let e = classify(200, body.to_string().as_bytes(), Step::Lookup).unwrap_err();
+        let e = classify(200, body.to_string().as_bytes(), Step::Lookup, &none()).unwrap_err();
         assert_eq!(e.code, "88/60011");
         assert!(e.fix().contains("qyapi_get_member_by_mobile"));
-        let e = classify(200, br#"{"errcode":"60121","errmsg":"x"}"#, Step::Lookup).unwrap_err();
+        let e = classify(
+            200,
+            br#"{"errcode":"60121","errmsg":"x"}"#,
+            Step::Lookup,
+            &none(),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::UserNotFound, "60121")
@@ -327,28 +347,29 @@ mod tests {
             200,
             br#"{"errcode":88,"errmsg":"ding talk error[subcode=60020,submsg=ip]"}"#,
             Step::Lookup,
+            &none(),
         )
         .unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::IpNotAllowed, "88/60020")
         );
-        assert!(classify(200, br#"{"errcode":0,"result":{}}"#, Step::Lookup).is_ok());
+        assert!(classify(200, br#"{"errcode":0,"result":{}}"#, Step::Lookup, &none()).is_ok());
     }
 
     #[test]
     fn non_json_bodies() {
-        let e = classify(200, b"<html>hi</html>", Step::Send).unwrap_err();
+        let e = classify(200, b"<html>hi</html>", Step::Send, &none()).unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::BadResponse, "html-page")
         );
-        let e = classify(503, b"", Step::Send).unwrap_err();
+        let e = classify(503, b"", Step::Send, &none()).unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::ServerBusy, "HTTP 503")
         );
-        let e = classify(200, br#"{"accessToken":"ab"#, Step::Token).unwrap_err();
+        let e = classify(200, br#"{"accessToken":"ab"#, Step::Token, &none()).unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::BadResponse, "invalid-json")
@@ -357,6 +378,7 @@ mod tests {
             200,
             br#"{"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"x"}"#,
             Step::Lookup,
+            &none(),
         )
         .unwrap_err();
         assert_eq!(e.kind, ErrorKind::IpBanned);
@@ -368,7 +390,7 @@ mod tests {
             let body = format!(
                 r#"{{"status":1111,"wait":{wait},"source":"x5","punish":"deny","uuid":"x"}}"#
             );
-            classify(200, body.as_bytes(), Step::Send).unwrap_err()
+            classify(200, body.as_bytes(), Step::Send, &none()).unwrap_err()
         };
         assert_eq!(
             ban("12").retry_after(),
@@ -433,7 +455,7 @@ mod prop_tests {
         #[test]
         fn classify_never_panics(status in 100u16..600, body in json_like()) {
             for step in [Step::Token, Step::Lookup, Step::Send, Step::Card] {
-                if let Err(e) = classify(status, &body, step) {
+                if let Err(e) = classify(status, &body, step, &none()) {
                     let text = e.to_string();
                     prop_assert!(!text.is_empty());
                     prop_assert!(!text.contains('\u{1b}'), "escape sequence in error text");
