@@ -163,7 +163,8 @@ impl Client {
         let token = self.access_token(creds).await?;
         match op(token.clone()).await {
             Err(e) if e.kind == ErrorKind::TokenInvalid => {
-                tracing::debug!(step = ?step, code = %e.code, "access token rejected; refreshing once");
+                let request_id = e.request_id.as_deref().unwrap_or("-");
+                tracing::debug!(step = ?step, code = %e.code, %request_id, "access token rejected; refreshing once");
                 self.inner.tokens.invalidate_if(creds, &token).await;
                 let fresh = self.access_token(creds).await?;
                 op(fresh).await
@@ -454,14 +455,15 @@ impl Client {
             Ok(r) => r,
             Err(e) => {
                 let e = e.redacted(&redactor);
-                tracing::debug!(method = "POST", %path, elapsed_ms, code = %e.code, "dingtalk call failed");
+                tracing::debug!(method = "POST", %path, elapsed_ms, code = %e.code, kind = ?e.kind, "dingtalk call failed");
                 return Err(e);
             }
         };
         tracing::debug!(method = "POST", %path, status, elapsed_ms, "dingtalk call");
         classify(status, &bytes, step, &redactor).map_err(|e| {
             let e = e.redacted(&redactor).with_server_wait(wait);
-            tracing::debug!(%path, status, code = %e.code, kind = ?e.kind, "dingtalk error");
+            let request_id = e.request_id.as_deref().unwrap_or("-");
+            tracing::debug!(%path, status, code = %e.code, kind = ?e.kind, %request_id, "dingtalk error");
             e
         })
     }

@@ -119,7 +119,8 @@ pub enum Disposition {
 }
 
 /// An error from the DingTalk client. `Display` is one line:
-/// `DingTalk error <code>: <meaning>. Fix: <fix>` (plus DingTalk's message in parentheses).
+/// `DingTalk error <code>: <meaning>. Fix: <fix>` (plus DingTalk's message in parentheses and
+/// ` [request id: X]` when DingTalk gave one).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.line())]
 pub struct DingTalkError {
@@ -170,6 +171,11 @@ impl DingTalkError {
 
     pub fn with_status(mut self, status: u16) -> DingTalkError {
         self.http_status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_request_id(mut self, id: Option<String>) -> DingTalkError {
+        self.request_id = id;
         self
     }
 
@@ -283,6 +289,9 @@ impl DingTalkError {
         );
         if let Some(m) = &self.message {
             s.push_str(&format!(" (DingTalk said: {m})"));
+        }
+        if let Some(id) = &self.request_id {
+            s.push_str(&format!(" [request id: {id}]"));
         }
         // Keep it one line whatever DingTalk sent.
         s.replace(['\n', '\r'], " ")

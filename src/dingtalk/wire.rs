@@ -69,19 +69,37 @@ pub(crate) fn classify(
             .with_message(format!("punish=deny, wait={wait} min"))
             .with_server_wait(Some(Duration::from_secs(wait_secs).min(MAX_SERVER_WAIT))));
     }
-    if let Some(errcode) = get_ci(&v, "errcode").and_then(as_code) {
+    let error = if let Some(errcode) = get_ci(&v, "errcode").and_then(as_code) {
         if errcode == "0" {
             return Ok(v);
         }
-        return Err(legacy_error(&v, &errcode, status, step, r));
-    }
-    if ok_status {
+        legacy_error(&v, &errcode, status, step, r)
+    } else if ok_status {
         return Ok(v);
-    }
-    if let Some(code) = get_str_ci(&v, "code").filter(|c| !c.is_empty()) {
-        return Err(new_api_error(&v, code, status, step, r));
-    }
-    Err(status_only(status, step).with_message(r.redact(trimmed)))
+    } else if let Some(code) = get_str_ci(&v, "code").filter(|c| !c.is_empty()) {
+        new_api_error(&v, code, status, step, r)
+    } else {
+        status_only(status, step).with_message(r.redact(trimmed))
+    };
+    Err(error.with_request_id(request_id(&v, r)))
+}
+
+/// DingTalk's id of this request (`requestid` on the new API, `request_id` on the legacy one,
+/// `requestId` in SDK-style bodies): printable ASCII only, at most 64 characters.
+fn request_id(v: &Value, r: &Redactor) -> Option<String> {
+    let raw = get_ci(v, "requestid").or_else(|| get_ci(v, "request_id"))?;
+    let text = match raw {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let clean: String = r
+        .redact(&text)
+        .chars()
+        .filter(char::is_ascii_graphic)
+        .take(64)
+        .collect();
+    (!clean.is_empty()).then_some(clean)
 }
 
 fn as_code(v: &Value) -> Option<String> {
@@ -407,6 +425,48 @@ mod tests {
         assert_eq!(
             ban("-3").retry_after(),
             Some(std::time::Duration::from_secs(300))
+        );
+    }
+
+    #[test]
+    fn request_ids_from_either_family_are_cleaned_and_cut() {
+        let id = |body: &str| {
+            classify(400, body.as_bytes(), Step::Send, &none())
+                .unwrap_err()
+                .request_id
+        };
+        assert_eq!(
+            id(r#"{"code":"x","requestid":"01A08FE7-CD6B"}"#).as_deref(),
+            Some("01A08FE7-CD6B")
+        );
+        assert_eq!(
+            id(r#"{"code":"x","requestId":"abc"}"#).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            id(r#"{"errcode":60121,"request_id":"16l4ew3d47pdp"}"#).as_deref(),
+            Some("16l4ew3d47pdp")
+        );
+        let long = format!(
+            r#"{{"code":"x","requestid":"a\u001b[2J b{}"}}"#,
+            "z".repeat(100)
+        );
+        let got = id(&long).unwrap();
+        assert!(got.starts_with("a[2Jbzz") && got.len() == 64, "{got}");
+        assert_eq!(id(r#"{"code":"x","requestid":" "}"#), None);
+        assert_eq!(id(r#"{"code":"x"}"#), None);
+        let secret = Redactor::new(&["Zq7Wx2Kp9Lm4"]);
+        let e = classify(
+            400,
+            br#"{"code":"x","requestid":"id-Zq7Wx2Kp9Lm4"}"#,
+            Step::Send,
+            &secret,
+        )
+        .unwrap_err();
+        assert_eq!(e.request_id.as_deref(), Some("id-[redacted]"));
+        assert!(
+            e.to_string().ends_with(" [request id: id-[redacted]]"),
+            "{e}"
         );
     }
 
