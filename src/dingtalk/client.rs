@@ -353,7 +353,9 @@ impl Client {
                 Ok(TestReport {
                     user_id,
                     process_query_key: report.carrier_id.unwrap_or_default(),
-                    kind: TestMessageKind::RobotMarkdown,
+                    kind: TestMessageKind::Card {
+                        template_id: tid.to_string(),
+                    },
                 })
             }
             None => {
