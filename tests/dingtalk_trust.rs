@@ -319,7 +319,7 @@ async fn stale_userid_and_missing_robot_conversation_are_named() {
         .unwrap();
     assert_eq!(fresh, "manager4711-new");
     client
-        .send_markdown(&creds, &[fresh.clone()], "t", "x")
+        .send_markdown(&creds, std::slice::from_ref(&fresh), "t", "x")
         .await
         .unwrap();
 

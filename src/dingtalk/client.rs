@@ -1,4 +1,7 @@
-//! The HTTP client proper.
+//! The HTTP client proper: tokens, lookup, robot messages and cards.
+
+mod call;
+mod test_message;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -6,20 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::error::{CODE_CONNECT, DingTalkError, ErrorKind, Step};
-use super::headers;
+use super::error::{DingTalkError, ErrorKind, Step};
 use super::redact::Redactor;
 use super::token::TokenCache;
-use super::wire::{classify, get_ci, get_str_ci, string_list};
-use super::{
-    BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints, TEST_MESSAGE_TITLE,
-    TestMessageKind, TestReport,
-};
+use super::wire::{get_ci, get_str_ci, string_list};
+use super::{BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints};
 use crate::domain::Mobile;
 
 /// DingTalk's documented maximum of userIds per batchSend call.
@@ -322,176 +320,6 @@ impl Client {
         })
         .await
     }
-
-    /// Test Message Sending: token → lookup by phone → markdown message (or the card when a
-    /// template id is given). A receiver DingTalk refuses is an error here, not a partial result.
-    pub async fn send_test_message(
-        &self,
-        creds: &Credentials,
-        template_id: Option<&str>,
-        mobile: &Mobile,
-    ) -> Result<TestReport, DingTalkError> {
-        self.access_token(creds).await?;
-        let user_id = self.user_id_by_mobile(creds, mobile).await?;
-        let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S %:z");
-        let text = format!(
-            "#### {TEST_MESSAGE_TITLE}\n\nSent by notifydesk at {now}. If you can read this, the DingTalk channel works."
-        );
-        match template_id.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(tid) => {
-                let params = BTreeMap::from([
-                    ("title".to_string(), TEST_MESSAGE_TITLE.to_string()),
-                    (
-                        "content".to_string(),
-                        format!("Sent by notifydesk at {now}."),
-                    ),
-                ]);
-                let out_track_id = format!("notifydesk-test-{}", random_hex(12));
-                let report = self
-                    .send_card(creds, tid, &user_id, &out_track_id, &params)
-                    .await?;
-                Ok(TestReport {
-                    user_id,
-                    process_query_key: report.carrier_id.unwrap_or_default(),
-                    kind: TestMessageKind::Card {
-                        template_id: tid.to_string(),
-                    },
-                })
-            }
-            None => {
-                let report = self
-                    .send_markdown(
-                        creds,
-                        std::slice::from_ref(&user_id),
-                        TEST_MESSAGE_TITLE,
-                        &text,
-                    )
-                    .await?;
-                if report.invalid_user_ids.contains(&user_id) {
-                    return Err(DingTalkError::new(
-                        ErrorKind::OutsideVisibility,
-                        "invalidStaffIdList",
-                        Step::Send,
-                    )
-                    .with_status(200)
-                    .with_message(format!("userid {user_id} returned in invalidStaffIdList")));
-                }
-                if report.flow_controlled_user_ids.contains(&user_id) {
-                    return Err(DingTalkError::new(
-                        ErrorKind::RateLimited,
-                        "flowControlledStaffIdList",
-                        Step::Send,
-                    )
-                    .with_status(200)
-                    .with_message(format!(
-                        "userid {user_id} returned in flowControlledStaffIdList"
-                    )));
-                }
-                if report.filtered_user_ids.contains(&user_id) {
-                    return Err(DingTalkError::new(
-                        ErrorKind::Filtered,
-                        "filteredStaffIdList",
-                        Step::Send,
-                    )
-                    .with_status(200)
-                    .with_message(format!("userid {user_id} returned in filteredStaffIdList")));
-                }
-                Ok(TestReport {
-                    user_id,
-                    process_query_key: report.process_query_key,
-                    kind: TestMessageKind::RobotMarkdown,
-                })
-            }
-        }
-    }
-
-    /// One POST with a JSON body; logs method, path (never the query), status and elapsed time.
-    async fn call(
-        &self,
-        step: Step,
-        url: Url,
-        token_header: Option<&SecretString>,
-        body: &Value,
-        secrets: &[&str],
-    ) -> Result<Value, DingTalkError> {
-        let path = url.path().to_string();
-        let started = Instant::now();
-        let redactor = Redactor::new(secrets);
-        let mut req = self.http()?.request(Method::POST, url.clone()).json(body);
-        if let Some(t) = token_header {
-            req = req.header(TOKEN_HEADER, t.expose_secret());
-        }
-        let result = async {
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| self.transport(e, step, &redactor))?;
-            let status = resp.status().as_u16();
-            if resp.status().is_redirection() {
-                let location = resp
-                    .headers()
-                    .get(reqwest::header::LOCATION)
-                    .and_then(|v| v.to_str().ok());
-                let host = headers::redirect_host(location, &url);
-                return Err(DingTalkError::new(
-                    ErrorKind::Redirected { host },
-                    format!("HTTP {status}"),
-                    step,
-                )
-                .with_status(status));
-            }
-            let wait = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| headers::retry_after(v, chrono::Utc::now()));
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| self.transport(e, step, &redactor))?;
-            Ok::<_, DingTalkError>((status, wait, bytes))
-        }
-        .await;
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        let (status, wait, bytes) = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let e = e.redacted(&redactor);
-                tracing::debug!(method = "POST", %path, elapsed_ms, code = %e.code, kind = ?e.kind, "dingtalk call failed");
-                return Err(e);
-            }
-        };
-        tracing::debug!(method = "POST", %path, status, elapsed_ms, "dingtalk call");
-        classify(status, &bytes, step, &redactor).map_err(|e| {
-            let e = e.redacted(&redactor).with_server_wait(wait);
-            let request_id = e.request_id.as_deref().unwrap_or("-");
-            tracing::debug!(%path, status, code = %e.code, kind = ?e.kind, %request_id, "dingtalk error");
-            e
-        })
-    }
-
-    fn transport(&self, e: reqwest::Error, step: Step, r: &Redactor) -> DingTalkError {
-        let e = e.without_url();
-        let mut detail = e.to_string();
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            detail.push_str(": ");
-            detail.push_str(&s.to_string());
-            src = s.source();
-        }
-        let detail = r.redact(&detail);
-        // Connect first: a connect timeout also counts as a timeout, but nothing was written.
-        if e.is_connect() {
-            DingTalkError::new(ErrorKind::Network, CODE_CONNECT, step).with_message(detail)
-        } else if e.is_timeout() {
-            let mut err =
-                DingTalkError::new(ErrorKind::Timeout, "timeout", step).with_message(detail);
-            err.timeout_after = Some(self.inner.options.timeout);
-            err
-        } else {
-            DingTalkError::new(ErrorKind::Network, "network", step).with_message(detail)
-        }
-    }
 }
 
 /// The card's outcome for the user's robot chat; DingTalk's texts are redacted before use.
@@ -544,14 +372,6 @@ fn join(base: &Url, path: &str) -> Url {
     let prefix = base.path().trim_end_matches('/');
     url.set_path(&format!("{prefix}{path}"));
     url
-}
-
-fn random_hex(bytes: usize) -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..bytes)
-        .map(|_| format!("{:02x}", rng.random::<u8>()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,9 +1,15 @@
 //! Async client for the DingTalk open platform: access token, member lookup by phone, robot
 //! one-to-one markdown messages and interactive cards (see docs/dingtalk-contract.md).
 //!
-//! The client never retries on its own except once after a rejected access token; callers use
-//! [`DingTalkError::is_transient`] to decide about backoff. Secrets (AppSecret, tokens) never
-//! appear in errors or logs.
+//! The client never retries on its own except once after a rejected access token, and never
+//! follows a redirect; callers use [`DingTalkError::disposition`] (retry, permanent, or a send
+//! that may have been delivered) and [`DingTalkError::retry_after`] to decide about backoff.
+//! Secrets (AppSecret, tokens) never appear in errors or logs: server text is redacted whole,
+//! and in pieces, before it is cut.
+
+// `DingTalkError` is plain data read field by field by its callers (kind, code, status, retry
+// hint, request id…); one error per HTTP call does not justify boxing it everywhere.
+#![allow(clippy::result_large_err)]
 
 mod client;
 mod error;
