@@ -868,3 +868,52 @@ async fn test_report_names_what_was_sent() {
     );
     assert_eq!(r.kind.label(), format!("interactive card {TEMPLATE}"));
 }
+
+// ---- the fake's admin API knows the new cases
+
+#[tokio::test]
+async fn fake_admin_api_injects_the_new_cases() {
+    let (fake, client, creds) = setup().await;
+    let http = reqwest::Client::new();
+    let base = fake.base_url();
+    let post = |path: &str, body: serde_json::Value| {
+        let req = http.post(format!("{base}/__fake/{path}")).json(&body);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let inject = serde_json::json!({"endpoint": "batch_send",
+        "fault": {"type": "too_many_requests", "retry_after": "9"}});
+    assert_eq!(post("inject", inject).await, 200);
+    assert_eq!(
+        send_err(&client, &creds).await.retry_after(),
+        Some(Duration::from_secs(9))
+    );
+    for fault in [
+        serde_json::json!({"type": "redirect", "status": 307, "location": "http://127.0.0.1:9/"}),
+        serde_json::json!({"type": "echo_request", "status": 400}),
+        serde_json::json!({"type": "unavailable", "retry_after": null}),
+        serde_json::json!({"type": "throttling", "code": "Throttling.User"}),
+        serde_json::json!({"type": "ip_ban_page"}),
+    ] {
+        let body = serde_json::json!({"endpoint": "batch_send", "fault": fault});
+        assert_eq!(post("inject", body).await, 200, "{fault}");
+        send_err(&client, &creds).await;
+    }
+    let force = serde_json::json!({"filtered": [USER]});
+    assert_eq!(post("force", force).await, 200);
+    let r = client
+        .send_markdown(&creds, &[USER.into()], "t", "x")
+        .await
+        .unwrap();
+    assert_eq!(r.filtered_user_ids, vec![USER]);
+    let rename = serde_json::json!({"old": USER, "new": "renamed"});
+    assert_eq!(post("users/rename", rename.clone()).await, 200);
+    assert_eq!(post("users/rename", rename).await, 404, "old id is gone");
+    let force = serde_json::json!({"stale": [USER], "no_conversation": ["renamed"]});
+    assert_eq!(post("force", force).await, 200);
+    assert_eq!(send_err(&client, &creds).await.kind, ErrorKind::StaleUserId);
+    let e = client
+        .send_markdown(&creds, &["renamed".into()], "t", "x")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NoRobotConversation);
+}
