@@ -92,9 +92,11 @@ impl SourceColumn {
 
 /// A mobile number normalised the way DingTalk's `getbymobile` expects it.
 ///
-/// Mainland China numbers (the only format DingTalk documents) are stored as 11 digits; spaces,
-/// dashes, dots and parentheses are dropped and a `+86` / `0086` / `86` prefix is accepted.
-/// Other international numbers are kept as `+` and digits (E.164, 7–15 digits).
+/// Mainland China numbers (the only format DingTalk documents) are stored as 11 digits; a
+/// `+86` / `0086` / `86` prefix is accepted. Other countries are stored as
+/// `+<country code>-<national number>` (contract §3 "Mobile format"), e.g. `+852-91234567`,
+/// 7 to 15 digits in total. Spaces (including Unicode ones such as U+00A0 and U+3000),
+/// dashes, dots and parentheses are separators.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Mobile(String);
@@ -106,10 +108,13 @@ pub enum MobileError {
     #[error("phone number may contain only digits, spaces, dashes and a leading +")]
     InvalidCharacters,
     #[error(
-        "not a valid mobile number: expected 11 digits starting with 1 (e.g. 138 0013 8000), optionally with +86"
+        "not a valid mobile number: expected 11 digits starting with 1 (e.g. 138 0013 8000), optionally with +86, or +<country code> <number> (7 to 15 digits in all)"
     )]
     InvalidFormat,
 }
+
+/// E.164: at most 15 digits including the country code; 7 is the shortest in use.
+const INTERNATIONAL_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
 
 impl Mobile {
     pub fn parse(input: &str) -> Result<Mobile, MobileError> {
@@ -123,25 +128,38 @@ impl Mobile {
             match ch {
                 '0'..='9' => digits.push(ch),
                 '+' if i == 0 => plus = true,
-                ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
+                c if is_separator(c) => {}
                 _ => return Err(MobileError::InvalidCharacters),
             }
         }
+        if plus {
+            return Mobile::international(&digits);
+        }
         let national = if let Some(rest) = digits.strip_prefix("0086") {
-            Some(rest)
-        } else if plus || digits.len() == 13 {
-            digits.strip_prefix("86")
+            rest
+        } else if digits.len() == 13 {
+            digits.strip_prefix("86").unwrap_or(&digits)
         } else {
-            Some(digits.as_str())
+            &digits
         };
-        match national {
-            Some(n) if is_cn_mobile(n) => Ok(Mobile(n.to_string())),
-            Some(_) if !plus => Err(MobileError::InvalidFormat),
-            // "+86..." that is not a mainland mobile, or another country code.
-            _ if plus && (7..=15).contains(&digits.len()) && !digits.starts_with("86") => {
-                Ok(Mobile(format!("+{digits}")))
-            }
-            _ => Err(MobileError::InvalidFormat),
+        if is_cn_mobile(national) {
+            Ok(Mobile(national.to_string()))
+        } else {
+            Err(MobileError::InvalidFormat)
+        }
+    }
+
+    /// `+` and digits: `+86` must be a mainland mobile (stored bare), any other assigned
+    /// country code becomes `+<code>-<national>`.
+    fn international(digits: &str) -> Result<Mobile, MobileError> {
+        if !INTERNATIONAL_DIGITS.contains(&digits.len()) {
+            return Err(MobileError::InvalidFormat);
+        }
+        match crate::phone_cc::split(digits) {
+            Some(("86", national)) if is_cn_mobile(national) => Ok(Mobile(national.to_string())),
+            Some(("86", _)) | None => Err(MobileError::InvalidFormat),
+            Some((_, "")) => Err(MobileError::InvalidFormat),
+            Some((cc, national)) => Ok(Mobile(format!("+{cc}-{national}"))),
         }
     }
 
@@ -149,8 +167,17 @@ impl Mobile {
         &self.0
     }
 
-    /// `138****8000`: enough to recognise a number in logs without printing it whole.
+    /// `138****8000` / `+852-****4567`: enough to recognise a number in logs without
+    /// printing it whole.
     pub fn masked(&self) -> String {
+        if let Some((cc, national)) = self.0.split_once('-') {
+            let tail = if national.len() >= 7 {
+                &national[national.len() - 4..]
+            } else {
+                ""
+            };
+            return format!("{cc}-****{tail}");
+        }
         let chars: Vec<char> = self.0.chars().collect();
         if chars.len() <= 7 {
             return "*".repeat(chars.len());
@@ -159,6 +186,12 @@ impl Mobile {
         let tail: String = chars[chars.len() - 4..].iter().collect();
         format!("{head}****{tail}")
     }
+}
+
+/// What people type between digit groups: ASCII space, dash, dot, parentheses, and any
+/// Unicode space (no-break U+00A0, figure U+2007, narrow no-break U+202F, ideographic U+3000…).
+fn is_separator(c: char) -> bool {
+    matches!(c, ' ' | '-' | '.' | '(' | ')') || (c.is_whitespace() && !c.is_control())
 }
 
 fn is_cn_mobile(n: &str) -> bool {
@@ -387,7 +420,7 @@ mod tests {
         }
         assert_eq!(
             Mobile::parse("+852 9123 4567").unwrap().as_str(),
-            "+85291234567"
+            "+852-91234567"
         );
         assert_eq!(Mobile::parse(""), Err(MobileError::Empty));
         assert_eq!(Mobile::parse("  "), Err(MobileError::Empty));
@@ -408,7 +441,64 @@ mod tests {
     }
 
     #[test]
+    fn overseas_numbers_keep_the_country_code_dash() {
+        for (typed, want) in [
+            ("+852 9123 4567", "+852-91234567"),
+            ("+852-91234567", "+852-91234567"),
+            ("+85291234567", "+852-91234567"),
+            ("+1 415 555 2671", "+1-4155552671"),
+            ("+44 20 7946 0958", "+44-2079460958"),
+            ("+971 50 123 4567", "+971-501234567"),
+            ("+7 912 345-67-89", "+7-9123456789"),
+            ("+65 8123 4567", "+65-81234567"),
+            ("+886 912 345 678", "+886-912345678"),
+        ] {
+            assert_eq!(Mobile::parse(typed).unwrap().as_str(), want, "{typed}");
+        }
+        // Mainland numbers stay 11 bare digits.
+        assert_eq!(
+            Mobile::parse("+86-13800138000").unwrap().as_str(),
+            "13800138000"
+        );
+    }
+
+    #[test]
+    fn mobile_bounds() {
+        // 12+ digit mainland numbers.
+        for bad in ["138001380001", "+86 138001380001", "8613800138000111"] {
+            assert_eq!(Mobile::parse(bad), Err(MobileError::InvalidFormat), "{bad}");
+        }
+        // International: 7 to 15 digits in total, a known country code, a national part.
+        assert_eq!(Mobile::parse("+852 1234").unwrap().as_str(), "+852-1234");
+        assert_eq!(Mobile::parse("+852 123"), Err(MobileError::InvalidFormat));
+        assert_eq!(
+            Mobile::parse("+44 1234 5678 9012 3").unwrap().as_str(),
+            "+44-1234567890123"
+        );
+        assert_eq!(
+            Mobile::parse("+44 1234 5678 9012 34"),
+            Err(MobileError::InvalidFormat)
+        );
+        assert_eq!(
+            Mobile::parse("+999 1234567"),
+            Err(MobileError::InvalidFormat)
+        );
+        assert_eq!(Mobile::parse("+0 1234567"), Err(MobileError::InvalidFormat));
+        // Unicode spaces are separators.
+        for sep in ['\u{a0}', '\u{2007}', '\u{202f}', '\u{3000}'] {
+            let typed = format!("138{sep}0013{sep}8000");
+            assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "13800138000");
+            let typed = format!("+852{sep}9123{sep}4567");
+            assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "+852-91234567");
+        }
+    }
+
+    #[test]
     fn mobile_masking() {
+        assert_eq!(
+            Mobile::parse("+852 9123 4567").unwrap().masked(),
+            "+852-****4567"
+        );
         assert_eq!(
             Mobile::parse("13800138000").unwrap().masked(),
             "138****8000"
@@ -483,10 +573,15 @@ mod prop_tests {
             if let Ok(m) = Mobile::parse(&s) {
                 prop_assert_eq!(Mobile::parse(m.as_str()).unwrap(), m.clone());
                 let t = m.as_str();
-                prop_assert!(
-                    (t.len() == 11 && t.starts_with('1') && t.bytes().all(|b| b.is_ascii_digit()))
-                        || (t.starts_with('+') && t[1..].bytes().all(|b| b.is_ascii_digit()))
-                );
+                let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+                let mainland = t.len() == 11 && t.starts_with('1') && digits(t);
+                let international = t
+                    .strip_prefix('+')
+                    .and_then(|r| r.split_once('-'))
+                    .is_some_and(|(cc, n)| {
+                        digits(cc) && digits(n) && (7..=15).contains(&(cc.len() + n.len()))
+                    });
+                prop_assert!(mainland || international, "{}", t);
             }
         }
 

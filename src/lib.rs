@@ -12,6 +12,7 @@ pub mod fake;
 pub mod logging;
 pub mod member;
 pub mod paths;
+mod phone_cc;
 pub mod store;
 pub mod subscription;
 pub mod tui;

@@ -396,3 +396,155 @@ async fn oversized_and_unsafe_events_are_refused_before_anything_is_stored() {
     st.enqueue_event(&ok).unwrap();
     assert_eq!(s.rows().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured_in_seconds_and_as_an_http_date() {
+    let in_10s = (chrono::Utc::now() + chrono::Duration::seconds(10))
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    for (fault, floor_ms) in [
+        (
+            Fault::TooManyRequests {
+                retry_after: Some("7".into()),
+            },
+            6_900,
+        ),
+        (
+            Fault::Unavailable {
+                retry_after: Some("30".into()),
+            },
+            29_900,
+        ),
+        (
+            Fault::TooManyRequests {
+                retry_after: Some(in_10s),
+            },
+            8_000,
+        ),
+    ] {
+        let s = setup(1).await;
+        s.store().enqueue_event(&event("e", [1])).unwrap();
+        s.fake.inject(FakeEndpoint::BatchSend, fault.clone(), 1);
+        let r = s
+            .worker(fast(), Duration::from_secs(5))
+            .drain_ready()
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.deferred), (0, 1), "{fault:?}: {r:?}");
+        let wait = next_try_in(&s, "e");
+        assert!(wait >= floor_ms, "{fault:?}: retried after {wait} ms");
+        // Not capped by our own 60 s backoff cap either way, and not sooner than asked.
+        assert_eq!(s.sends(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_codes_defer_instead_of_failing() {
+    for code in ["Throttling", "Throttling.User", "Throttling.Api"] {
+        let s = setup(1).await;
+        s.store().enqueue_event(&event("e", [1])).unwrap();
+        s.fake.inject(
+            FakeEndpoint::BatchSend,
+            Fault::Throttling { code: code.into() },
+            1,
+        );
+        let r = s
+            .worker(fast(), Duration::from_secs(5))
+            .drain_once()
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.failed), (1, 0), "{code}: {r:?}");
+        let row = &s.rows()[0];
+        assert_eq!((row.attempts, row.deferrals), (1, 1), "{code}: {row:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filtered_receiver_is_a_failure_never_sent() {
+    let s = setup(2).await;
+    s.fake.force_filtered("user2");
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (1, 1), "{r:?}");
+    let u2 = s.rows().into_iter().find(|r| r.login == "u2").unwrap();
+    assert_eq!(u2.status, DeliveryStatus::Failed);
+    assert_eq!(u2.error_code.as_deref(), Some("filteredStaffIdList"));
+    assert!(u2.last_error.unwrap().contains("not delivered"));
+    assert!(u2.process_query_key.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_cached_userid_is_looked_up_again_and_the_batch_still_goes() {
+    let s = setup(2).await;
+    s.store().enqueue_event(&event("warm", [1, 2])).unwrap();
+    s.worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    let lookups = s.fake.calls_to(FakeEndpoint::GetByMobile).len();
+    let sends = s.sends();
+    // DingTalk re-created user1's account: the cached userid no longer exists.
+    s.fake.rename_user("user1", "user1b");
+    s.fake.force_stale("user1");
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (2, 0), "{r:?}");
+    assert_eq!(
+        s.sends(),
+        sends + 2,
+        "the refused call, then one call to both"
+    );
+    assert_eq!(
+        s.fake.calls_to(FakeEndpoint::GetByMobile).len(),
+        lookups + 2,
+        "both cached userids of the batch looked up again, once"
+    );
+    let m = s.store().member_by_login("u1").unwrap().unwrap();
+    assert_eq!(m.dingtalk_userid.as_deref(), Some("user1b"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_robot_conversation_fails_only_that_receiver() {
+    let s = setup(3).await;
+    s.fake.force_no_conversation("user2");
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (2, 1), "{r:?}");
+    let u2 = s.rows().into_iter().find(|r| r.login == "u2").unwrap();
+    let e = u2.last_error.unwrap();
+    assert_eq!(u2.error_code.as_deref(), Some("robot.oto.notExist"));
+    assert!(!e.contains("not enabled"), "{e}");
+    let delivered: usize = s.fake.outbox().iter().map(|m| m.user_ids.len()).sum();
+    assert_eq!(delivered, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dingtalks_request_id_is_kept_with_the_failure() {
+    let s = setup(1).await;
+    s.fake.update_app(KEY, |a| {
+        a.scopes.remove(SCOPE_SEND);
+    });
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    s.worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    let row = &s.rows()[0];
+    let id = row.request_id.clone().expect("request id stored");
+    assert!(!id.is_empty());
+    assert!(row.last_error.as_deref().unwrap().contains(&id), "{row:?}");
+    let json = serde_json::to_value(row).unwrap();
+    assert_eq!(json["request_id"], id.as_str());
+}

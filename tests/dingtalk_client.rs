@@ -347,6 +347,7 @@ struct Case {
     kind: ErrorKind,
     code: &'static str,
     status: Option<u16>,
+    /// `is_transient()`: safe to retry the same call (for sends: proven not delivered).
     transient: bool,
 }
 
@@ -447,7 +448,7 @@ async fn every_injected_fault_maps_to_its_error() {
             K::ServerBusy,
             "system.error",
             Some(500),
-            true,
+            false,
         ),
         case(
             E::BatchSend,
@@ -455,7 +456,7 @@ async fn every_injected_fault_maps_to_its_error() {
             K::ServerBusy,
             "unknownError",
             Some(500),
-            true,
+            false,
         ),
         case(
             E::BatchSend,
@@ -479,7 +480,7 @@ async fn every_injected_fault_maps_to_its_error() {
             K::BadResponse,
             "html-page",
             Some(200),
-            true,
+            false,
         ),
         case(
             E::BatchSend,
@@ -487,7 +488,7 @@ async fn every_injected_fault_maps_to_its_error() {
             K::BadResponse,
             "invalid-json",
             Some(200),
-            true,
+            false,
         ),
         case(
             E::BatchSend,
@@ -495,7 +496,7 @@ async fn every_injected_fault_maps_to_its_error() {
             K::BadResponse,
             "invalid-json",
             Some(200),
-            true,
+            false,
         ),
         case(
             E::BatchSend,
@@ -503,7 +504,7 @@ async fn every_injected_fault_maps_to_its_error() {
             K::Network,
             "network",
             None,
-            true,
+            false,
         ),
         case(
             E::BatchSend,
@@ -706,7 +707,7 @@ async fn every_injected_fault_maps_to_its_error() {
             K::BadResponse,
             "invalid-json",
             Some(200),
-            true,
+            false,
         ),
     ];
     let (fake, client, creds) = setup().await;
@@ -1036,7 +1037,10 @@ async fn timeout_is_fast_and_not_retried() {
     assert!(e.meaning().contains("within 0.3 s"), "{}", e.meaning());
     assert!(e.meaning().contains("may or may not have been sent"));
     assert!(e.may_have_been_delivered());
-    assert!(e.is_transient());
+    assert!(
+        !e.is_transient(),
+        "an ambiguous send is not retried blindly"
+    );
     check(&e, &fake);
     assert_eq!(fake.calls_to(FakeEndpoint::BatchSend).len(), 1);
 

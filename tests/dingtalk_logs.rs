@@ -82,6 +82,9 @@ async fn nothing_secret_in_logs_or_debug_output() {
     assert!(log.contains("/topapi/v2/user/getbymobile"), "{log}");
     assert!(log.contains("/v1.0/oauth2/accessToken"), "{log}");
     assert!(log.contains("refreshing once"), "{log}");
+    // DingTalk's request id is logged with the error, for support tickets.
+    let request_id = e2.request_id.clone().expect("DingTalk's request id");
+    assert!(log.contains(&request_id), "{request_id} not in log:\n{log}");
 
     let mut secrets = vec![SECRET.to_string(), BAD_SECRET.to_string()];
     for c in fake.calls() {

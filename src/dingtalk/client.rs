@@ -1,4 +1,7 @@
-//! The HTTP client proper.
+//! The HTTP client proper: tokens, lookup, robot messages and cards.
+
+mod call;
+mod test_message;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -6,18 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
 
 use super::error::{DingTalkError, ErrorKind, Step};
+use super::redact::Redactor;
 use super::token::TokenCache;
-use super::wire::{classify, get_ci, get_str_ci, string_list};
-use super::{
-    BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints, TEST_MESSAGE_TITLE,
-    TestReport,
-};
+use super::wire::{get_ci, get_str_ci, string_list};
+use super::{BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints};
 use crate::domain::Mobile;
 
 /// DingTalk's documented maximum of userIds per batchSend call.
@@ -72,6 +72,10 @@ impl Client {
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
             .user_agent(concat!("notifydesk/", env!("CARGO_PKG_VERSION")))
+            // A redirect would carry the AppSecret (307/308 resend the body) or the token
+            // header to another host: never follow one, never announce where we came from.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| {
                 DingTalkError::new(ErrorKind::Other, "http-client", Step::Setup)
@@ -157,7 +161,8 @@ impl Client {
         let token = self.access_token(creds).await?;
         match op(token.clone()).await {
             Err(e) if e.kind == ErrorKind::TokenInvalid => {
-                tracing::debug!(step = ?step, code = %e.code, "access token rejected; refreshing once");
+                let request_id = e.request_id.as_deref().unwrap_or("-");
+                tracing::debug!(step = ?step, code = %e.code, %request_id, "access token rejected; refreshing once");
                 self.inner.tokens.invalidate_if(creds, &token).await;
                 let fresh = self.access_token(creds).await?;
                 op(fresh).await
@@ -196,7 +201,8 @@ impl Client {
     }
 
     /// Robot one-to-one markdown message to up to 20 userids. HTTP 200 may still leave some
-    /// receivers in `invalid_user_ids` / `flow_controlled_user_ids`: the caller decides.
+    /// receivers in `invalid_user_ids` / `flow_controlled_user_ids` / `filtered_user_ids`
+    /// (none of them got it): the caller decides.
     pub async fn send_markdown(
         &self,
         creds: &Credentials,
@@ -302,155 +308,27 @@ impl Client {
             &self.inner.endpoints.api,
             "/v1.0/card/instances/createAndDeliver",
         );
-        let v = self
-            .authed(creds, Step::Card, |token| {
-                let (url, body) = (url.clone(), &body);
-                async move {
-                    let secrets = [creds.app_secret.expose_secret(), token.expose_secret()];
-                    self.call(Step::Card, url, Some(&token), body, &secrets)
-                        .await
-                }
-            })
-            .await?;
-        card_report(&v, out_track_id)
-    }
-
-    /// Test Message Sending: token → lookup by phone → markdown message (or the card when a
-    /// template id is given). A receiver DingTalk refuses is an error here, not a partial result.
-    pub async fn send_test_message(
-        &self,
-        creds: &Credentials,
-        template_id: Option<&str>,
-        mobile: &Mobile,
-    ) -> Result<TestReport, DingTalkError> {
-        self.access_token(creds).await?;
-        let user_id = self.user_id_by_mobile(creds, mobile).await?;
-        let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S %:z");
-        let text = format!(
-            "#### {TEST_MESSAGE_TITLE}\n\nSent by notifydesk at {now}. If you can read this, the DingTalk channel works."
-        );
-        match template_id.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(tid) => {
-                let params = BTreeMap::from([
-                    ("title".to_string(), TEST_MESSAGE_TITLE.to_string()),
-                    (
-                        "content".to_string(),
-                        format!("Sent by notifydesk at {now}."),
-                    ),
-                ]);
-                let out_track_id = format!("notifydesk-test-{}", random_hex(12));
-                let report = self
-                    .send_card(creds, tid, &user_id, &out_track_id, &params)
+        self.authed(creds, Step::Card, |token| {
+            let (url, body) = (url.clone(), &body);
+            async move {
+                let secrets = [creds.app_secret.expose_secret(), token.expose_secret()];
+                let v = self
+                    .call(Step::Card, url, Some(&token), body, &secrets)
                     .await?;
-                Ok(TestReport {
-                    user_id,
-                    process_query_key: report.carrier_id.unwrap_or_default(),
-                })
+                card_report(&v, out_track_id, &Redactor::new(&secrets))
             }
-            None => {
-                let report = self
-                    .send_markdown(
-                        creds,
-                        std::slice::from_ref(&user_id),
-                        TEST_MESSAGE_TITLE,
-                        &text,
-                    )
-                    .await?;
-                if report.invalid_user_ids.contains(&user_id) {
-                    return Err(DingTalkError::new(
-                        ErrorKind::OutsideVisibility,
-                        "invalidStaffIdList",
-                        Step::Send,
-                    )
-                    .with_status(200)
-                    .with_message(format!("userid {user_id} returned in invalidStaffIdList")));
-                }
-                if report.flow_controlled_user_ids.contains(&user_id) {
-                    return Err(DingTalkError::new(
-                        ErrorKind::RateLimited,
-                        "flowControlledStaffIdList",
-                        Step::Send,
-                    )
-                    .with_status(200)
-                    .with_message(format!(
-                        "userid {user_id} returned in flowControlledStaffIdList"
-                    )));
-                }
-                Ok(TestReport {
-                    user_id,
-                    process_query_key: report.process_query_key,
-                })
-            }
-        }
-    }
-
-    /// One POST with a JSON body; logs method, path (never the query), status and elapsed time.
-    async fn call(
-        &self,
-        step: Step,
-        url: Url,
-        token_header: Option<&SecretString>,
-        body: &Value,
-        secrets: &[&str],
-    ) -> Result<Value, DingTalkError> {
-        let path = url.path().to_string();
-        let started = Instant::now();
-        let mut req = self.http()?.request(Method::POST, url).json(body);
-        if let Some(t) = token_header {
-            req = req.header(TOKEN_HEADER, t.expose_secret());
-        }
-        let result = async {
-            let resp = req.send().await.map_err(|e| self.transport(e, step))?;
-            let status = resp.status().as_u16();
-            let bytes = resp.bytes().await.map_err(|e| self.transport(e, step))?;
-            Ok::<_, DingTalkError>((status, bytes))
-        }
-        .await;
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        let (status, bytes) = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let e = e.scrub(secrets);
-                tracing::debug!(method = "POST", %path, elapsed_ms, code = %e.code, "dingtalk call failed");
-                return Err(e);
-            }
-        };
-        tracing::debug!(method = "POST", %path, status, elapsed_ms, "dingtalk call");
-        classify(status, &bytes, step).map_err(|e| {
-            let e = e.scrub(secrets);
-            tracing::debug!(%path, status, code = %e.code, kind = ?e.kind, "dingtalk error");
-            e
         })
-    }
-
-    fn transport(&self, e: reqwest::Error, step: Step) -> DingTalkError {
-        let e = e.without_url();
-        let mut detail = e.to_string();
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            detail.push_str(": ");
-            detail.push_str(&s.to_string());
-            src = s.source();
-        }
-        if e.is_timeout() {
-            let mut err =
-                DingTalkError::new(ErrorKind::Timeout, "timeout", step).with_message(detail);
-            err.timeout_after = Some(self.inner.options.timeout);
-            err
-        } else if e.is_connect() {
-            DingTalkError::new(ErrorKind::Network, "connect", step).with_message(detail)
-        } else {
-            DingTalkError::new(ErrorKind::Network, "network", step).with_message(detail)
-        }
+        .await
     }
 }
 
-fn card_report(v: &Value, out_track_id: &str) -> Result<CardReport, DingTalkError> {
+/// The card's outcome for the user's robot chat; DingTalk's texts are redacted before use.
+fn card_report(v: &Value, out_track_id: &str, r: &Redactor) -> Result<CardReport, DingTalkError> {
     if get_ci(v, "success").and_then(Value::as_bool) == Some(false) {
         return Err(
             DingTalkError::new(ErrorKind::Other, "success=false", Step::Card)
                 .with_status(200)
-                .with_message(v.to_string()),
+                .with_message(r.redact(&v.to_string())),
         );
     }
     let result = get_ci(v, "result").ok_or_else(|| missing_field(Step::Card, "result"))?;
@@ -468,7 +346,7 @@ fn card_report(v: &Value, out_track_id: &str) -> Result<CardReport, DingTalkErro
                 Step::Card,
             )
             .with_status(200)
-            .with_message(msg));
+            .with_message(r.redact(msg)));
         }
         if carrier_id.is_none() {
             carrier_id = get_str_ci(d, "carrierId").map(str::to_string);
@@ -494,14 +372,6 @@ fn join(base: &Url, path: &str) -> Url {
     let prefix = base.path().trim_end_matches('/');
     url.set_path(&format!("{prefix}{path}"));
     url
-}
-
-fn random_hex(bytes: usize) -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..bytes)
-        .map(|_| format!("{:02x}", rng.random::<u8>()))
-        .collect()
 }
 
 #[cfg(test)]

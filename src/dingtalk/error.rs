@@ -6,6 +6,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::redact::Redactor;
+
 /// Which part of a DingTalk operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
@@ -42,7 +44,7 @@ impl Step {
         }
     }
 
-    fn is_send(self) -> bool {
+    pub(crate) fn is_send(self) -> bool {
         matches!(self, Step::Send | Step::Card)
     }
 }
@@ -91,31 +93,34 @@ pub enum ErrorKind {
     BadResponse,
     /// DingTalk (or this client) rejected the request as malformed: a bug or a bad argument.
     InvalidRequest,
-    /// batchSend said a cached userid no longer exists (`staffId.notExisted`).
+    /// DingTalk filtered the message for this receiver (`filteredStaffIdList`): e.g. the
+    /// member blocked the robot, or the message was filtered. Not delivered.
+    Filtered,
+    /// The cached userid no longer exists in DingTalk (`staffId.notExisted`); look the member
+    /// up again by phone.
     StaleUserId,
     /// No valid robot one-to-one conversation with a receiver (`robot.oto.notExist`).
     NoRobotConversation,
-    /// The server answered with a redirect (DingTalk never redirects these APIs).
+    /// The server answered with a redirect (never followed); `host` is the `Location` host.
     Redirected { host: String },
-    /// DingTalk filtered the receiver (`filteredStaffIdList`).
-    Filtered,
     /// Anything else DingTalk reported.
     Other,
 }
 
-/// What a failed call means for the message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a caller may do after a failed call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Disposition {
-    /// Nothing was sent and a later attempt may succeed.
+    /// Nothing was done; the same call may succeed later (after `retry_after`).
     Retry,
-    /// Nothing was sent and retrying will not help until someone changes something.
+    /// Retrying the same call cannot help until someone changes something.
     Permanent,
-    /// The message may have been delivered: a resend may be a duplicate.
+    /// A send whose outcome is unknown: DingTalk may have delivered it. Do not resend blindly.
     MayHaveBeenDelivered,
 }
 
 /// An error from the DingTalk client. `Display` is one line:
-/// `DingTalk error <code>: <meaning>. Fix: <fix>` (plus DingTalk's message in parentheses).
+/// `DingTalk error <code>: <meaning>. Fix: <fix>` (plus DingTalk's message in parentheses and
+/// ` [request id: X]` when DingTalk gave one).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.line())]
 pub struct DingTalkError {
@@ -129,13 +134,20 @@ pub struct DingTalkError {
     pub message: Option<String>,
     /// For `Timeout`: the client timeout that elapsed.
     pub timeout_after: Option<Duration>,
-    /// The server's `Retry-After`.
+    /// How long the server asked us to wait: the `Retry-After` header (seconds or an HTTP
+    /// date), or the IP-ban body's `wait` minutes, whichever is longer.
     pub server_retry_after: Option<Duration>,
-    /// DingTalk's request id.
+    /// DingTalk's request id (`requestid` / `request_id` / `requestId`), sanitised, ≤ 64 chars.
     pub request_id: Option<String>,
 }
 
 const MAX_MESSAGE_CHARS: usize = 200;
+
+/// Client-side code of a connection that could not be made (nothing was written).
+pub(crate) const CODE_CONNECT: &str = "connect";
+
+/// DingTalk's IP ban lasts 5 minutes (call-frequency-limit doc).
+const IP_BAN_MIN_WAIT: Duration = Duration::from_secs(300);
 
 impl DingTalkError {
     pub fn new(kind: ErrorKind, code: impl Into<String>, step: Step) -> DingTalkError {
@@ -162,42 +174,41 @@ impl DingTalkError {
         self
     }
 
+    pub(crate) fn with_request_id(mut self, id: Option<String>) -> DingTalkError {
+        self.request_id = id;
+        self
+    }
+
     /// Attach a message; it is sanitised and truncated here.
     pub fn with_message(mut self, message: impl AsRef<str>) -> DingTalkError {
         self.message = clean_message(message.as_ref());
         self
     }
 
-    /// Replace every occurrence of the given secrets in the stored message.
-    pub(crate) fn scrub(mut self, secrets: &[&str]) -> DingTalkError {
-        if let Some(m) = self.message.as_mut() {
-            for s in secrets.iter().filter(|s| s.len() >= 4) {
-                if m.contains(*s) {
-                    *m = m.replace(*s, "[redacted]");
-                }
+    /// Remove secrets from everything that came from the server or the transport (message,
+    /// code, request id, names inside the kind). Server text is already redacted whole
+    /// before it is cut; this pass catches what the client added around it.
+    pub(crate) fn redacted(mut self, r: &Redactor) -> DingTalkError {
+        self.message = self.message.map(|m| r.redact(&m));
+        self.code = r.redact(&self.code);
+        self.request_id = self.request_id.map(|id| r.redact(&id));
+        match &mut self.kind {
+            ErrorKind::MissingPermission { scope: s } | ErrorKind::Redirected { host: s } => {
+                *s = r.redact(s);
             }
-        }
-        for s in secrets.iter().filter(|s| s.len() >= 4) {
-            if self.code.contains(*s) {
-                self.code = self.code.replace(*s, "[redacted]");
-            }
+            _ => {}
         }
         self
     }
 
+    /// What the caller may do next. Lookups and tokens: transient kinds are `Retry`, the rest
+    /// `Permanent`. Sends (robot message, card) have no idempotency key, so `Retry` only for
+    /// answers that prove nothing was sent: throttling, busy codes, 429, 503, an IP ban, or a
+    /// connection that was never made. A failure after the request went out (5xx without a busy
+    /// code, unreadable answer, dropped connection, timeout) is `MayHaveBeenDelivered`.
     pub fn disposition(&self) -> Disposition {
-        if self.may_have_been_delivered() {
-            Disposition::MayHaveBeenDelivered
-        } else if self.is_transient() {
-            Disposition::Retry
-        } else {
-            Disposition::Permanent
-        }
-    }
-
-    /// Worth retrying later (with backoff) without anyone changing the configuration.
-    pub fn is_transient(&self) -> bool {
-        matches!(
+        use Disposition::{MayHaveBeenDelivered, Permanent, Retry};
+        let transient = matches!(
             self.kind,
             ErrorKind::RateLimited
                 | ErrorKind::IpBanned
@@ -205,149 +216,68 @@ impl DingTalkError {
                 | ErrorKind::Timeout
                 | ErrorKind::Network
                 | ErrorKind::BadResponse
-        )
-    }
-
-    /// The least time to wait before retrying a transient error, if DingTalk says so.
-    pub fn retry_after(&self) -> Option<Duration> {
+        );
+        if !self.step.is_send() {
+            return if transient { Retry } else { Permanent };
+        }
+        if !transient {
+            return Permanent;
+        }
+        if matches!(self.http_status, Some(429 | 503)) {
+            return Retry;
+        }
         match self.kind {
+            ErrorKind::RateLimited | ErrorKind::IpBanned => Retry,
+            ErrorKind::ServerBusy if self.has_busy_code() => Retry,
+            ErrorKind::Network if self.code == CODE_CONNECT => Retry,
+            _ => MayHaveBeenDelivered,
+        }
+    }
+
+    /// DingTalk said "busy" (`system.busy`, `systemBusy`, legacy -1): the request was refused
+    /// before any work was done, whatever the HTTP status.
+    fn has_busy_code(&self) -> bool {
+        let lc = self.code.to_ascii_lowercase();
+        let last = lc.rsplit('/').next().unwrap_or(&lc);
+        matches!(last, "system.busy" | "systembusy" | "-1")
+    }
+
+    /// Worth retrying later (with backoff) without anyone changing the configuration:
+    /// [`Disposition::Retry`].
+    pub fn is_transient(&self) -> bool {
+        self.disposition() == Disposition::Retry
+    }
+
+    /// The least time to wait before retrying: the longer of the server's own hint
+    /// (`server_retry_after`) and the kind's minimum (1 s when throttled or busy, 5 minutes
+    /// for an IP ban). `None` when retrying the same call cannot help.
+    pub fn retry_after(&self) -> Option<Duration> {
+        if self.disposition() == Disposition::Permanent {
+            return None;
+        }
+        let floor = match self.kind {
             ErrorKind::RateLimited | ErrorKind::ServerBusy => Some(Duration::from_secs(1)),
-            ErrorKind::IpBanned => Some(Duration::from_secs(300)),
+            ErrorKind::IpBanned => Some(IP_BAN_MIN_WAIT),
             _ => None,
+        };
+        match (floor, self.server_retry_after) {
+            (Some(f), Some(s)) => Some(f.max(s)),
+            (f, s) => f.or(s),
         }
     }
 
-    /// For a failed send: DingTalk may nevertheless have delivered it (timeouts, dropped
-    /// connections, unreadable answers). Such sends must not be retried blindly.
+    /// Record a wait the server asked for; the longest one wins.
+    pub(crate) fn with_server_wait(mut self, wait: Option<Duration>) -> DingTalkError {
+        if let Some(w) = wait {
+            self.server_retry_after = Some(self.server_retry_after.map_or(w, |s| s.max(w)));
+        }
+        self
+    }
+
+    /// For a failed send: DingTalk may nevertheless have delivered it
+    /// ([`Disposition::MayHaveBeenDelivered`]). Such sends must not be retried blindly.
     pub fn may_have_been_delivered(&self) -> bool {
-        self.step.is_send()
-            && matches!(
-                self.kind,
-                ErrorKind::Timeout | ErrorKind::Network | ErrorKind::BadResponse
-            )
-    }
-
-    fn scope(&self) -> &str {
-        match &self.kind {
-            ErrorKind::MissingPermission { scope } => scope,
-            _ => "",
-        }
-    }
-
-    /// What the error means, in plain English (no trailing period).
-    pub fn meaning(&self) -> String {
-        let code = self.code.as_str();
-        match &self.kind {
-            ErrorKind::BadCredentials => {
-                "DingTalk rejected the AppKey/AppSecret pair (no such app, or the secret is wrong)"
-                    .into()
-            }
-            ErrorKind::TokenInvalid => {
-                "DingTalk rejected the access token even after fetching a new one".into()
-            }
-            ErrorKind::MissingPermission { scope } => format!(
-                "the app has not been granted the permission `{scope}` needed for {}",
-                self.step.label()
-            ),
-            ErrorKind::IpNotAllowed => {
-                "this server's IP address is not in the app's IP allow-list".into()
-            }
-            ErrorKind::UserNotFound if self.step == Step::Lookup => {
-                "no active member of the organisation has this phone number".into()
-            }
-            ErrorKind::UserNotFound => "DingTalk does not know this member's userid".into(),
-            ErrorKind::InvalidMobile => "DingTalk considers the phone number invalid".into(),
-            ErrorKind::OutsideVisibility => "the member exists but the app's robot may not message them (outside the app's visibility scope, or not a valid receiver)".into(),
-            ErrorKind::RobotNotEnabled => {
-                "the app's robot is not enabled for one-to-one messages".into()
-            }
-            ErrorKind::RobotCodeMismatch => {
-                "the robotCode does not belong to a robot of this app".into()
-            }
-            ErrorKind::TemplateNotFound => {
-                "the card template id is unknown to DingTalk or not published".into()
-            }
-            ErrorKind::RateLimited => match code {
-                "flowControlledStaffIdList" => {
-                    "DingTalk's flow control skipped this member (too many messages recently)".into()
-                }
-                c if c.contains("Qpm") => "too many calls per minute to this DingTalk API".into(),
-                _ => "DingTalk is throttling this app (too many calls per second)".into(),
-            },
-            ErrorKind::QuotaExceeded => {
-                "the organisation's monthly DingTalk API call quota is used up".into()
-            }
-            ErrorKind::IpBanned => {
-                "DingTalk temporarily banned this server's IP address for calling too often".into()
-            }
-            ErrorKind::ServerBusy => "DingTalk reported an internal error or is busy".into(),
-            ErrorKind::Timeout => {
-                let secs = self
-                    .timeout_after
-                    .map(format_secs)
-                    .unwrap_or_else(|| "the timeout".into());
-                if self.step.is_send() {
-                    format!("no answer from DingTalk within {secs}; the message may or may not have been sent")
-                } else {
-                    format!("no answer from DingTalk within {secs}")
-                }
-            }
-            ErrorKind::Network => {
-                if self.step.is_send() {
-                    "could not reach DingTalk or the connection dropped; the message may or may not have been sent".into()
-                } else {
-                    "could not reach DingTalk or the connection dropped".into()
-                }
-            }
-            ErrorKind::BadResponse => {
-                "DingTalk's answer was not the expected JSON (an HTML page, or invalid or truncated JSON)".into()
-            }
-            ErrorKind::InvalidRequest => {
-                "DingTalk rejected the request as malformed or with an invalid parameter".into()
-            }
-            ErrorKind::StaleUserId => "DingTalk no longer knows a cached userid".into(),
-            ErrorKind::NoRobotConversation => "no valid robot one-to-one conversation with the receiver".into(),
-            ErrorKind::Redirected { host } => format!("the server redirected the call to {host}"),
-            ErrorKind::Filtered => "DingTalk filtered the receiver".into(),
-            ErrorKind::Other => format!("DingTalk reported an error while {}", self.step.label()),
-        }
-    }
-
-    /// How to fix it, in plain English (no trailing period).
-    pub fn fix(&self) -> String {
-        match &self.kind {
-            ErrorKind::BadCredentials => "copy the Client ID (AppKey) and Client Secret (AppSecret) again from the app's Credentials & Basic Info page in the DingTalk developer console".into(),
-            ErrorKind::TokenInvalid => "try again; if it keeps failing, check that the AppKey/AppSecret belong to a published internal app".into(),
-            ErrorKind::MissingPermission { .. } => format!(
-                "in the DingTalk developer console open the app's Permission Management, grant `{}`, then publish a new version of the app",
-                self.scope()
-            ),
-            ErrorKind::IpNotAllowed => "add this server's egress (public) IP address to the app's server IP allow-list in the developer console".into(),
-            ErrorKind::UserNotFound if self.step == Step::Lookup => "check the number; the member must be currently employed and in the app's visibility scope".into(),
-            ErrorKind::UserNotFound => "look the member up again by phone; they may have left the organisation".into(),
-            ErrorKind::InvalidMobile => "enter an 11-digit mainland mobile number (e.g. 13800138000) or +<country code>-<number>".into(),
-            ErrorKind::OutsideVisibility => "add the member (or their department) to the app's visibility scope in the developer console and publish the app".into(),
-            ErrorKind::RobotNotEnabled => "in the developer console add the Robot capability to the app, enable it, and publish the app".into(),
-            ErrorKind::RobotCodeMismatch => "use the robot's own AppKey as robotCode (for an internal app it equals the AppKey) and make sure the robot is published".into(),
-            ErrorKind::TemplateNotFound => "check the Template ID against the card platform of the developer console and publish the template, or leave Template ID empty to send a plain message".into(),
-            ErrorKind::RateLimited => "wait at least a second and retry with backoff; send fewer messages at once".into(),
-            ErrorKind::QuotaExceeded => "wait for next month's quota or upgrade the organisation's DingTalk edition".into(),
-            ErrorKind::IpBanned => "stop calling DingTalk from this server for at least 5 minutes, then retry at a lower rate".into(),
-            ErrorKind::ServerBusy => "retry in a few seconds".into(),
-            ErrorKind::Timeout | ErrorKind::Network => {
-                let base = "check this server's network connection, DNS and proxy settings";
-                if self.step.is_send() {
-                    format!("{base}; check in DingTalk whether the message arrived before resending")
-                } else {
-                    format!("{base}, then retry")
-                }
-            }
-            ErrorKind::BadResponse => "retry later; if it persists, check for a proxy or captive portal between this server and DingTalk, or an IP ban".into(),
-            ErrorKind::InvalidRequest => "check the values entered; if they are right this is a bug in notifydesk".into(),
-            ErrorKind::StaleUserId | ErrorKind::NoRobotConversation | ErrorKind::Filtered => "check the member in DingTalk".into(),
-            ErrorKind::Redirected { .. } => "check the API base URLs".into(),
-            ErrorKind::Other => "see DingTalk's message; retry later or check the app's configuration".into(),
-        }
+        self.disposition() == Disposition::MayHaveBeenDelivered
     }
 
     fn line(&self) -> String {
@@ -360,16 +290,11 @@ impl DingTalkError {
         if let Some(m) = &self.message {
             s.push_str(&format!(" (DingTalk said: {m})"));
         }
+        if let Some(id) = &self.request_id {
+            s.push_str(&format!(" [request id: {id}]"));
+        }
         // Keep it one line whatever DingTalk sent.
         s.replace(['\n', '\r'], " ")
-    }
-}
-
-fn format_secs(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
     }
 }
 

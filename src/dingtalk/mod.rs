@@ -1,12 +1,21 @@
 //! Async client for the DingTalk open platform: access token, member lookup by phone, robot
 //! one-to-one markdown messages and interactive cards (see docs/dingtalk-contract.md).
 //!
-//! The client never retries on its own except once after a rejected access token; callers use
-//! [`DingTalkError::is_transient`] to decide about backoff. Secrets (AppSecret, tokens) never
-//! appear in errors or logs.
+//! The client never retries on its own except once after a rejected access token, and never
+//! follows a redirect; callers use [`DingTalkError::disposition`] (retry, permanent, or a send
+//! that may have been delivered) and [`DingTalkError::retry_after`] to decide about backoff.
+//! Secrets (AppSecret, tokens) never appear in errors or logs: server text is redacted whole,
+//! and in pieces, before it is cut.
+
+// `DingTalkError` is plain data read field by field by its callers (kind, code, status, retry
+// hint, request id…); one error per HTTP call does not justify boxing it everywhere.
+#![allow(clippy::result_large_err)]
 
 mod client;
 mod error;
+mod explain;
+mod headers;
+mod redact;
 mod token;
 mod wire;
 
@@ -139,7 +148,8 @@ pub struct BatchSendReport {
     pub invalid_user_ids: Vec<String>,
     /// Skipped by DingTalk's flow control: retry later.
     pub flow_controlled_user_ids: Vec<String>,
-    /// Filtered by DingTalk (`filteredStaffIdList`): not delivered.
+    /// Filtered by DingTalk (`filteredStaffIdList`, as the official SDK models it): not
+    /// delivered, e.g. the member blocked the robot or the message was filtered.
     pub filtered_user_ids: Vec<String>,
 }
 
@@ -157,6 +167,25 @@ pub struct TestReport {
     pub user_id: String,
     /// batchSend's processQueryKey, or the card's carrierId (empty if DingTalk gave none).
     pub process_query_key: String,
+    /// What was sent.
+    pub kind: TestMessageKind,
+}
+
+/// Which kind of test message Test Message Sending delivered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestMessageKind {
+    RobotMarkdown,
+    Card { template_id: String },
+}
+
+impl TestMessageKind {
+    /// "robot markdown message" / "interactive card <id>".
+    pub fn label(&self) -> String {
+        match self {
+            TestMessageKind::RobotMarkdown => "robot markdown message".into(),
+            TestMessageKind::Card { template_id } => format!("interactive card {template_id}"),
+        }
+    }
 }
 
 /// Markdown title of the test message.

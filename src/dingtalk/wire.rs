@@ -1,9 +1,13 @@
 //! Turning raw HTTP answers of both API families into JSON values or `DingTalkError`s.
 //! Error-body keys are matched case-insensitively (`code`/`Code`, `requestid`/`requestId`).
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use super::error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
+use super::headers::MAX_SERVER_WAIT;
+use super::redact::Redactor;
 
 /// Look up an object key ignoring ASCII case.
 pub(crate) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -39,34 +43,63 @@ pub(crate) fn string_list(v: Option<&Value>) -> Vec<String> {
 }
 
 /// Classify an HTTP answer. `Ok` = a JSON body that is not an error (the caller still checks
-/// the fields it needs and reports `BadResponse` if they are missing).
-pub(crate) fn classify(status: u16, body: &[u8], step: Step) -> Result<Value, DingTalkError> {
+/// the fields it needs and reports `BadResponse` if they are missing). Every server-provided
+/// text that goes into an error passes through `r` whole, before the error cuts it.
+pub(crate) fn classify(
+    status: u16,
+    body: &[u8],
+    step: Step,
+    r: &Redactor,
+) -> Result<Value, DingTalkError> {
     let ok_status = (200..300).contains(&status);
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim();
     let parsed: Option<Value> = serde_json::from_str(trimmed).ok();
     let Some(v) = parsed else {
-        return Err(non_json(status, trimmed, step));
+        return Err(non_json(status, &r.redact(trimmed), step));
     };
     if is_ip_ban(&v) {
-        let wait = get_ci(&v, "wait").and_then(Value::as_i64).unwrap_or(5);
+        // `wait` is in minutes; a number or a numeric string.
+        let wait = get_ci(&v, "wait")
+            .and_then(|w| w.as_u64().or_else(|| w.as_str()?.trim().parse().ok()))
+            .unwrap_or(5);
+        let wait_secs = wait.saturating_mul(60);
         return Err(DingTalkError::new(ErrorKind::IpBanned, "ip-ban", step)
             .with_status(status)
-            .with_message(format!("punish=deny, wait={wait} min")));
+            .with_message(format!("punish=deny, wait={wait} min"))
+            .with_server_wait(Some(Duration::from_secs(wait_secs).min(MAX_SERVER_WAIT))));
     }
-    if let Some(errcode) = get_ci(&v, "errcode").and_then(as_code) {
+    let error = if let Some(errcode) = get_ci(&v, "errcode").and_then(as_code) {
         if errcode == "0" {
             return Ok(v);
         }
-        return Err(legacy_error(&v, &errcode, status, step));
-    }
-    if ok_status {
+        legacy_error(&v, &errcode, status, step, r)
+    } else if ok_status {
         return Ok(v);
-    }
-    if let Some(code) = get_str_ci(&v, "code").filter(|c| !c.is_empty()) {
-        return Err(new_api_error(&v, code, status, step));
-    }
-    Err(status_only(status, step).with_message(trimmed))
+    } else if let Some(code) = get_str_ci(&v, "code").filter(|c| !c.is_empty()) {
+        new_api_error(&v, code, status, step, r)
+    } else {
+        status_only(status, step).with_message(r.redact(trimmed))
+    };
+    Err(error.with_request_id(request_id(&v, r)))
+}
+
+/// DingTalk's id of this request (`requestid` on the new API, `request_id` on the legacy one,
+/// `requestId` in SDK-style bodies): printable ASCII only, at most 64 characters.
+fn request_id(v: &Value, r: &Redactor) -> Option<String> {
+    let raw = get_ci(v, "requestid").or_else(|| get_ci(v, "request_id"))?;
+    let text = match raw {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let clean: String = r
+        .redact(&text)
+        .chars()
+        .filter(char::is_ascii_graphic)
+        .take(64)
+        .collect();
+    (!clean.is_empty()).then_some(clean)
 }
 
 fn as_code(v: &Value) -> Option<String> {
@@ -81,7 +114,19 @@ fn is_ip_ban(v: &Value) -> bool {
     get_str_ci(v, "punish").is_some_and(|p| p.eq_ignore_ascii_case("deny"))
 }
 
+/// DingTalk's gateway bans an IP with an HTML "punish" page (Alibaba's x5 anti-abuse layer)
+/// when it does not send the JSON `punish:"deny"` body.
+fn is_ip_ban_page(text: &str) -> bool {
+    let lc = text.to_ascii_lowercase();
+    lc.starts_with('<') && (lc.contains("punish") || lc.contains("x5sec"))
+}
+
 fn non_json(status: u16, text: &str, step: Step) -> DingTalkError {
+    if is_ip_ban_page(text) {
+        return DingTalkError::new(ErrorKind::IpBanned, "ip-ban", step)
+            .with_status(status)
+            .with_message(text);
+    }
     if text.is_empty() {
         if (200..300).contains(&status) {
             return DingTalkError::new(ErrorKind::BadResponse, "empty-body", step)
@@ -115,14 +160,16 @@ fn status_only(status: u16, step: Step) -> DingTalkError {
     DingTalkError::new(kind, format!("HTTP {status}"), step).with_status(status)
 }
 
-fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkError {
+fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step, r: &Redactor) -> DingTalkError {
     let sub = get_ci(v, "sub_code")
         .or_else(|| get_ci(v, "subcode"))
         .and_then(as_code);
     let errmsg = get_str_ci(v, "errmsg").unwrap_or_default();
     let sub_msg = get_str_ci(v, "sub_msg").unwrap_or_default();
+    // The effective reason is sub_code when present (contract 5.2), whatever the wrapper.
+    let sub = sub.filter(|s| s != "0");
     let (effective, code) = match (&sub, errcode) {
-        (Some(s), "88") => (s.clone(), format!("88/{s}")),
+        (Some(s), _) => (s.clone(), format!("{errcode}/{s}")),
         // 88 without sub_code: the subcode is only in errmsg ("ding talk error[subcode=60020,...").
         (None, "88") => match subcode_from_errmsg(errmsg) {
             Some(s) => (s.clone(), format!("88/{s}")),
@@ -141,7 +188,7 @@ fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkEr
         "40001" => ErrorKind::TokenInvalid,
         "40096" | "40089" => ErrorKind::BadCredentials,
         "60011" => ErrorKind::MissingPermission {
-            scope: scope_from_text(&format!("{errmsg} {sub_msg}"), step),
+            scope: r.redact(&scope_from_text(&format!("{errmsg} {sub_msg}"), step)),
         },
         "60020" => ErrorKind::IpNotAllowed,
         "60121" => ErrorKind::UserNotFound,
@@ -149,13 +196,16 @@ fn legacy_error(v: &Value, errcode: &str, status: u16, step: Step) -> DingTalkEr
         "50002" => ErrorKind::OutsideVisibility,
         "-1" => ErrorKind::ServerBusy,
         "90020" => ErrorKind::QuotaExceeded,
+        // 90001–90019: QPS limits (90018 per app, 90002 per API for all tenants) and
+        // temporary bans.
         c if c.starts_with("900") && c.len() == 5 => ErrorKind::RateLimited,
+        c if is_throttling_code(&c.to_ascii_lowercase()) => ErrorKind::RateLimited,
         "22" | "40035" | "400002" | "43004" => ErrorKind::InvalidRequest,
         _ => ErrorKind::Other,
     };
-    DingTalkError::new(kind, code, step)
+    DingTalkError::new(kind, r.redact(&code), step)
         .with_status(status)
-        .with_message(text)
+        .with_message(r.redact(&text))
 }
 
 fn subcode_from_errmsg(errmsg: &str) -> Option<String> {
@@ -166,7 +216,7 @@ fn subcode_from_errmsg(errmsg: &str) -> Option<String> {
     (end > 0).then(|| rest[..end].to_string())
 }
 
-fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkError {
+fn new_api_error(v: &Value, code: &str, status: u16, step: Step, r: &Redactor) -> DingTalkError {
     let message = get_str_ci(v, "message").unwrap_or_default();
     let lc = code.to_ascii_lowercase();
     let kind = if lc == "invalidclientidorsecret" {
@@ -187,12 +237,15 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
             .map(|s| string_list(Some(s)))
             .and_then(|l| l.into_iter().next())
             .unwrap_or_else(|| scope_from_text(message, step));
-        ErrorKind::MissingPermission { scope }
+        ErrorKind::MissingPermission {
+            scope: r.redact(&scope),
+        }
     } else if lc.ends_with("ipnotinwhitelist") || lc == "ip.not.match" {
         ErrorKind::IpNotAllowed
     } else if lc.ends_with("apicountlimitfororg") {
         ErrorKind::QuotaExceeded
-    } else if lc.contains("qpslimit")
+    } else if is_throttling_code(&lc)
+        || lc.contains("qpslimit")
         || lc.contains("qpmlimit")
         || matches!(
             lc.as_str(),
@@ -206,8 +259,10 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
         "system.busy" | "systembusy" | "system.error" | "unknownerror" | "server.error"
     ) {
         ErrorKind::ServerBusy
-    } else if lc == "chatbotid.notallow.sendoto" || lc == "robot.oto.notexist" {
+    } else if lc == "chatbotid.notallow.sendoto" {
         ErrorKind::RobotNotEnabled
+    } else if lc == "robot.oto.notexist" {
+        ErrorKind::NoRobotConversation
     } else if lc.starts_with("invalidparameter.robotcode.")
         || lc == "template.not.existed"
         || lc == "template.stopped"
@@ -218,7 +273,9 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
         "param.templatenotexist" | "param.templateunpublished" | "param.cardtemplateidempty"
     ) {
         ErrorKind::TemplateNotFound
-    } else if lc == "staffid.notexisted" || lc == "param.useridnotexist" {
+    } else if lc == "staffid.notexisted" {
+        ErrorKind::StaleUserId
+    } else if lc == "param.useridnotexist" {
         ErrorKind::UserNotFound
     } else if lc.starts_with("invalidparameter.")
         || lc.starts_with("miss.param")
@@ -233,9 +290,14 @@ fn new_api_error(v: &Value, code: &str, status: u16, step: Step) -> DingTalkErro
             _ => ErrorKind::Other,
         }
     };
-    DingTalkError::new(kind, code, step)
+    DingTalkError::new(kind, r.redact(code), step)
         .with_status(status)
-        .with_message(message)
+        .with_message(r.redact(message))
+}
+
+/// The API gateway's flow-control codes: `Throttling`, `Throttling.User`, `Throttling.Api`…
+fn is_throttling_code(lc: &str) -> bool {
+    lc == "throttling" || lc.starts_with("throttling.")
 }
 
 /// Find the scope named in an error text (`requiredScopes=[x]`, `权限：[x]`), else the step's own.
@@ -260,6 +322,11 @@ fn scope_from_text(text: &str, step: Step) -> String {
 }
 
 #[cfg(test)]
+fn none() -> Redactor {
+    Redactor::new(&[])
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -267,7 +334,7 @@ mod tests {
     #[test]
     fn case_insensitive_keys_and_codes() {
         let body = br#"{"Code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","Message":"x","AccessDeniedDetail":{"RequiredScopes":["qyapi_robot_sendmsg"]}}"#;
-        let e = classify(403, body, Step::Send).unwrap_err();
+        let e = classify(403, body, Step::Send, &none()).unwrap_err();
         assert_eq!(
             e.kind,
             ErrorKind::MissingPermission {
@@ -280,10 +347,16 @@ mod tests {
     #[test]
     fn legacy_wrapped_and_direct() {
         let body = json!({"errcode":88,"sub_code":"60011","errmsg":"ding talk error[subcode=60011,submsg=应用尚未开通所需的权限：[qyapi_get_member_by_mobile]，{requiredScopes=[qyapi_get_member_by_mobile]}]"});
-        let e = classify(200, body.to_string().as_bytes(), Step::Lookup).unwrap_err();
+        let e = classify(200, body.to_string().as_bytes(), Step::Lookup, &none()).unwrap_err();
         assert_eq!(e.code, "88/60011");
         assert!(e.fix().contains("qyapi_get_member_by_mobile"));
-        let e = classify(200, br#"{"errcode":"60121","errmsg":"x"}"#, Step::Lookup).unwrap_err();
+        let e = classify(
+            200,
+            br#"{"errcode":"60121","errmsg":"x"}"#,
+            Step::Lookup,
+            &none(),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::UserNotFound, "60121")
@@ -292,28 +365,29 @@ mod tests {
             200,
             br#"{"errcode":88,"errmsg":"ding talk error[subcode=60020,submsg=ip]"}"#,
             Step::Lookup,
+            &none(),
         )
         .unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::IpNotAllowed, "88/60020")
         );
-        assert!(classify(200, br#"{"errcode":0,"result":{}}"#, Step::Lookup).is_ok());
+        assert!(classify(200, br#"{"errcode":0,"result":{}}"#, Step::Lookup, &none()).is_ok());
     }
 
     #[test]
     fn non_json_bodies() {
-        let e = classify(200, b"<html>hi</html>", Step::Send).unwrap_err();
+        let e = classify(200, b"<html>hi</html>", Step::Send, &none()).unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::BadResponse, "html-page")
         );
-        let e = classify(503, b"", Step::Send).unwrap_err();
+        let e = classify(503, b"", Step::Send, &none()).unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::ServerBusy, "HTTP 503")
         );
-        let e = classify(200, br#"{"accessToken":"ab"#, Step::Token).unwrap_err();
+        let e = classify(200, br#"{"accessToken":"ab"#, Step::Token, &none()).unwrap_err();
         assert_eq!(
             (e.kind, e.code.as_str()),
             (ErrorKind::BadResponse, "invalid-json")
@@ -322,9 +396,78 @@ mod tests {
             200,
             br#"{"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"x"}"#,
             Step::Lookup,
+            &none(),
         )
         .unwrap_err();
         assert_eq!(e.kind, ErrorKind::IpBanned);
+    }
+
+    #[test]
+    fn ip_ban_wait_minutes_count_when_longer_than_five() {
+        let ban = |wait: &str| {
+            let body = format!(
+                r#"{{"status":1111,"wait":{wait},"source":"x5","punish":"deny","uuid":"x"}}"#
+            );
+            classify(200, body.as_bytes(), Step::Send, &none()).unwrap_err()
+        };
+        assert_eq!(
+            ban("12").retry_after(),
+            Some(std::time::Duration::from_secs(720))
+        );
+        assert_eq!(
+            ban("\"12\"").retry_after(),
+            Some(std::time::Duration::from_secs(720))
+        );
+        assert_eq!(
+            ban("1").retry_after(),
+            Some(std::time::Duration::from_secs(300))
+        );
+        assert_eq!(
+            ban("-3").retry_after(),
+            Some(std::time::Duration::from_secs(300))
+        );
+    }
+
+    #[test]
+    fn request_ids_from_either_family_are_cleaned_and_cut() {
+        let id = |body: &str| {
+            classify(400, body.as_bytes(), Step::Send, &none())
+                .unwrap_err()
+                .request_id
+        };
+        assert_eq!(
+            id(r#"{"code":"x","requestid":"01A08FE7-CD6B"}"#).as_deref(),
+            Some("01A08FE7-CD6B")
+        );
+        assert_eq!(
+            id(r#"{"code":"x","requestId":"abc"}"#).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            id(r#"{"errcode":60121,"request_id":"16l4ew3d47pdp"}"#).as_deref(),
+            Some("16l4ew3d47pdp")
+        );
+        let long = format!(
+            r#"{{"code":"x","requestid":"a\u001b[2J b{}"}}"#,
+            "z".repeat(100)
+        );
+        let got = id(&long).unwrap();
+        assert!(got.starts_with("a[2Jbzz") && got.len() == 64, "{got}");
+        assert_eq!(id(r#"{"code":"x","requestid":" "}"#), None);
+        assert_eq!(id(r#"{"code":"x"}"#), None);
+        let secret = Redactor::new(&["Zq7Wx2Kp9Lm4"]);
+        let e = classify(
+            400,
+            br#"{"code":"x","requestid":"id-Zq7Wx2Kp9Lm4"}"#,
+            Step::Send,
+            &secret,
+        )
+        .unwrap_err();
+        assert_eq!(e.request_id.as_deref(), Some("id-[redacted]"));
+        assert!(
+            e.to_string().ends_with(" [request id: id-[redacted]]"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -372,7 +515,7 @@ mod prop_tests {
         #[test]
         fn classify_never_panics(status in 100u16..600, body in json_like()) {
             for step in [Step::Token, Step::Lookup, Step::Send, Step::Card] {
-                if let Err(e) = classify(status, &body, step) {
+                if let Err(e) = classify(status, &body, step, &none()) {
                     let text = e.to_string();
                     prop_assert!(!text.is_empty());
                     prop_assert!(!text.contains('\u{1b}'), "escape sequence in error text");

@@ -67,36 +67,49 @@ pub(crate) struct Resp {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
+    /// Extra response headers (e.g. `Location`, `Retry-After`).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Resp {
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<String>) -> Resp {
+        Resp {
+            status,
+            content_type,
+            body: body.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn with_header(mut self, name: &'static str, value: Option<&str>) -> Resp {
+        if let Some(v) = value {
+            self.headers.push((name, v.to_string()));
+        }
+        self
+    }
 }
 
 const JSON: &str = "application/json";
 const LEGACY_JSON: &str = "application/json;charset=UTF-8";
+const HTML: &str = "text/html; charset=utf-8";
 
 fn new_api_error(status: u16, code: &str, message: &str) -> Resp {
-    Resp {
+    Resp::new(
         status,
-        content_type: JSON,
-        body: json!({"requestid": request_id(), "code": code, "message": message}).to_string(),
-    }
+        JSON,
+        json!({"requestid": request_id(), "code": code, "message": message}).to_string(),
+    )
 }
 
 fn ok_json(v: Value) -> Resp {
-    Resp {
-        status: 200,
-        content_type: JSON,
-        body: v.to_string(),
-    }
+    Resp::new(200, JSON, v.to_string())
 }
 
 fn legacy(mut v: Value) -> Resp {
     if let Some(o) = v.as_object_mut() {
         o.entry("request_id").or_insert_with(|| request_id().into());
     }
-    Resp {
-        status: 200,
-        content_type: LEGACY_JSON,
-        body: v.to_string(),
-    }
+    Resp::new(200, LEGACY_JSON, v.to_string())
 }
 
 fn legacy_88(sub_code: &str, sub_msg: &str) -> Resp {
@@ -118,17 +131,17 @@ fn missing_scope_legacy(app_key: &str, scope: &str) -> Resp {
 }
 
 fn missing_scope_new(scope: &str) -> Resp {
-    Resp {
-        status: 403,
-        content_type: JSON,
-        body: json!({
+    Resp::new(
+        403,
+        JSON,
+        json!({
             "requestid": request_id(),
             "code": "Forbidden.AccessDenied.AccessTokenPermissionDenied",
             "message": "没有调用该接口的权限，接口权限申请参考：https://open.dingtalk.com/document/orgapp-server/add-api-permission",
             "accessdenieddetail": {"requiredScopes": [scope]},
         })
         .to_string(),
-    }
+    )
 }
 
 pub(crate) fn request_id() -> String {
@@ -165,7 +178,7 @@ fn new_process_query_key() -> String {
 }
 
 /// The answer for an injected fault (`Delay` and `DropConnection` are handled by the server).
-pub(crate) fn fault_response(f: &Fault) -> Resp {
+pub(crate) fn fault_response(f: &Fault, req: &Req) -> Resp {
     let denied =
         |what: &str, msg: &str| new_api_error(403, &format!("Forbidden.AccessDenied.{what}"), msg);
     match f {
@@ -183,11 +196,7 @@ pub(crate) fn fault_response(f: &Fault) -> Resp {
         Fault::SendTooFast => new_api_error(400, "send.too.fast", "发送太快"),
         Fault::SystemError500 => new_api_error(500, "system.error", "系统错误"),
         Fault::UnknownError500 => new_api_error(500, "unknownError", "未知错误"),
-        Fault::ServiceUnavailableEmpty => Resp {
-            status: 503,
-            content_type: "text/plain",
-            body: String::new(),
-        },
+        Fault::ServiceUnavailableEmpty => Resp::new(503, "text/plain", ""),
         Fault::InvalidAuthentication => {
             new_api_error(400, "InvalidAuthentication", "不合法的access_token")
         }
@@ -197,41 +206,85 @@ pub(crate) fn fault_response(f: &Fault) -> Resp {
             message,
         } => new_api_error(*status, code, message),
         Fault::LegacySystemBusy => legacy(json!({"errcode": -1, "errmsg": "系统繁忙"})),
-        Fault::LegacyAppQps => legacy(json!({"errcode": 90018, "errmsg": "应用调用接口QPS超过限制"})),
+        Fault::LegacyAppQps => {
+            legacy(json!({"errcode": 90018, "errmsg": "应用调用接口QPS超过限制"}))
+        }
         Fault::LegacyGlobalQps => legacy_88(
             "90002",
             "您的服务器调用钉钉开放平台当前接口的所有请求都被暂时禁用了",
         ),
-        Fault::LegacyQuota => legacy(json!({"errcode": 90020, "errmsg": "企业调用接口次数超过月度限额"})),
+        Fault::LegacyQuota => {
+            legacy(json!({"errcode": 90020, "errmsg": "企业调用接口次数超过月度限额"}))
+        }
         Fault::LegacyMissingScope { scope } => missing_scope_legacy("app", scope),
-        Fault::LegacyIpNotAllowed => legacy_88("60020", "访问ip不在白名单之中,request ip=127.0.0.1"),
+        Fault::LegacyIpNotAllowed => {
+            legacy_88("60020", "访问ip不在白名单之中,request ip=127.0.0.1")
+        }
         Fault::LegacyTokenExpired => legacy_88("42001", "access_token超时"),
         Fault::LegacyInvalidToken => legacy_88("40014", "不合法的access_token"),
-        Fault::LegacyOutsideScope => legacy(json!({"errcode": 50002, "errmsg": "员工不在授权范围"})),
+        Fault::LegacyOutsideScope => {
+            legacy(json!({"errcode": 50002, "errmsg": "员工不在授权范围"}))
+        }
         Fault::LegacyError {
             errcode,
             sub_code,
             errmsg,
         } => legacy(match sub_code {
-            Some(s) => json!({"errcode": errcode, "sub_code": s, "sub_msg": errmsg, "errmsg": errmsg}),
+            Some(s) => {
+                json!({"errcode": errcode, "sub_code": s, "sub_msg": errmsg, "errmsg": errmsg})
+            }
             None => json!({"errcode": errcode, "errmsg": errmsg}),
         }),
-        Fault::IpBan => ok_json(json!({"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"x"})),
-        Fault::HtmlPage => Resp {
-            status: 200,
-            content_type: "text/html; charset=utf-8",
-            body: "<!DOCTYPE html><html><head><title>Access denied</title></head><body><h1>Access denied</h1></body></html>".into(),
-        },
-        Fault::InvalidJson => Resp {
-            status: 200,
-            content_type: JSON,
-            body: "{this is: not json]".into(),
-        },
-        Fault::TruncatedBody => Resp {
-            status: 200,
-            content_type: JSON,
-            body: r#"{"processQueryKey":"abc","invalidStaffIdList":["#.into(),
-        },
+        Fault::IpBan => {
+            ok_json(json!({"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"x"}))
+        }
+        Fault::HtmlPage => Resp::new(
+            200,
+            HTML,
+            "<!DOCTYPE html><html><head><title>Access denied</title></head><body><h1>Access denied</h1></body></html>",
+        ),
+        Fault::IpBanPage => Resp::new(
+            200,
+            HTML,
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>访问被拒绝</title></head><body><p>您的访问过于频繁，请稍后再试。</p><script>location.href='/_____tmd_____/punish?x5secdata=xx&x5step=1';</script></body></html>",
+        ),
+        Fault::InvalidJson => Resp::new(200, JSON, "{this is: not json]"),
+        Fault::TruncatedBody => Resp::new(
+            200,
+            JSON,
+            r#"{"processQueryKey":"abc","invalidStaffIdList":["#,
+        ),
+        Fault::Redirect { status, location } => {
+            Resp::new(*status, HTML, "<html><body><h1>Moved</h1></body></html>")
+                .with_header("location", Some(location))
+        }
+        Fault::EchoRequest { status } => {
+            let token = req
+                .header("x-acs-dingtalk-access-token")
+                .map(str::to_string)
+                .or_else(|| req.query_param("access_token"))
+                .or_else(|| req.is_form().then(|| req.form().remove("access_token"))?)
+                .unwrap_or_else(|| "none".into());
+            let echoed = format!(
+                "invalid request; query: {}; body: {}",
+                req.query.as_deref().unwrap_or_default(),
+                String::from_utf8_lossy(&req.body)
+            );
+            new_api_error(*status, &format!("echo.{token}"), &echoed)
+        }
+        Fault::TooManyRequests { retry_after } => new_api_error(429, "system.busy", "系统繁忙")
+            .with_header("retry-after", retry_after.as_deref()),
+        Fault::Unavailable { retry_after } => {
+            Resp::new(503, "text/plain", "").with_header("retry-after", retry_after.as_deref())
+        }
+        Fault::Throttling { code } => {
+            let message = match code.as_str() {
+                "Throttling.User" => "Request was denied due to user flow control.",
+                "Throttling.Api" => "Request was denied due to api flow control.",
+                _ => "Request was denied due to request throttling.",
+            };
+            new_api_error(403, code, message)
+        }
         // Handled by the server before asking for a response; answer normally if ever reached.
         Fault::Delay { .. } | Fault::DropConnection => new_api_error(500, "system.error", "fault"),
     }
@@ -607,12 +660,25 @@ impl FakeState {
                 return invalid(code, &format!("缺少参数 {key}"));
             }
         }
+        // Whole-call refusals: nothing is delivered to anyone.
+        if let Some(id) = ids.iter().find(|id| self.forced_stale.contains(*id)) {
+            return invalid("staffId.notExisted", &format!("员工不存在: {id}"));
+        }
+        if ids
+            .iter()
+            .any(|id| self.forced_no_conversation.contains(id))
+        {
+            return invalid("robot.oto.notExist", "没有有效的机器人单聊会话");
+        }
         let mut invalid_ids = Vec::new();
+        let mut filtered = Vec::new();
         let mut flow = Vec::new();
         let mut delivered = Vec::new();
         for id in ids {
             if self.unreachable(&id).is_some() {
                 invalid_ids.push(id);
+            } else if self.forced_filtered.contains(&id) {
+                filtered.push(id);
             } else if self.over_cap(&id) {
                 flow.push(id);
             } else {
@@ -639,6 +705,7 @@ impl FakeState {
             "processQueryKey": pqk,
             "invalidStaffIdList": invalid_ids,
             "flowControlledStaffIdList": flow,
+            "filteredStaffIdList": filtered,
         }))
     }
 

@@ -15,11 +15,26 @@
 //!   delivery to them reports `success:false` for the space.
 //! - createAndDeliver with an `outTrackId` seen before is idempotent: the first answer again,
 //!   nothing new in the outbox.
+//! - batchSend answers always list `invalidStaffIdList`, `flowControlledStaffIdList` and
+//!   `filteredStaffIdList` (the last one as modelled by the official SDK). Forced per userid
+//!   until reset: [`FakeDingTalk::force_invalid`], [`FakeDingTalk::force_flow_controlled`],
+//!   [`FakeDingTalk::force_filtered`] (not delivered, listed as filtered);
+//!   [`FakeDingTalk::force_stale`] makes the whole call 400 `staffId.notExisted` and
+//!   [`FakeDingTalk::force_no_conversation`] 400 `robot.oto.notExist` (nothing delivered to
+//!   anyone in that call). [`FakeDingTalk::rename_user`] gives a member a new userid.
+//! - Every new-API error carries `requestid`, every legacy answer `request_id`.
+//! - Faults ([`Fault`]) are queued per endpoint. Besides the contract's list (9.4) there are
+//!   `Redirect` (307/308 + `Location`, never served), `EchoRequest` (an error whose message
+//!   echoes the query and body and whose code carries the token sent), `TooManyRequests` /
+//!   `Unavailable` (429 / 503 with an optional `Retry-After` header), `Throttling`
+//!   (403 `Throttling*` codes) and `IpBanPage` (the IP ban as an HTML page).
 //! - Admin endpoints (not in the call log): `GET /__fake/state`, `POST /__fake/reset`,
 //!   `POST /__fake/clock/advance {"seconds":N}`, `POST /__fake/token/expire`,
-//!   `POST /__fake/inject {"endpoint":"batch_send","fault":{"type":"html_page"},"times":1}`,
+//!   `POST /__fake/inject {"endpoint":"batch_send","fault":{"type":"html_page"},"times":1}`
+//!   (e.g. `{"type":"too_many_requests","retry_after":"30"}`),
 //!   `POST /__fake/apps` (a [`FakeApp`]), `POST /__fake/users` (a [`FakeUser`]),
-//!   `POST /__fake/force {"invalid":[..],"flow_controlled":[..]}`.
+//!   `POST /__fake/users/rename {"old":"u1","new":"u2"}`,
+//!   `POST /__fake/force {"invalid":[..],"flow_controlled":[..],"filtered":[..],"stale":[..],"no_conversation":[..]}`.
 
 mod api;
 mod state;
@@ -177,6 +192,16 @@ impl FakeDingTalk {
         });
     }
 
+    /// Change a member's userid; their phone lookup then returns `new_userid`, and `old_userid`
+    /// becomes unknown (an invalid receiver; add [`FakeDingTalk::force_stale`] for the 400
+    /// answer). Panics if no member has `old_userid`.
+    pub fn rename_user(&self, old_userid: &str, new_userid: &str) {
+        assert!(
+            self.st().rename_user(old_userid, new_userid),
+            "unknown fake user {old_userid:?}"
+        );
+    }
+
     pub fn set_token_ttl(&self, ttl: Duration) {
         self.st().token_ttl = ttl;
     }
@@ -250,6 +275,23 @@ impl FakeDingTalk {
     /// batchSend reports this userid in flowControlledStaffIdList until reset.
     pub fn force_flow_controlled(&self, userid: &str) {
         self.st().forced_flow_controlled.insert(userid.to_string());
+    }
+
+    /// batchSend reports this userid in filteredStaffIdList (not delivered) until reset.
+    pub fn force_filtered(&self, userid: &str) {
+        self.st().forced_filtered.insert(userid.to_string());
+    }
+
+    /// A batchSend naming this userid answers 400 `staffId.notExisted` (nothing delivered to
+    /// anyone in that call) until reset.
+    pub fn force_stale(&self, userid: &str) {
+        self.st().forced_stale.insert(userid.to_string());
+    }
+
+    /// A batchSend naming this userid answers 400 `robot.oto.notExist` (no robot one-to-one
+    /// conversation; nothing delivered) until reset.
+    pub fn force_no_conversation(&self, userid: &str) {
+        self.st().forced_no_conversation.insert(userid.to_string());
     }
 
     /// Mark a delivered robot message as read by a user (readStatus).
@@ -383,7 +425,7 @@ async fn handle(State(shared): State<Shared>, req: Request) -> Response {
         // Unwinding out of the connection task closes the socket without an answer;
         // resume_unwind skips the panic hook, so nothing is printed.
         Some(Fault::DropConnection) => std::panic::resume_unwind(Box::new("fake: drop connection")),
-        Some(f) => return to_response(fault_response(&f)),
+        Some(f) => return to_response(fault_response(&f, &req)),
         None => {}
     }
     let resp = shared
@@ -394,12 +436,12 @@ async fn handle(State(shared): State<Shared>, req: Request) -> Response {
 }
 
 fn api_error_413() -> Resp {
-    Resp {
-        status: 413,
-        content_type: "application/json",
-        body: json!({"code":"invalidParameter.msgBody.invalid","message":"body too large"})
+    Resp::new(
+        413,
+        "application/json",
+        json!({"requestid": api::request_id(), "code": "invalidParameter.msgBody.invalid", "message": "body too large"})
             .to_string(),
-    }
+    )
 }
 
 fn to_response(r: Resp) -> Response {
@@ -410,6 +452,11 @@ fn to_response(r: Resp) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static(r.content_type),
     );
+    for (name, value) in r.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, v);
+        }
+    }
     resp
 }
 
@@ -436,19 +483,23 @@ struct ForceBody {
     invalid: Vec<String>,
     #[serde(default)]
     flow_controlled: Vec<String>,
+    #[serde(default)]
+    filtered: Vec<String>,
+    #[serde(default)]
+    stale: Vec<String>,
+    #[serde(default)]
+    no_conversation: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RenameBody {
+    old: String,
+    new: String,
 }
 
 fn admin(shared: &Shared, path: &str, req: &Req) -> Resp {
-    let ok = |v: Value| Resp {
-        status: 200,
-        content_type: "application/json",
-        body: v.to_string(),
-    };
-    let bad = |msg: String| Resp {
-        status: 400,
-        content_type: "application/json",
-        body: json!({"error": msg}).to_string(),
-    };
+    let ok = |v: Value| Resp::new(200, "application/json", v.to_string());
+    let bad = |msg: String| Resp::new(400, "application/json", json!({"error": msg}).to_string());
     let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
     fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
         serde_json::from_slice(body).map_err(|e| format!("bad admin body: {e}"))
@@ -504,16 +555,28 @@ fn admin(shared: &Shared, path: &str, req: &Req) -> Resp {
             Ok(b) => {
                 st.forced_invalid.extend(b.invalid);
                 st.forced_flow_controlled.extend(b.flow_controlled);
+                st.forced_filtered.extend(b.filtered);
+                st.forced_stale.extend(b.stale);
+                st.forced_no_conversation.extend(b.no_conversation);
                 ok(json!({"ok": true}))
             }
             Err(e) => bad(e),
         },
-        _ => Resp {
-            status: 404,
-            content_type: "application/json",
-            body: json!({"error": format!("no admin endpoint {} /__fake/{path}", req.method)})
-                .to_string(),
+        ("POST", "users/rename") => match parse::<RenameBody>(&req.body) {
+            Ok(b) if st.rename_user(&b.old, &b.new) => ok(json!({"ok": true})),
+            Ok(b) => Resp::new(
+                404,
+                "application/json",
+                json!({"error": format!("no member with userid {:?}", b.old)}).to_string(),
+            ),
+            Err(e) => bad(e),
         },
+        _ => Resp::new(
+            404,
+            "application/json",
+            json!({"error": format!("no admin endpoint {} /__fake/{path}", req.method)})
+                .to_string(),
+        ),
     }
 }
 

@@ -160,6 +160,8 @@ pub enum Fault {
     // ---- transport
     /// HTTP 200 `{"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"x"}`
     IpBan,
+    /// HTTP 200, the IP-ban answer as an HTML page (an x5 "punish" page instead of JSON).
+    IpBanPage,
     /// HTTP 200 with an HTML page.
     HtmlPage,
     /// HTTP 200, body is not JSON at all.
@@ -170,6 +172,19 @@ pub enum Fault {
     Delay { ms: u64 },
     /// Close the connection without answering.
     DropConnection,
+    // ---- added for the client's trust checks
+    /// A redirect (307/308) with this `Location` header; the request is not served.
+    Redirect { status: u16, location: String },
+    /// A new-API error whose `message` echoes the request's query and body, and whose `code`
+    /// is `echo.<the access token sent>` (header, query or form field; `echo.none` if none).
+    EchoRequest { status: u16 },
+    /// 429 `system.busy`, with a `Retry-After` header if given (seconds or an HTTP date).
+    TooManyRequests { retry_after: Option<String> },
+    /// 503 with an empty body, with a `Retry-After` header if given.
+    Unavailable { retry_after: Option<String> },
+    /// 403 gateway flow control with this code (`Throttling`, `Throttling.User`,
+    /// `Throttling.Api`).
+    Throttling { code: String },
 }
 
 /// One request as the fake received it (admin calls are not logged).
@@ -237,6 +252,12 @@ pub(crate) struct FakeState {
     pub faults: HashMap<FakeEndpoint, VecDeque<Fault>>,
     pub forced_invalid: HashSet<String>,
     pub forced_flow_controlled: HashSet<String>,
+    /// Receivers reported in `filteredStaffIdList` (not delivered).
+    pub forced_filtered: HashSet<String>,
+    /// A batchSend naming one of these answers 400 `staffId.notExisted`.
+    pub forced_stale: HashSet<String>,
+    /// A batchSend naming one of these answers 400 `robot.oto.notExist`.
+    pub forced_no_conversation: HashSet<String>,
     /// Max robot messages per user per fake day; beyond → flowControlledStaffIdList.
     pub per_user_daily_cap: Option<u32>,
     pub sends_per_user_day: HashMap<(String, u64), u32>,
@@ -263,6 +284,9 @@ impl FakeState {
             faults: HashMap::new(),
             forced_invalid: HashSet::new(),
             forced_flow_controlled: HashSet::new(),
+            forced_filtered: HashSet::new(),
+            forced_stale: HashSet::new(),
+            forced_no_conversation: HashSet::new(),
             per_user_daily_cap: None,
             sends_per_user_day: HashMap::new(),
             userids_cap: 20,
@@ -285,6 +309,9 @@ impl FakeState {
         self.faults.clear();
         self.forced_invalid.clear();
         self.forced_flow_controlled.clear();
+        self.forced_filtered.clear();
+        self.forced_stale.clear();
+        self.forced_no_conversation.clear();
         self.sends_per_user_day.clear();
         self.read.clear();
         self.cards.clear();
@@ -316,6 +343,20 @@ impl FakeState {
 
     pub fn user_by_id(&self, userid: &str) -> Option<&FakeUser> {
         self.users.iter().find(|u| u.userid == userid)
+    }
+
+    /// Give a member a new userid (DingTalk re-created the account); false if `old` is unknown.
+    pub fn rename_user(&mut self, old: &str, new: &str) -> bool {
+        if self.user_by_id(old).is_none() {
+            return false;
+        }
+        if old != new {
+            self.users.retain(|u| u.userid != new);
+            for u in self.users.iter_mut().filter(|u| u.userid == old) {
+                u.userid = new.to_string();
+            }
+        }
+        true
     }
 
     /// The fake's phone matching rule. Default: the trimmed input must equal the stored form

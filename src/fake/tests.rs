@@ -393,3 +393,140 @@ fn card_and_read_status() {
     let (_, v) = run(&mut st, req("GET", &q, &hdr, ""));
     assert_eq!(v["code"], "processQueryKey.expireTime");
 }
+
+#[test]
+fn batch_send_forced_refusals_filtered_and_renames() {
+    let mut st = state();
+    st.users.push(FakeUser {
+        mobile: "13900139000".into(),
+        userid: "u2".into(),
+        active: true,
+        in_scope: true,
+    });
+    let tok = token(&mut st, "key1", "sec1");
+    let body = |ids: &[&str]| json!({"robotCode":"key1","userIds":ids,"msgKey":"sampleText","msgParam":"{\"content\":\"hi\"}"});
+    st.forced_filtered.insert("u2".into());
+    let (r, v) = send(&mut st, &tok, body(&["u1", "u2"]));
+    assert_eq!(r.status, 200);
+    assert_eq!(v["filteredStaffIdList"], json!(["u2"]));
+    assert_eq!(v["invalidStaffIdList"], json!([]));
+    assert_eq!(st.outbox.last().unwrap().user_ids, vec!["u1"]);
+
+    let sent = st.outbox.len();
+    st.forced_stale.insert("u2".into());
+    let (r, v) = send(&mut st, &tok, body(&["u1", "u2"]));
+    assert_eq!(
+        (r.status, v["code"].as_str()),
+        (400, Some("staffId.notExisted"))
+    );
+    assert!(v["requestid"].is_string());
+    st.forced_stale.clear();
+    st.forced_no_conversation.insert("u1".into());
+    let (r, v) = send(&mut st, &tok, body(&["u1", "u2"]));
+    assert_eq!(
+        (r.status, v["code"].as_str()),
+        (400, Some("robot.oto.notExist"))
+    );
+    assert_eq!(st.outbox.len(), sent, "nothing delivered to anyone");
+    st.reset();
+    assert!(st.forced_filtered.is_empty() && st.forced_no_conversation.is_empty());
+
+    // A renamed member is found under the new userid; the old one is unknown.
+    assert!(st.rename_user("u1", "u1-new"));
+    assert!(!st.rename_user("ghost", "x"));
+    let tok = token(&mut st, "key1", "sec1");
+    let (_, v) = run(
+        &mut st,
+        req(
+            "POST",
+            &format!("/topapi/v2/user/getbymobile?access_token={tok}"),
+            &[("Content-Type", "application/json")],
+            r#"{"mobile":"13800138000"}"#,
+        ),
+    );
+    assert_eq!(v["result"]["userid"], "u1-new");
+    assert!(
+        v["request_id"].is_string(),
+        "legacy answers carry request_id"
+    );
+    let (_, v) = send(&mut st, &tok, body(&["u1"]));
+    assert_eq!(v["invalidStaffIdList"], json!(["u1"]));
+}
+
+#[test]
+fn fault_answers_carry_headers_echoes_and_request_ids() {
+    use super::api::fault_response;
+    use super::state::Fault;
+    let header = |r: &Resp, name: &str| {
+        r.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let r0 = req("POST", "/v1.0/x", &[], "");
+    let r = fault_response(
+        &Fault::Redirect {
+            status: 308,
+            location: "http://127.0.0.1:9/x".into(),
+        },
+        &r0,
+    );
+    assert_eq!(r.status, 308);
+    assert_eq!(
+        header(&r, "location").as_deref(),
+        Some("http://127.0.0.1:9/x")
+    );
+    let r = fault_response(
+        &Fault::TooManyRequests {
+            retry_after: Some("7".into()),
+        },
+        &r0,
+    );
+    assert_eq!(
+        (r.status, header(&r, "retry-after").as_deref()),
+        (429, Some("7"))
+    );
+    let r = fault_response(&Fault::Unavailable { retry_after: None }, &r0);
+    assert_eq!((r.status, header(&r, "retry-after")), (503, None));
+    let r = fault_response(
+        &Fault::Throttling {
+            code: "Throttling.User".into(),
+        },
+        &r0,
+    );
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        (r.status, v["code"].as_str()),
+        (403, Some("Throttling.User"))
+    );
+    assert!(v["requestid"].is_string(), "new-API errors carry requestid");
+
+    let echo = req(
+        "POST",
+        "/v1.0/robot/oToMessages/batchSend?a=b",
+        &[("x-acs-dingtalk-access-token", "tok123")],
+        r#"{"appSecret":"s"}"#,
+    );
+    let r = fault_response(&Fault::EchoRequest { status: 400 }, &echo);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["code"], "echo.tok123");
+    let m = v["message"].as_str().unwrap();
+    assert!(
+        m.contains("a=b") && m.contains(r#"{"appSecret":"s"}"#),
+        "{m}"
+    );
+    let legacy = req(
+        "POST",
+        "/topapi/v2/user/getbymobile?access_token=qtok",
+        &[],
+        "",
+    );
+    let v: Value =
+        serde_json::from_str(&fault_response(&Fault::EchoRequest { status: 400 }, &legacy).body)
+            .unwrap();
+    assert_eq!(v["code"], "echo.qtok");
+    for f in [Fault::LegacySystemBusy, Fault::LegacyAppQps] {
+        let v: Value = serde_json::from_str(&fault_response(&f, &r0).body).unwrap();
+        assert!(v["request_id"].is_string(), "{f:?}");
+    }
+}
