@@ -34,7 +34,7 @@ async fn main() {
     // Warm up: token cached, connections open.
     for _ in 0..20 {
         client
-            .send_test_message(&creds, None, &mobile)
+            .send_test_message(&creds, &mobile, &markdown())
             .await
             .unwrap();
     }
@@ -42,7 +42,7 @@ async fn main() {
     for _ in 0..n {
         let t = Instant::now();
         client
-            .send_test_message(&creds, None, &mobile)
+            .send_test_message(&creds, &mobile, &markdown())
             .await
             .unwrap();
         ours.push(t.elapsed());
@@ -91,4 +91,11 @@ async fn main() {
     println!("  notifydesk client  p50 {o50:8.1} µs   p99 {o99:8.1} µs");
     println!("  bare reqwest       p50 {r50:8.1} µs   p99 {r99:8.1} µs");
     println!("  ratio (p50)        {:.2}x", o50 / r50);
+}
+
+fn markdown() -> notifydesk::dingtalk::TestContent {
+    notifydesk::dingtalk::TestContent::Markdown {
+        title: "notifydesk test message".into(),
+        text: "#### notifydesk test message".into(),
+    }
 }

@@ -112,7 +112,7 @@ fn configure_list_and_test_succeed() {
 
     let test = env.run(&["channel", "test", "dingtalk"]);
     assert!(test.status.success(), "{}", stderr(&test));
-    assert_eq!(stdout(&test).trim(), "Successful");
+    assert_eq!(stdout(&test).trim(), "Successful (robot markdown message)");
     let sent = env.fake.outbox();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].user_ids, vec![USER_ID.to_string()]);

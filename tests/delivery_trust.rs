@@ -548,3 +548,60 @@ async fn dingtalks_request_id_is_kept_with_the_failure() {
     let json = serde_json::to_value(row).unwrap();
     assert_eq!(json["request_id"], id.as_str());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_message_sending_sends_what_deliveries_send() {
+    use notifydesk::delivery::{Language, send_test_message};
+    use notifydesk::dingtalk::TestMessageKind;
+    let s = setup(1).await;
+    s.fake.add_app(
+        FakeApp::new(KEY, SECRET)
+            .without_scope(SCOPE_SEND)
+            .with_card_template("tpl.approval"),
+    );
+    let client = Client::new(
+        Endpoints::single(&s.fake.base_url()).unwrap(),
+        ClientOptions::default(),
+    )
+    .unwrap();
+    let mut config = s.store().load_dingtalk().unwrap().unwrap();
+    let mobile = Mobile::parse(&phone(1)).unwrap();
+    // Without a Template ID both the test and deliveries use the robot message, which this
+    // app may not send: the test must fail, as deliveries would.
+    let e = send_test_message(&client, &config, &mobile, Language::En)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("qyapi_robot_sendmsg"), "{e}");
+    // With one, both send the card, with the same variables.
+    config.template_id = Some("tpl.approval".into());
+    let report = send_test_message(&client, &config, &mobile, Language::En)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.kind,
+        TestMessageKind::Card {
+            template_id: "tpl.approval".into()
+        }
+    );
+    with_template(&s, "tpl.approval");
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    s.worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    let cards = s.fake.outbox();
+    assert_eq!(cards.len(), 2);
+    let keys = |i: usize| {
+        cards[i]
+            .card_params
+            .clone()
+            .unwrap()
+            .into_keys()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(0),
+        keys(1),
+        "the test fills the variables deliveries fill"
+    );
+}

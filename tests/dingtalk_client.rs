@@ -107,7 +107,7 @@ async fn success_path_uses_one_token_and_sends_msgparam_as_string() {
         assert!(r.invalid_user_ids.is_empty() && r.flow_controlled_user_ids.is_empty());
     }
     let report = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap();
     assert_eq!(report.user_id, USER);
@@ -318,7 +318,7 @@ async fn bad_credentials_are_not_retried() {
     let (fake, client, _) = setup().await;
     let creds = Credentials::new(KEY, "wrong-secret-123456");
     let e = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::BadCredentials);
@@ -760,7 +760,7 @@ async fn every_injected_fault_maps_to_its_error() {
     }
     // Faults are consumed: everything works again.
     client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap();
 }
@@ -805,7 +805,7 @@ async fn lookup_errors_user_not_found_and_invalid_mobile() {
         1,
     );
     let e = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap_err();
     assert_eq!(
@@ -826,7 +826,7 @@ async fn missing_scopes_are_named() {
         a.scopes.remove("qyapi_get_member_by_mobile");
     });
     let e = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap_err();
     assert_eq!(e.code, "88/60011");
@@ -846,7 +846,7 @@ async fn missing_scopes_are_named() {
         a.scopes.remove("qyapi_robot_sendmsg");
     });
     let e = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap_err();
     assert_eq!(e.code, "Forbidden.AccessDenied.AccessTokenPermissionDenied");
@@ -864,7 +864,7 @@ async fn missing_scopes_are_named() {
         a.scopes.remove("Card.Instance.Write");
     });
     let e = client
-        .send_test_message(&creds, Some(TEMPLATE), &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &card(TEMPLATE))
         .await
         .unwrap_err();
     assert_eq!(
@@ -911,7 +911,7 @@ async fn ip_allow_list_robot_disabled_and_robot_code_mismatch() {
         a.robot_enabled = false;
     });
     let e = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap_err();
     assert_eq!(
@@ -956,7 +956,7 @@ async fn partial_results_and_test_send_outcomes() {
     assert_eq!(fake.outbox()[0].user_ids, vec![USER]);
 
     let e = client
-        .send_test_message(&creds, None, &mobile("13900139000"))
+        .send_test_message(&creds, &mobile("13900139000"), &markdown())
         .await
         .unwrap_err();
     assert_eq!(
@@ -968,7 +968,7 @@ async fn partial_results_and_test_send_outcomes() {
     check(&e, &fake);
 
     let e = client
-        .send_test_message(&creds, None, &mobile("13700137000"))
+        .send_test_message(&creds, &mobile("13700137000"), &markdown())
         .await
         .unwrap_err();
     assert_eq!(
@@ -980,7 +980,7 @@ async fn partial_results_and_test_send_outcomes() {
 
     fake.force_invalid(USER);
     let e = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::OutsideVisibility);
@@ -1065,7 +1065,7 @@ async fn timeout_is_fast_and_not_retried() {
 async fn card_send_with_template_id() {
     let (fake, client, creds) = setup().await;
     let report = client
-        .send_test_message(&creds, Some(TEMPLATE), &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &card(TEMPLATE))
         .await
         .unwrap();
     assert_eq!(report.user_id, USER);
@@ -1114,7 +1114,7 @@ async fn card_send_with_template_id() {
 
     fake.add_user_with("13900139000", "outsider", true, false);
     let e = client
-        .send_test_message(&creds, Some(TEMPLATE), &mobile("13900139000"))
+        .send_test_message(&creds, &mobile("13900139000"), &card(TEMPLATE))
         .await
         .unwrap_err();
     assert_eq!(
@@ -1168,11 +1168,11 @@ fn background_fake_serves_admin_endpoints_to_other_processes() {
         let client = Client::new(Endpoints::single(&base).unwrap(), ClientOptions::default()).unwrap();
         let creds = Credentials::new(KEY, SECRET);
         let e = client
-            .send_test_message(&creds, None, &mobile(MOBILE))
+            .send_test_message(&creds, &mobile(MOBILE), &markdown())
             .await
             .unwrap_err();
         assert_eq!(e.kind, ErrorKind::ServerBusy);
-        client.send_test_message(&creds, None, &mobile(MOBILE)).await.unwrap();
+        client.send_test_message(&creds, &mobile(MOBILE), &markdown()).await.unwrap();
         assert_eq!(admin("token/expire", Value::Null).await, 200);
         assert_eq!(admin("clock/advance", serde_json::json!({"seconds": 60})).await, 200);
         let state: Value = http
@@ -1204,4 +1204,21 @@ async fn fake_refuses_non_loopback_addresses() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+fn markdown() -> notifydesk::dingtalk::TestContent {
+    notifydesk::dingtalk::TestContent::Markdown {
+        title: "notifydesk test message".into(),
+        text: "#### notifydesk test message".into(),
+    }
+}
+
+fn card(template_id: &str) -> notifydesk::dingtalk::TestContent {
+    notifydesk::dingtalk::TestContent::Card {
+        template_id: template_id.into(),
+        params: [("title", "notifydesk test message"), ("content", "hello")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
 }

@@ -55,7 +55,7 @@ async fn nothing_secret_in_logs_or_debug_output() {
     let mobile = Mobile::parse(MOBILE).unwrap();
 
     client
-        .send_test_message(&creds, None, &mobile)
+        .send_test_message(&creds, &mobile, &markdown())
         .await
         .unwrap();
     fake.expire_tokens();
@@ -119,5 +119,12 @@ async fn nothing_secret_in_logs_or_debug_output() {
         format!("{creds:?}"),
     ] {
         assert!(!dbg.contains(SECRET), "{dbg}");
+    }
+}
+
+fn markdown() -> notifydesk::dingtalk::TestContent {
+    notifydesk::dingtalk::TestContent::Markdown {
+        title: "notifydesk test message".into(),
+        text: "#### notifydesk test message".into(),
     }
 }

@@ -284,7 +284,7 @@ async fn filtered_receiver_is_reported_and_fails_the_test_message() {
     assert_eq!(fake.outbox()[0].user_ids, vec!["other"]);
 
     let e = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap_err();
     assert_eq!(
@@ -623,7 +623,7 @@ async fn redirects_are_never_followed() {
         1,
     );
     let e = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap_err();
     assert_eq!(
@@ -851,13 +851,13 @@ async fn overseas_numbers_are_looked_up_as_cc_dash_national() {
 async fn test_report_names_what_was_sent() {
     let (_fake, client, creds) = setup().await;
     let r = client
-        .send_test_message(&creds, None, &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &markdown())
         .await
         .unwrap();
     assert_eq!(r.kind, TestMessageKind::RobotMarkdown);
     assert_eq!(r.kind.label(), "robot markdown message");
     let r = client
-        .send_test_message(&creds, Some(TEMPLATE), &mobile(MOBILE))
+        .send_test_message(&creds, &mobile(MOBILE), &card(TEMPLATE))
         .await
         .unwrap();
     assert_eq!(
@@ -916,4 +916,21 @@ async fn fake_admin_api_injects_the_new_cases() {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NoRobotConversation);
+}
+
+fn markdown() -> notifydesk::dingtalk::TestContent {
+    notifydesk::dingtalk::TestContent::Markdown {
+        title: "notifydesk test message".into(),
+        text: "#### notifydesk test message".into(),
+    }
+}
+
+fn card(template_id: &str) -> notifydesk::dingtalk::TestContent {
+    notifydesk::dingtalk::TestContent::Card {
+        template_id: template_id.into(),
+        params: [("title", "notifydesk test message"), ("content", "hello")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
 }

@@ -12,7 +12,7 @@ use super::args::{
     ChannelCommand, ConfigureDingTalk, ConfigureTarget, SourceColumnArg, TestTarget,
 };
 use super::out;
-use crate::dingtalk::{Client, Credentials};
+use crate::dingtalk::Client;
 use crate::domain::{
     ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord, validate_dingtalk,
 };
@@ -51,7 +51,7 @@ pub async fn run(
             if json {
                 out::stdout().json(&record)?;
             } else if record.ok {
-                out::stdout().line("Successful")?;
+                out::stdout().line(&record.summary)?;
             } else {
                 out::stderr().line(&record.summary)?;
             }
@@ -182,7 +182,7 @@ async fn configure(
             err.line("not saved: the test message could not be sent")?;
             return Ok(ExitCode::from(EXIT_FAILED));
         }
-        out::stdout().line("Successful")?;
+        out::stdout().line(&record.summary)?;
         Some(record)
     } else {
         None
@@ -220,15 +220,17 @@ async fn send_test(
             "Receiver Info is empty: pass --receiver PHONE or save one with `channel configure`"
                 .to_string(),
         ),
-        Some(mobile) => match client
-            .send_test_message(
-                &Credentials::from(config),
-                config.template_id.as_deref(),
-                mobile,
-            )
-            .await
+        Some(mobile) => match crate::delivery::send_test_message(
+            client,
+            config,
+            mobile,
+            crate::delivery::Language::from_setting(
+                store.setting("message.language").ok().flatten().as_deref(),
+            ),
+        )
+        .await
         {
-            Ok(_) => (true, "Successful".to_string()),
+            Ok(report) => (true, format!("Successful ({})", report.kind.label())),
             Err(e) => (false, e.to_string()),
         },
     };

@@ -10,6 +10,7 @@
 mod batch;
 mod limiter;
 pub mod template;
+mod test_message;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +21,7 @@ use tokio::time::Instant;
 
 pub use limiter::{Limiter, backoff};
 pub use template::Language;
+pub use test_message::{send_test_message, test_content};
 
 use crate::dingtalk::{Client, MAX_BATCH_USER_IDS};
 use crate::store::{DeliveryCounts, Store, StoreError};

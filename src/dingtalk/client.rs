@@ -3,6 +3,8 @@
 mod call;
 mod test_message;
 
+pub use test_message::TestContent;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;

@@ -24,7 +24,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
-pub use client::{Client, MAX_BATCH_USER_IDS};
+pub use client::{Client, MAX_BATCH_USER_IDS, TestContent};
 pub use error::{
     DingTalkError, Disposition, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step,
 };

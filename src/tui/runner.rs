@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::log::{LogPage, PAGE_SIZE};
 use super::msg::{Effect, Msg};
-use crate::dingtalk::{Client, Credentials};
+use crate::dingtalk::Client;
 use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};
 use crate::store::Store;
 use tokio::sync::Notify;
@@ -168,19 +168,20 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<Ding
                 None,
             ),
             Some(mobile) => {
-                let creds = Credentials::from(config);
-                match ctx
-                    .client
-                    .send_test_message(&creds, config.template_id.as_deref(), mobile)
+                let lang = with_store(&ctx.store, |s| s.setting("message.language"))
                     .await
-                {
+                    .and_then(Result::ok)
+                    .flatten();
+                let lang = crate::delivery::Language::from_setting(lang.as_deref());
+                match crate::delivery::send_test_message(&ctx.client, config, mobile, lang).await {
                     Ok(report) => (
                         true,
                         "Successful".to_string(),
                         Some(format!(
-                            "Sent to DingTalk user {} ({})",
+                            "Sent to DingTalk user {} ({}) as a {}",
                             report.user_id,
-                            mobile.masked()
+                            mobile.masked(),
+                            report.kind.label()
                         )),
                     ),
                     Err(e) => (false, e.to_string(), None),

@@ -3,83 +3,78 @@
 use std::collections::BTreeMap;
 
 use super::super::error::{DingTalkError, ErrorKind, Step};
-use super::super::{Credentials, TEST_MESSAGE_TITLE, TestMessageKind, TestReport};
+use super::super::{Credentials, TestMessageKind, TestReport};
 use super::Client;
 use crate::domain::Mobile;
 
+/// What Test Message Sending sends: built by the caller with the same template code that
+/// deliveries use, so the test exercises exactly what deliveries will send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestContent {
+    /// A robot one-to-one markdown message (batchSend, `sampleMarkdown`).
+    Markdown { title: String, text: String },
+    /// An interactive card from the channel's template (createAndDeliver).
+    Card {
+        template_id: String,
+        params: BTreeMap<String, String>,
+    },
+}
+
 impl Client {
-    /// Test Message Sending: token → lookup by phone → markdown message (or the card when a
-    /// template id is given). A receiver DingTalk refuses is an error here, not a partial result.
+    /// Test Message Sending: token → lookup by phone → `content`. A receiver DingTalk refuses
+    /// (invalid, flow-controlled, filtered) is an error here, not a partial result.
     pub async fn send_test_message(
         &self,
         creds: &Credentials,
-        template_id: Option<&str>,
         mobile: &Mobile,
+        content: &TestContent,
     ) -> Result<TestReport, DingTalkError> {
         self.access_token(creds).await?;
         let user_id = self.user_id_by_mobile(creds, mobile).await?;
-        let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S %:z");
-        let text = format!(
-            "#### {TEST_MESSAGE_TITLE}\n\nSent by notifydesk at {now}. If you can read this, the DingTalk channel works."
-        );
-        match template_id.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(tid) => {
-                let params = BTreeMap::from([
-                    ("title".to_string(), TEST_MESSAGE_TITLE.to_string()),
-                    (
-                        "content".to_string(),
-                        format!("Sent by notifydesk at {now}."),
-                    ),
-                ]);
+        match content {
+            TestContent::Card {
+                template_id,
+                params,
+            } => {
                 let out_track_id = format!("notifydesk-test-{}", random_hex(12));
                 let report = self
-                    .send_card(creds, tid, &user_id, &out_track_id, &params)
+                    .send_card(creds, template_id, &user_id, &out_track_id, params)
                     .await?;
                 Ok(TestReport {
                     user_id,
                     process_query_key: report.carrier_id.unwrap_or_default(),
                     kind: TestMessageKind::Card {
-                        template_id: tid.to_string(),
+                        template_id: template_id.clone(),
                     },
                 })
             }
-            None => {
+            TestContent::Markdown { title, text } => {
                 let report = self
-                    .send_markdown(
-                        creds,
-                        std::slice::from_ref(&user_id),
-                        TEST_MESSAGE_TITLE,
-                        &text,
-                    )
+                    .send_markdown(creds, std::slice::from_ref(&user_id), title, text)
                     .await?;
-                if report.invalid_user_ids.contains(&user_id) {
-                    return Err(DingTalkError::new(
+                let refused = [
+                    (
+                        &report.invalid_user_ids,
                         ErrorKind::OutsideVisibility,
                         "invalidStaffIdList",
-                        Step::Send,
-                    )
-                    .with_status(200)
-                    .with_message(format!("userid {user_id} returned in invalidStaffIdList")));
-                }
-                if report.flow_controlled_user_ids.contains(&user_id) {
-                    return Err(DingTalkError::new(
+                    ),
+                    (
+                        &report.flow_controlled_user_ids,
                         ErrorKind::RateLimited,
                         "flowControlledStaffIdList",
-                        Step::Send,
-                    )
-                    .with_status(200)
-                    .with_message(format!(
-                        "userid {user_id} returned in flowControlledStaffIdList"
-                    )));
-                }
-                if report.filtered_user_ids.contains(&user_id) {
-                    return Err(DingTalkError::new(
+                    ),
+                    (
+                        &report.filtered_user_ids,
                         ErrorKind::Filtered,
                         "filteredStaffIdList",
-                        Step::Send,
-                    )
-                    .with_status(200)
-                    .with_message(format!("userid {user_id} returned in filteredStaffIdList")));
+                    ),
+                ];
+                for (list, kind, code) in refused {
+                    if list.contains(&user_id) {
+                        return Err(DingTalkError::new(kind, code, Step::Send)
+                            .with_status(200)
+                            .with_message(format!("userid {user_id} returned in {code}")));
+                    }
                 }
                 Ok(TestReport {
                     user_id,
