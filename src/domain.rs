@@ -387,11 +387,17 @@ impl ChannelSummary {
     }
 }
 
+/// Characters that could drive a terminal or reorder text when shown: C0/C1 controls, DEL,
+/// and the bidi embedding/override/isolate controls.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Replace control characters (from the network or the DB) so they cannot drive the terminal.
 pub fn sanitize_text(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if c.is_control() && c != '\n' {
+            if is_unsafe_char(c) && c != '\n' {
                 '�'
             } else {
                 c
@@ -557,6 +563,8 @@ mod tests {
     #[test]
     fn sanitize_replaces_escapes() {
         assert_eq!(sanitize_text("a\x1b[2Jb"), "a�[2Jb");
+        // Bidi overrides would reorder what the TUI shows; C1 CSI drives some terminals.
+        assert_eq!(sanitize_text("a\u{202e}b\u{9b}c\nd"), "a�b�c\nd");
     }
 }
 

@@ -12,9 +12,7 @@ use serde::Serialize;
 pub const PLACEHOLDER: char = '\u{FFFD}';
 
 /// C0 controls, DEL, C1 controls, and the bidi embeddings, overrides and isolates.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
+pub use crate::domain::is_unsafe_char as is_unsafe;
 
 /// `text` with every unsafe character, line breaks included, replaced by [`PLACEHOLDER`].
 pub fn clean(text: &str) -> String {

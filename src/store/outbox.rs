@@ -89,11 +89,7 @@ pub const MAX_LINK_BYTES: usize = 2048;
 pub const MAX_EVENT_MEMBERS: usize = 1000;
 pub const MAX_LOGIN_BYTES: usize = 128;
 
-/// Characters that could drive a terminal or reorder text when shown: C0/C1 controls, DEL,
-/// and the bidi embedding/override/isolate controls.
-pub fn is_unsafe_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
+pub use crate::domain::is_unsafe_char;
 
 impl NewEvent {
     /// Why this event cannot be accepted, as one sentence naming the field.
