@@ -30,44 +30,58 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
         out.line(describe(&ev.event_id, store.enqueue_event(&ev)?))?;
         return Ok(ExitCode::SUCCESS);
     }
+    // Lines are read on their own thread; events are committed in groups (one transaction
+    // each) of up to GROUP lines, or whatever has arrived when the input pauses, so a steady
+    // stream costs one fsync per group while a trickle is still stored at once.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<NewEvent, String>)>(GROUP * 2);
+    std::thread::spawn(move || read_events(tx));
     let mut bad = 0;
-    let mut input = std::io::stdin().lock();
-    let mut n = 0;
+    let mut group: Vec<(usize, NewEvent)> = Vec::with_capacity(GROUP);
     loop {
-        n += 1;
-        let line = match read_bounded_line(&mut input, MAX_LINE_BYTES) {
-            Ok(None) => break,
-            Ok(Some(Ok(l))) => l,
-            Ok(Some(Err(len))) => {
-                eprintln!(
-                    "stdin:{n}: line of {len} bytes is over the {MAX_LINE_BYTES}-byte limit for one event (title ≤ 1 KiB, text ≤ 64 KiB); skipped"
-                );
-                bad += 1;
-                continue;
-            }
-            Err(e) => {
-                err.line(format_args!("stdin:{n}: cannot read: {e}"))?;
-                bad += 1;
-                break;
-            }
+        let next = if group.is_empty() {
+            rx.recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected)
+        } else {
+            rx.recv_timeout(PAUSE)
         };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let ev: NewEvent = match serde_json::from_str(&line) {
-            Ok(ev) => ev,
-            Err(e) => {
-                err.line(format_args!("stdin:{n}: not a valid event: {e}"))?;
-                bad += 1;
-                continue;
+        let paused = matches!(next, Err(std::sync::mpsc::RecvTimeoutError::Timeout));
+        let done = match next {
+            Ok((n, Ok(ev))) => {
+                group.push((n, ev));
+                false
             }
-        };
-        match store.enqueue_event(&ev) {
-            Ok(outcome) => out.line(describe(&ev.event_id, outcome))?,
-            Err(e) => {
+            Ok((n, Err(e))) => {
                 err.line(format_args!("stdin:{n}: {e}"))?;
                 bad += 1;
+                false
             }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => false,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => true,
+        };
+        if !group.is_empty() && (done || paused || group.len() >= GROUP) {
+            let events: Vec<NewEvent> = group.iter().map(|(_, ev)| ev.clone()).collect();
+            match store.enqueue_events(&events) {
+                Ok(outcomes) => {
+                    for ((n, ev), outcome) in group.iter().zip(outcomes) {
+                        match outcome {
+                            Ok(o) => out.line(describe(&ev.event_id, o))?,
+                            Err(e) => {
+                                err.line(format_args!("stdin:{n}: {e}"))?;
+                                bad += 1;
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    for (n, _) in &group {
+                        err.line(format_args!("stdin:{n}: not stored: {e}"))?;
+                    }
+                    bad += group.len();
+                }
+            }
+            group.clear();
+        }
+        if done {
+            break;
         }
     }
     Ok(if bad > 0 {
@@ -75,6 +89,36 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Events per transaction for `--stdin-json`.
+const GROUP: usize = 500;
+/// Commit what has arrived when no line came for this long.
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Read stdin line by line and send each parsed event (or why the line is not one).
+fn read_events(tx: std::sync::mpsc::SyncSender<(usize, Result<NewEvent, String>)>) {
+    let mut input = std::io::stdin().lock();
+    let mut n = 0;
+    loop {
+        n += 1;
+        let parsed = match read_bounded_line(&mut input, MAX_LINE_BYTES) {
+            Ok(None) => return,
+            Ok(Some(Ok(line))) if line.trim().is_empty() => continue,
+            Ok(Some(Ok(line))) => serde_json::from_str::<NewEvent>(&line)
+                .map_err(|e| format!("not a valid event: {e}")),
+            Ok(Some(Err(len))) => Err(format!(
+                "line of {len} bytes is over the {MAX_LINE_BYTES}-byte limit for one event (title ≤ 1 KiB, text ≤ 64 KiB); skipped"
+            )),
+            Err(e) => {
+                let _ = tx.send((n, Err(format!("cannot read: {e}"))));
+                return;
+            }
+        };
+        if tx.send((n, parsed)).is_err() {
+            return;
+        }
+    }
 }
 
 /// One event per line; a line longer than this cannot hold a valid event (JSON escaping of
