@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod dingtalk;
 pub mod domain;
 pub mod fake;
+pub mod ingest;
 pub mod logging;
 pub mod member;
 pub mod paths;

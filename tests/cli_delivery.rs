@@ -414,6 +414,24 @@ fn an_oversized_event_is_refused_with_the_limit_and_the_rest_still_queued() {
     );
 }
 
+#[test]
+fn an_idle_worker_notices_an_event_enqueued_by_another_process() {
+    let env = Env::new(1);
+    let mut worker = env
+        .cmd(&["worker"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Idle: nothing pending, so the worker sleeps (up to a minute) unless woken.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(env.run(&notify_args("wake-1", &["u1"])).status.success());
+    wait_until("the send", Duration::from_secs(10), || {
+        !env.fake.outbox().is_empty()
+    });
+    assert!(sigterm_and_wait(&mut worker).success());
+}
+
 fn counts(db: &Path) -> notifydesk::store::DeliveryCounts {
     Store::open(db).unwrap().delivery_counts().unwrap()
 }

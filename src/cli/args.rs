@@ -75,7 +75,7 @@ pub enum Command {
     /// Drain the outbox once (waiting for due retries) and exit; for cron
     Deliver(DeliverArgs),
     /// Keep draining the outbox until SIGTERM or Ctrl-C
-    Worker(DeliverArgs),
+    Worker(WorkerArgs),
     /// Show the delivery log (newest first), or retry a failed delivery
     Log(LogArgs),
     /// Show or change settings (message.language: en or zh)
@@ -289,6 +289,17 @@ pub struct DeliverArgs {
     /// First retry delay in milliseconds (doubles each attempt, with jitter)
     #[arg(long, default_value_t = 1000, value_name = "MS")]
     pub backoff_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub deliver: DeliverArgs,
+    /// Also accept events over HTTP on this address (e.g. 127.0.0.1:8080): POST /v1/events,
+    /// GET /healthz, GET /metrics. A non-loopback address needs NOTIFYDESK_INGEST_TOKEN
+    /// (or NOTIFYDESK_INGEST_TOKEN_FILE, or a systemd credential named ingest-token)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use super::EXIT_FAILED;
-use super::args::{DeliverArgs, LogArgs, NotifyArgs};
+use super::args::{DeliverArgs, LogArgs, NotifyArgs, WorkerArgs};
 use super::out;
 use crate::delivery::{Worker, WorkerEvent, WorkerOptions};
 use crate::dingtalk::Client;
@@ -39,7 +39,8 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
     let mut group: Vec<(usize, NewEvent)> = Vec::with_capacity(GROUP);
     loop {
         let next = if group.is_empty() {
-            rx.recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected)
+            rx.recv()
+                .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected)
         } else {
             rx.recv_timeout(PAUSE)
         };
@@ -222,20 +223,27 @@ pub async fn deliver(args: DeliverArgs, store: Store, client: Client) -> anyhow:
     })
 }
 
-pub async fn worker(args: DeliverArgs, store: Store, client: Client) -> anyhow::Result<ExitCode> {
-    let mut worker = Worker::new(store, client, options(&args)?)?;
-    worker.on_event(|e| match e {
-        WorkerEvent::DatabaseBusy => eprintln!(
-            "notifydesk worker: database busy (another process holds the lock); waiting, nothing is lost"
-        ),
-        WorkerEvent::DatabaseAvailable => {
-            eprintln!("notifydesk worker: database available again; delivering")
+pub async fn worker(args: WorkerArgs, store: Store, client: Client) -> anyhow::Result<ExitCode> {
+    let db = store.path().to_path_buf();
+    let mut worker = Worker::new(store, client, options(&args.deliver)?)?;
+    let metrics = Arc::new(crate::ingest::Metrics::default());
+    let m = metrics.clone();
+    worker.on_event(move |e| {
+        m.observe(&e);
+        match e {
+            WorkerEvent::DatabaseBusy => eprintln!(
+                "notifydesk worker: database busy (another process holds the lock); waiting, nothing is lost"
+            ),
+            WorkerEvent::DatabaseAvailable => {
+                eprintln!("notifydesk worker: database available again; delivering")
+            }
+            WorkerEvent::Trouble(t) => eprintln!("notifydesk worker: {t} (retrying)"),
+            _ => {}
         }
-        WorkerEvent::Trouble(t) => eprintln!("notifydesk worker: {t} (retrying)"),
-        WorkerEvent::Progress(_) => {}
     });
     let stop = worker.stop_flag();
     let wake = Arc::new(tokio::sync::Notify::new());
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let w = wake.clone();
     tokio::spawn(async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -247,14 +255,74 @@ pub async fn worker(args: DeliverArgs, store: Store, client: Client) -> anyhow::
         stop.store(true, Ordering::SeqCst);
         w.notify_one();
     });
+    let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let server = match args.listen {
+        None => None,
+        Some(addr) => Some(
+            listen(
+                addr,
+                &db,
+                wake.clone(),
+                metrics,
+                running.clone(),
+                shutdown_rx,
+            )
+            .await?,
+        ),
+    };
     eprintln!("notifydesk worker: delivering; SIGTERM or Ctrl-C stops after the current batch");
     worker.run(wake).await?;
+    running.store(false, Ordering::SeqCst);
+    let _ = shutdown_tx.send(true);
+    if let Some(server) = server {
+        let _ = server.await;
+    }
     let c = worker.store().delivery_counts()?;
     eprintln!(
         "notifydesk worker: stopped (pending {} · sent {} · failed {})",
         c.pending, c.sent, c.failed
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Start the HTTP ingest beside the worker; it stops when `shutdown` turns true.
+async fn listen(
+    addr: std::net::SocketAddr,
+    db: &std::path::Path,
+    wake: Arc<tokio::sync::Notify>,
+    metrics: Arc<crate::ingest::Metrics>,
+    running: Arc<std::sync::atomic::AtomicBool>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use crate::ingest::{IngestState, Writer, check_listen, router, token_from_env};
+    let token = token_from_env().map_err(anyhow::Error::msg)?;
+    check_listen(&addr, token.as_ref()).map_err(anyhow::Error::msg)?;
+    let writer = Writer::start(db.to_path_buf(), move || wake.notify_one())?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let state = Arc::new(IngestState {
+        writer,
+        token,
+        metrics,
+        worker_running: running,
+    });
+    eprintln!(
+        "notifydesk worker: accepting events on http://{bound}/v1/events (health /healthz, metrics /metrics)"
+    );
+    Ok(tokio::spawn(async move {
+        let app = router(state);
+        let stopped = async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!("ingest server stopped: {e}");
+        }
+    }))
 }
 
 pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {

@@ -183,7 +183,10 @@ impl Worker {
                 .renew_lease(&self.owner, &ids(&open), self.claim_lease_until());
             self.lookups.acquire().await;
             report.calls += 1;
-            match self.client.user_id_by_mobile(creds, &mobile).await {
+            let started = Instant::now();
+            let found = self.client.user_id_by_mobile(creds, &mobile).await;
+            self.called("lookup", started, found.is_ok());
+            match found {
                 Ok(u) => {
                     self.store
                         .set_member_userid(member_id, Some(&u), now_ms() / 1000)?;
@@ -241,10 +244,12 @@ impl Worker {
         }
         let user_ids: Vec<String> = targets.iter().map(|t| t.userid.clone()).collect();
         report.calls += 1;
+        let started = Instant::now();
         let result = self
             .client
             .send_markdown(creds, &user_ids, title, text)
             .await;
+        self.called("batch_send", started, result.is_ok());
         let all: Vec<&Recipient> = targets.iter().map(|t| &t.r).collect();
         let sent = match result {
             Ok(sent) => sent,
@@ -405,10 +410,12 @@ impl Worker {
             }
             report.calls += 1;
             let out_track_id = format!("notifydesk-{installation}-{}", t.r.delivery_id);
+            let started = Instant::now();
             let result = self
                 .client
                 .send_card(creds, template_id, &t.userid, &out_track_id, params)
                 .await;
+            self.called("card", started, result.is_ok());
             let e = match result {
                 Ok(card) => {
                     let key = card.carrier_id.unwrap_or(out_track_id);
@@ -453,6 +460,14 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    fn called(&self, api: &'static str, started: Instant, ok: bool) {
+        self.emit(super::WorkerEvent::Call {
+            api,
+            elapsed: started.elapsed(),
+            ok,
+        });
     }
 
     fn resend_ambiguous(&self) -> bool {
@@ -581,6 +596,7 @@ impl Worker {
         let ids = ids(&keep);
         self.persist(|s| s.mark_retry(&owner, &ids, &mark)).await;
         report.deferred += keep.len();
+        self.emit(super::WorkerEvent::Deferred(keep.len()));
     }
 
     async fn fail(&mut self, group: &[&Recipient], p: &Problem, report: &mut DrainReport) {
@@ -600,6 +616,7 @@ impl Worker {
         let owner = self.owner.clone();
         let ids = ids(group);
         self.persist(|s| s.mark_done(&owner, &ids, status, p)).await;
+        self.emit(super::WorkerEvent::Failed(group.len()));
         match status {
             DeliveryStatus::Unknown => report.unknown += group.len(),
             _ => report.failed += group.len(),

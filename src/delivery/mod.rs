@@ -103,6 +103,16 @@ pub enum WorkerEvent {
     DatabaseAvailable,
     /// Something else failed; the worker retries after a pause.
     Trouble(String),
+    /// A DingTalk call finished (for latency metrics).
+    Call {
+        api: &'static str,
+        elapsed: Duration,
+        ok: bool,
+    },
+    /// Deliveries put back for a later attempt.
+    Deferred(usize),
+    /// Deliveries that ended failed or "may have been delivered".
+    Failed(usize),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -331,22 +341,49 @@ impl Worker {
                     continue;
                 }
             }
-            let idle = match self.idle(Duration::from_secs(1)) {
+            let idle = match self.idle(Duration::from_secs(60)) {
                 Ok(d) => d,
                 Err(e) => {
                     self.pause_after(e, &mut failures, Some(&wake)).await;
                     continue;
                 }
             };
-            tokio::select! {
-                _ = tokio::time::sleep(idle) => {}
-                _ = wake.notified() => {}
-            }
+            self.wait_for_work(idle, &wake).await;
         }
         if let Err(e) = self.store.release_claims(&self.owner) {
             tracing::warn!("could not release claims on stop (they expire on their own): {e}");
         }
         Ok(())
+    }
+
+    /// Sleep until `idle` has passed, `wake` is notified (an event enqueued in this process),
+    /// or another process commits to the database. The last is noticed by watching SQLite's
+    /// `data_version` every few milliseconds: it works for any number of workers and writers,
+    /// needs no socket or file beside the database, and costs one in-memory check per tick
+    /// (the WAL index is in shared memory); our own commits do not change it.
+    async fn wait_for_work(&mut self, idle: Duration, wake: &Notify) {
+        const TICK: Duration = Duration::from_millis(5);
+        let deadline = Instant::now() + idle;
+        let seen = self.store.data_version().ok();
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(TICK.min(deadline - now)) => {}
+                _ = wake.notified() => return,
+            }
+            if self.stopping() {
+                return;
+            }
+            match self.store.data_version() {
+                Ok(v) if Some(v) != seen => return,
+                Ok(_) => {}
+                // A lock or an error: let the main loop deal with it.
+                Err(_) => return,
+            }
+        }
     }
 
     fn language(&self) -> Language {

@@ -26,7 +26,7 @@ pub use migrations::LATEST_VERSION;
 pub use outbox::{
     ClaimedBatch, DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus, EnqueueOutcome,
     MAX_EVENT_ID_BYTES, MAX_EVENT_MEMBERS, MAX_LINK_BYTES, MAX_LOGIN_BYTES, MAX_TEXT_BYTES,
-    MAX_TITLE_BYTES, NewEvent, Problem, Recipient, RetryMark, is_unsafe_char,
+    MAX_TITLE_BYTES, NewEvent, Problem, Recipient, RequestOutcome, RetryMark, is_unsafe_char,
 };
 
 /// The first 16 bytes of every SQLite 3 database file.

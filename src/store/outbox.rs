@@ -323,6 +323,54 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// What became of one request of [`Store::enqueue_requests`].
+#[derive(Debug)]
+pub enum RequestOutcome {
+    /// Every event was stored (or was a duplicate), durably.
+    Stored(Vec<EnqueueOutcome>),
+    /// At least one event was refused, so none was stored; the outcome of each.
+    Rejected(Vec<Result<EnqueueOutcome, StoreError>>),
+}
+
+/// Enqueue `events` on an open transaction or savepoint.
+fn enqueue_on(
+    conn: &rusqlite::Connection,
+    events: &[NewEvent],
+    err: &impl Fn(rusqlite::Error) -> StoreError,
+) -> Result<Vec<Result<EnqueueOutcome, StoreError>>, StoreError> {
+    let configured: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM channel WHERE kind = 'dingtalk')")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(err)?;
+    let mut nodes: std::collections::HashMap<(String, String), Option<NodeInfo>> =
+        Default::default();
+    let mut outcomes = Vec::with_capacity(events.len());
+    let t = now();
+    for ev in events {
+        if let Some(what) = ev.problem() {
+            outcomes.push(Err(StoreError::Invalid { what }));
+            continue;
+        }
+        let key = (ev.type_code.clone(), ev.node_code.clone());
+        if !nodes.contains_key(&key) {
+            let info = node_info(conn, &ev.type_code, &ev.node_code).map_err(err)?;
+            nodes.insert(key.clone(), info);
+        }
+        let Some(node) = &nodes[&key] else {
+            let valid = valid_nodes(conn).map_err(err)?;
+            outcomes.push(Err(StoreError::NotFound {
+                what: format!(
+                    "subscription node {} {} (valid: {})",
+                    ev.type_code, ev.node_code, valid
+                ),
+            }));
+            continue;
+        };
+        outcomes.push(Ok(insert_event(conn, ev, node, configured, t).map_err(err)?));
+    }
+    Ok(outcomes)
+}
+
 /// What enqueueing needs of a subscription node.
 struct NodeInfo {
     type_label: String,
@@ -332,7 +380,7 @@ struct NodeInfo {
 }
 
 fn node_info(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     type_code: &str,
     node_code: &str,
 ) -> rusqlite::Result<Option<NodeInfo>> {
@@ -367,7 +415,7 @@ fn node_info(
 }
 
 /// "sql_task to_be_approved, …": for the error naming an unknown node.
-fn valid_nodes(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<String> {
+fn valid_nodes(tx: &rusqlite::Connection) -> rusqlite::Result<String> {
     let list = tx
         .prepare_cached(
             "SELECT n.type_code || ' ' || n.code FROM subscription_node n
@@ -380,7 +428,7 @@ fn valid_nodes(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<String> {
 }
 
 fn insert_event(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     ev: &NewEvent,
     node: &NodeInfo,
     configured: bool,
@@ -421,7 +469,8 @@ fn insert_event(
             logins.push(l);
         }
     }
-    let mut is_member = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM member WHERE login = ?1)")?;
+    let mut is_member =
+        tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM member WHERE login = ?1)")?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO delivery (event_ref, login, status, error_code, last_error, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -480,39 +529,36 @@ impl Store {
     ) -> Result<Vec<Result<EnqueueOutcome, StoreError>>, StoreError> {
         let err = self.err_fn();
         let tx = self.conn.transaction().map_err(&err)?;
-        let configured: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM channel WHERE kind = 'dingtalk')")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(&err)?;
-        let mut nodes: std::collections::HashMap<(String, String), Option<NodeInfo>> =
-            Default::default();
-        let mut outcomes = Vec::with_capacity(events.len());
-        let t = now();
-        for ev in events {
-            if let Some(what) = ev.problem() {
-                outcomes.push(Err(StoreError::Invalid { what }));
-                continue;
-            }
-            let key = (ev.type_code.clone(), ev.node_code.clone());
-            if !nodes.contains_key(&key) {
-                let info = node_info(&tx, &ev.type_code, &ev.node_code).map_err(&err)?;
-                nodes.insert(key.clone(), info);
-            }
-            let Some(node) = &nodes[&key] else {
-                let valid = valid_nodes(&tx).map_err(&err)?;
-                outcomes.push(Err(StoreError::NotFound {
-                    what: format!(
-                        "subscription node {} {} (valid: {})",
-                        ev.type_code, ev.node_code, valid
-                    ),
-                }));
-                continue;
-            };
-            let outcome = insert_event(&tx, ev, node, configured, t).map_err(&err)?;
-            outcomes.push(Ok(outcome));
-        }
+        let outcomes = enqueue_on(&tx, events, &err)?;
         tx.commit().map_err(&err)?;
         Ok(outcomes)
+    }
+
+    /// Several requests in ONE transaction (one fsync), each all-or-nothing: a request with a
+    /// bad event stores none of its events (its outcomes say which event was bad), the others
+    /// are stored. `Err` = the transaction failed and nothing was stored.
+    pub fn enqueue_requests(
+        &mut self,
+        requests: &[Vec<NewEvent>],
+    ) -> Result<Vec<RequestOutcome>, StoreError> {
+        let err = self.err_fn();
+        let mut tx = self.conn.transaction().map_err(&err)?;
+        let mut out = Vec::with_capacity(requests.len());
+        for events in requests {
+            let sp = tx.savepoint().map_err(&err)?;
+            let outcomes = enqueue_on(&sp, events, &err)?;
+            if outcomes.iter().all(Result::is_ok) {
+                sp.commit().map_err(&err)?;
+                out.push(RequestOutcome::Stored(
+                    outcomes.into_iter().map(Result::unwrap).collect(),
+                ));
+            } else {
+                drop(sp); // rolls back this request only
+                out.push(RequestOutcome::Rejected(outcomes));
+            }
+        }
+        tx.commit().map_err(&err)?;
+        Ok(out)
     }
 
     /// Leases of owners that are known to be dead end now: an owner id starts with

@@ -45,3 +45,13 @@ impl Store {
             .unwrap_or_else(|| "0".into()))
     }
 }
+
+impl Store {
+    /// Changes whenever ANOTHER connection commits (SQLite's `PRAGMA data_version`): a cheap
+    /// way to notice events enqueued by other processes without polling the tables.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}

@@ -246,6 +246,9 @@ pub fn spawn_worker(
                 WorkerEvent::DatabaseBusy => Msg::DatabaseBusy(true),
                 WorkerEvent::DatabaseAvailable => Msg::DatabaseBusy(false),
                 WorkerEvent::Trouble(t) => Msg::Notice(format!("Delivery: {t} (retrying)")),
+                WorkerEvent::Call { .. } | WorkerEvent::Deferred(_) | WorkerEvent::Failed(_) => {
+                    return;
+                }
             };
             let _ = progress.send(msg);
         });
