@@ -90,7 +90,10 @@ fn event_line(id: &str, members: &[String]) -> String {
 fn enqueue_rate(db: &Path, fake: &FakeDingTalk, events: usize, members: usize) -> f64 {
     let input: String = (0..events)
         .map(|i| {
-            let m = vec![format!("u{}", i % members), format!("u{}", (i * 7) % members)];
+            let m = vec![
+                format!("u{}", i % members),
+                format!("u{}", (i * 7) % members),
+            ];
             event_line(&format!("rate-{members}-{i}"), &m) + "\n"
         })
         .collect();
@@ -240,7 +243,10 @@ fn main() {
     let accepted_in = started.elapsed();
     while received(&fake) < before + 10_000 {
         std::thread::sleep(Duration::from_millis(50));
-        assert!(started.elapsed() < Duration::from_secs(600), "delivery stalled");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "delivery stalled"
+        );
     }
     let delivered_in = started.elapsed();
     stop(w);

@@ -417,7 +417,7 @@ async fn a_batch_left_sending_by_a_dead_sender_is_unknown_not_resent() {
     store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
     // A sender (a process that has exited) claims the batch and dies before the answer.
     let mut child = std::process::Command::new("true").spawn().unwrap();
-    let dead = format!("{}/{}/0", hostname(), child.id());
+    let dead = format!("{}/{}/0", host_and_ns(), child.id());
     child.wait().unwrap();
     let mut st = store(&s);
     let far = i64::MAX / 2;
@@ -458,7 +458,7 @@ async fn a_live_owners_claim_is_never_taken() {
     let s = setup(2).await;
     store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
     let mut st = store(&s);
-    let live = format!("{}/{}/live", hostname(), std::process::id());
+    let live = format!("{}/{}/live", host_and_ns(), std::process::id());
     let far = i64::MAX / 2;
     let claimed = st.claim_batch(&live, 0, far, 20).unwrap().unwrap();
     assert_eq!(claimed.recipients.len(), 2);
@@ -484,6 +484,8 @@ async fn a_live_owners_claim_is_never_taken() {
         .unwrap();
     assert_eq!(r.sent, 0);
     assert!(s.fake.calls_to(FakeEndpoint::BatchSend).is_empty());
+    // An idle worker does not spin on them: they are due when the lease ends.
+    assert_eq!(st.next_due("elsewhere/1/x", 0).unwrap(), Some(far));
     // Once the lease has expired, they are claimable again.
     assert!(
         other
@@ -493,7 +495,39 @@ async fn a_live_owners_claim_is_never_taken() {
     );
 }
 
-fn hostname() -> String {
+/// `<host>/<pid namespace>` of owner ids made by this process.
+fn host_and_ns() -> String {
     let id = notifydesk::store::owner::new_owner_id();
-    id.split('/').next().unwrap().to_string()
+    let parts: Vec<&str> = id.split('/').collect();
+    format!("{}/{}", parts[0], parts[1])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_after_recovery_still_corrects_the_state() {
+    let s = setup(1).await;
+    store(&s).enqueue_event(&event("e", [1])).unwrap();
+    let mut st = store(&s);
+    let owner = format!("{}/{}/slow", host_and_ns(), std::process::id());
+    let claimed = st.claim_batch(&owner, 0, 10, 20).unwrap().unwrap();
+    let ids: Vec<i64> = claimed.recipients.iter().map(|r| r.delivery_id).collect();
+    st.mark_sending(&owner, &ids, 10).unwrap();
+    // Its lease ran out while it waited (a locked database): another worker recovers it.
+    assert_eq!(st.recover_interrupted(11).unwrap(), 1);
+    assert_eq!(
+        st.delivery(ids[0]).unwrap().unwrap().status,
+        DeliveryStatus::Unknown
+    );
+    // The answer was a 429 (proof nothing was sent): it goes back to pending after all.
+    let mark = notifydesk::store::RetryMark {
+        code: "system.busy".into(),
+        error: "throttled".into(),
+        request_id: None,
+        next_at_ms: 0,
+        counted: false,
+    };
+    st.mark_retry(&owner, &ids, &mark).unwrap();
+    assert_eq!(
+        st.delivery(ids[0]).unwrap().unwrap().status,
+        DeliveryStatus::Pending
+    );
 }

@@ -605,3 +605,73 @@ async fn test_message_sending_sends_what_deliveries_send() {
         "the test fills the variables deliveries fill"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_that_keeps_timing_out_ends_may_have_been_delivered_not_failed() {
+    let s = setup(1).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::CardDeliver, Fault::Delay { ms: 1_000 }, 5);
+    let opts = WorkerOptions {
+        max_attempts: 2,
+        ..fast()
+    };
+    let r = s
+        .worker(opts, Duration::from_millis(300))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.failed, r.unknown), (0, 1), "{r:?}");
+    let row = &s.rows()[0];
+    assert_eq!(row.status, DeliveryStatus::Unknown, "{row:?}");
+    // Every call carried the same outTrackId: at most one card can exist.
+    let calls = s.fake.calls_to(FakeEndpoint::CardDeliver);
+    assert_eq!(calls.len(), 2, "max_attempts");
+    let track = |i: usize| calls[i].json_body().unwrap()["outTrackId"].clone();
+    assert_eq!(track(0), track(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_dingtalk_already_created_is_sent_not_failed() {
+    let s = setup(2).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    s.fake.inject(
+        FakeEndpoint::CardDeliver,
+        Fault::NewApiError {
+            status: 400,
+            code: "param.cardAlreadyExist".into(),
+            message: "卡片已存在".into(),
+        },
+        1,
+    );
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (2, 0), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_userid_stale_even_when_fresh_fails_alone_not_the_batch() {
+    let s = setup(3).await;
+    // DingTalk's lookup still answers user2, but sending to it says it does not exist.
+    s.fake.force_stale("user2");
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (2, 1), "{r:?}");
+    let u2 = s.rows().into_iter().find(|r| r.login == "u2").unwrap();
+    assert_eq!(u2.status, DeliveryStatus::Failed);
+    let delivered: usize = s.fake.outbox().iter().map(|m| m.user_ids.len()).sum();
+    assert_eq!(delivered, 2);
+}

@@ -141,12 +141,15 @@ async fn events_are_accepted_stored_and_delivered_once() {
     );
     assert_eq!(h["channels"]["dingtalk"], true);
     assert_eq!(h["channels"]["wecom"], false);
-    let m = reqwest::get(format!("{url}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = |token: Option<&str>| {
+        let mut req = reqwest::Client::new().get(format!("{url}/metrics"));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("bearer {t}"));
+        }
+        req.send()
+    };
+    assert_eq!(metrics(None).await.unwrap().status().as_u16(), 401);
+    let m = metrics(Some(TOKEN)).await.unwrap().text().await.unwrap();
     assert!(
         m.contains(r#"notifydesk_deliveries{channel="dingtalk",status="sent"} 3"#),
         "{m}"

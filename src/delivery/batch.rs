@@ -38,6 +38,9 @@ struct Defer {
     counted: bool,
     /// Immediately, whatever the backoff (a stale userid to look up again).
     now: bool,
+    /// The last attempt may have been delivered (a card, or a resend the user opted into):
+    /// giving up then means "may have been delivered", never "failed".
+    ambiguous: bool,
 }
 
 fn problem_of(e: &DingTalkError) -> Problem {
@@ -310,8 +313,6 @@ impl Worker {
             // DingTalk no longer knows a userid: nothing was sent. Forget the cached ones and
             // look them up once more; if they were fresh, the member really is gone.
             (ErrorKind::StaleUserId, _) if targets.iter().any(|t| !t.fresh) => {
-                let members: Vec<i64> = targets.iter().filter_map(|t| t.r.member_id).collect();
-                self.store.clear_userids(&members)?;
                 let d = Defer {
                     problem: Problem {
                         error: format!("{e} — looking the receivers up again"),
@@ -320,13 +321,26 @@ impl Worker {
                     at_least: None,
                     counted: false,
                     now: true,
+                    ambiguous: false,
                 };
                 self.defer(all, d, report).await;
+                let members: Vec<i64> = targets.iter().filter_map(|t| t.r.member_id).collect();
+                self.forget_userids(&members);
             }
-            // Which receiver has no robot conversation? Send to each alone to find out;
-            // a 400 proves nothing was sent.
-            (ErrorKind::NoRobotConversation, _) if targets.len() > 1 => {
-                for t in targets {
+            // Which receiver has no robot conversation, or a userid DingTalk does not know even
+            // freshly looked up? Send to each alone to find out; the 400 proves nothing was
+            // sent. They go back to pending (still ours) first, so whatever stops this loop
+            // leaves nothing marked as maybe-sent.
+            (ErrorKind::NoRobotConversation | ErrorKind::StaleUserId, _) if targets.len() > 1 => {
+                let ids: Vec<i64> = all.iter().map(|r| r.delivery_id).collect();
+                let (owner, lease) = (self.owner.clone(), self.claim_lease_until());
+                self.persist(|s| s.unmark_sending(&owner, &ids, lease))
+                    .await;
+                for (i, t) in targets.iter().enumerate() {
+                    let rest: Vec<i64> = ids[i..].to_vec();
+                    let _ = self
+                        .store
+                        .renew_lease(&self.owner, &rest, self.claim_lease_until());
                     Box::pin(self.send_markdown(creds, title, text, vec![t.clone()], report))
                         .await?;
                 }
@@ -358,7 +372,7 @@ impl Worker {
     /// it and look it up again once; a fresh one is really refused.
     async fn refused(&mut self, t: &Target, report: &mut DrainReport) -> Result<(), DeliveryError> {
         if let Some(mid) = t.r.member_id {
-            self.store.set_member_userid(mid, None, now_ms() / 1000)?;
+            self.forget_userids(&[mid]);
         }
         if t.fresh {
             let p = Problem::new(
@@ -375,6 +389,7 @@ impl Worker {
                 at_least: None,
                 counted: false,
                 now: true,
+                ambiguous: false,
             };
             self.defer(&[&t.r], d, report).await;
         }
@@ -416,6 +431,16 @@ impl Worker {
                 .send_card(creds, template_id, &t.userid, &out_track_id, params)
                 .await;
             self.called("card", started, result.is_ok());
+            // A retry of a card DingTalk already created (its first answer was lost): done.
+            let result = match result {
+                Err(e) if e.code.eq_ignore_ascii_case("param.cardAlreadyExist") => {
+                    Ok(crate::dingtalk::CardReport {
+                        out_track_id: out_track_id.clone(),
+                        carrier_id: None,
+                    })
+                }
+                other => other,
+            };
             let e = match result {
                 Ok(card) => {
                     let key = card.carrier_id.unwrap_or(out_track_id);
@@ -429,16 +454,17 @@ impl Worker {
             };
             match (&e.kind, e.disposition()) {
                 (ErrorKind::StaleUserId | ErrorKind::UserNotFound, _) if !t.fresh => {
-                    if let Some(mid) = t.r.member_id {
-                        self.store.clear_userids(&[mid])?;
-                    }
                     let d = Defer {
                         problem: problem_of(&e),
                         at_least: None,
                         counted: false,
                         now: true,
+                        ambiguous: false,
                     };
                     self.defer(&[&t.r], d, report).await;
+                    if let Some(mid) = t.r.member_id {
+                        self.forget_userids(&[mid]);
+                    }
                 }
                 (_, Disposition::Retry) => {
                     // Throttled: the rest would be too. Keep them together.
@@ -460,6 +486,14 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    /// Drop cached userids; a cache write, so a failure (a locked database) is only logged:
+    /// the next refusal clears them again.
+    fn forget_userids(&mut self, member_ids: &[i64]) {
+        if let Err(e) = self.store.clear_userids(member_ids) {
+            tracing::warn!("could not forget cached DingTalk userids: {e}");
+        }
     }
 
     fn called(&self, api: &'static str, started: Instant, ok: bool) {
@@ -496,6 +530,7 @@ impl Worker {
             at_least: e.retry_after(),
             counted: !is_throttle(e),
             now: false,
+            ambiguous: e.disposition() == Disposition::MayHaveBeenDelivered,
         }
     }
 
@@ -513,6 +548,7 @@ impl Worker {
             at_least: Some(left),
             counted: false,
             now: false,
+            ambiguous: false,
         }
     }
 
@@ -531,6 +567,7 @@ impl Worker {
             at_least: Some(wait),
             counted: false,
             now: false,
+            ambiguous: false,
         }
     }
 
@@ -546,7 +583,7 @@ impl Worker {
             if d.counted {
                 r.attempts >= self.opts.max_attempts
             } else {
-                !d.now && now - r.created_at * 1000 > give_up_ms
+                !d.now && now - r.since * 1000 > give_up_ms
             }
         });
         if !done.is_empty() {
@@ -562,7 +599,12 @@ impl Worker {
                 error: format!("{why}: {}", d.problem.error),
                 ..d.problem.clone()
             };
-            self.finish(&done, DeliveryStatus::Failed, &p, report).await;
+            let status = if d.ambiguous {
+                DeliveryStatus::Unknown
+            } else {
+                DeliveryStatus::Failed
+            };
+            self.finish(&done, status, &p, report).await;
         }
         if keep.is_empty() {
             return;

@@ -146,6 +146,9 @@ pub struct Worker {
     /// No DingTalk call before this (an IP ban applies to every call from this host).
     hold_until: Option<Instant>,
     busy: bool,
+    last_progress: Option<Instant>,
+    /// Batches processed since counts were last reported.
+    progress_owed: bool,
 }
 
 impl Worker {
@@ -162,6 +165,8 @@ impl Worker {
             owner: crate::store::owner::new_owner_id(),
             hold_until: None,
             busy: false,
+            last_progress: None,
+            progress_owed: false,
         })
     }
 
@@ -213,6 +218,27 @@ impl Worker {
         }
     }
 
+    /// Outbox counts for whoever shows them, at most every 250 ms (counting scans the whole
+    /// history), and once when a round ends.
+    fn progress(&mut self, end_of_round: bool) {
+        if self.events.is_none() {
+            return;
+        }
+        if !end_of_round {
+            self.progress_owed = true;
+        }
+        let due = self
+            .last_progress
+            .is_none_or(|t| t.elapsed() >= Duration::from_millis(250));
+        if self.progress_owed && (due || end_of_round) {
+            if let Ok(counts) = self.store.delivery_counts() {
+                self.emit(WorkerEvent::Progress(counts));
+            }
+            self.last_progress = Some(Instant::now());
+            self.progress_owed = false;
+        }
+    }
+
     fn held(&self) -> bool {
         self.hold_until.is_some_and(|t| t > Instant::now())
     }
@@ -240,9 +266,9 @@ impl Worker {
             };
             self.set_busy(false);
             self.process(batch, &mut report).await?;
-            let counts = self.store.delivery_counts()?;
-            self.emit(WorkerEvent::Progress(counts));
+            self.progress(false);
         }
+        self.progress(true);
         report.elapsed = started.elapsed();
         Ok(report)
     }
@@ -250,7 +276,7 @@ impl Worker {
     /// How long to sleep before looking again: until the next retry falls due or the hold
     /// ends, at most `max`.
     fn idle(&self, max: Duration) -> Result<Duration, DeliveryError> {
-        let due = match self.store.next_due()? {
+        let due = match self.store.next_due(&self.owner, now_ms())? {
             Some(due) => Duration::from_millis((due - now_ms()).max(0) as u64),
             None => max,
         };
@@ -304,12 +330,14 @@ impl Worker {
                     continue;
                 }
             }
-            match self.store.next_due() {
-                Ok(Some(_)) => {
-                    let wait = self.idle(Duration::from_secs(24 * 3600))?;
-                    tokio::time::sleep(wait).await;
-                }
-                Ok(None) => break,
+            match self
+                .store
+                .next_due(&self.owner, now_ms())
+                .map(|due| (due, self.idle(Duration::from_secs(24 * 3600))))
+            {
+                Ok((Some(_), Ok(wait))) => tokio::time::sleep(wait).await,
+                Ok((None, _)) => break,
+                Ok((Some(_), Err(e))) => self.pause_after(e, &mut failures, None).await,
                 Err(e) => self.pause_after(e.into(), &mut failures, None).await,
             }
         }

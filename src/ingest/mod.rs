@@ -71,8 +71,9 @@ fn authorized(state: &IngestState, headers: &HeaderMap) -> bool {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|given| same_token(given.trim(), token.expose_secret()))
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .is_some_and(|(_, given)| same_token(given.trim(), token.expose_secret()))
 }
 
 async fn events(State(state): State<Arc<IngestState>>, req: Request) -> Response {
@@ -87,10 +88,16 @@ async fn events(State(state): State<Arc<IngestState>>, req: Request) -> Response
     }
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(_) => {
+        Err(e) if is_length_limit(&e) => {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("the request body is over {MAX_BODY_BYTES} bytes"),
+            );
+        }
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("could not read the request body: {e}"),
             );
         }
     };
@@ -141,6 +148,18 @@ async fn events(State(state): State<Arc<IngestState>>, req: Request) -> Response
             format!("not stored: {e}; retry later"),
         ),
     }
+}
+
+/// Whether reading the body stopped at the size limit (rather than a dropped connection).
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if s.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        src = s.source();
+    }
+    false
 }
 
 /// The request's events, or the status and message that refuse it.
@@ -235,7 +254,12 @@ async fn healthz(State(state): State<Arc<IngestState>>) -> Response {
     }
 }
 
-async fn metrics_text(State(state): State<Arc<IngestState>>) -> Response {
+/// Needs the token when one is set (the figures say how busy the service is); `/healthz`
+/// stays open for probes that cannot send one.
+async fn metrics_text(State(state): State<Arc<IngestState>>, headers: HeaderMap) -> Response {
+    if !authorized(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    }
     match state.writer.health().await {
         Ok(h) => (
             [(

@@ -127,6 +127,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
         ALTER TABLE delivery ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0; -- unix ms
         ALTER TABLE delivery ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE delivery ADD COLUMN request_id TEXT;
+        ALTER TABLE delivery ADD COLUMN restarted_at INTEGER NOT NULL DEFAULT 0; -- a retry by hand
+        CREATE INDEX delivery_claims ON delivery (lease_until, claim_owner)
+            WHERE claim_owner IS NOT NULL;
         UPDATE delivery SET status = 'unknown'
             WHERE status = 'failed' AND (error_code = 'interrupted'
                 OR last_error LIKE '%may have been delivered%');",

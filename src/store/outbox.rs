@@ -259,8 +259,9 @@ pub struct Recipient {
     /// Attempts including this one.
     pub attempts: u32,
     pub deferrals: u32,
-    /// Unix seconds the delivery was queued.
-    pub created_at: i64,
+    /// Unix seconds the delivery was queued, or retried by hand if later: deferrals give up
+    /// counting from here.
+    pub since: i64,
     pub member_id: Option<i64>,
     pub login: String,
     pub phone: Option<String>,
@@ -661,7 +662,8 @@ impl Store {
         let recipients: Vec<Recipient> = {
             let mut stmt = tx
                 .prepare(&format!(
-                    "SELECT d.id, d.attempts, d.deferrals, d.created_at, m.id, d.login, m.phone,
+                    "SELECT d.id, d.attempts, d.deferrals, MAX(d.created_at, d.restarted_at), m.id,
+                        d.login, m.phone,
                         m.dingtalk_userid
                      FROM delivery d LEFT JOIN member m ON m.login = d.login
                      WHERE d.event_ref = ?3 AND {READY}
@@ -673,7 +675,7 @@ impl Store {
                     delivery_id: r.get(0)?,
                     attempts: r.get::<_, u32>(1)? + 1,
                     deferrals: r.get(2)?,
-                    created_at: r.get(3)?,
+                    since: r.get(3)?,
                     member_id: r.get(4)?,
                     login: r.get(5)?,
                     phone: r.get(6)?,
@@ -822,7 +824,7 @@ impl Store {
             "UPDATE delivery SET status = 'pending', error_code = ?3, last_error = ?4,
                 request_id = ?5, next_attempt_at = ?6, attempts = MAX(attempts - ?7, 0),
                 deferrals = deferrals + ?7, claim_owner = NULL, lease_until = 0, updated_at = ?8
-             WHERE id = ?1 AND claim_owner IS ?2 AND status IN ('pending', 'sending')",
+             WHERE id = ?1 AND claim_owner IS ?2 AND status IN ('pending', 'sending', 'unknown')",
             |id| {
                 vec![
                     id.into(),
@@ -887,8 +889,32 @@ impl Store {
     }
 
     /// A failed delivery goes back to `pending`, to be sent at the next drain. One that may
-    /// have been delivered (`unknown`) needs `force`: resending it may deliver it twice.
+    /// have been delivered (`unknown`) needs `force`: resending it may deliver it twice. One
+    /// UPDATE decides, so a delivery that a live worker is still finishing (its lease holds)
+    /// is never reset under it.
     pub fn retry_delivery(&mut self, id: i64, force: bool) -> Result<(), StoreError> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let allowed = if force {
+            "('failed', 'unknown')"
+        } else {
+            "('failed')"
+        };
+        let changed = self
+            .conn
+            .execute(
+                &format!(
+                    "UPDATE delivery SET status = 'pending', next_attempt_at = 0, attempts = 0,
+                        deferrals = 0, claim_owner = NULL, lease_until = 0, restarted_at = ?2,
+                        updated_at = ?2
+                     WHERE id = ?1 AND status IN {allowed}
+                       AND (claim_owner IS NULL OR lease_until <= ?3)"
+                ),
+                params![id, now(), now_ms],
+            )
+            .map_err(|e| self.err(e))?;
+        if changed == 1 {
+            return Ok(());
+        }
         let status: Option<String> = self
             .conn
             .query_row("SELECT status FROM delivery WHERE id = ?1", [id], |r| {
@@ -896,33 +922,45 @@ impl Store {
             })
             .optional()
             .map_err(|e| self.err(e))?;
-        match status.as_deref().map(DeliveryStatus::from_code) {
-            None => Err(StoreError::NotFound {
+        Err(match status.as_deref().map(DeliveryStatus::from_code) {
+            None => StoreError::NotFound {
                 what: format!("delivery {id}"),
-            }),
-            Some(Some(DeliveryStatus::Unknown)) if !force => Err(StoreError::Invalid {
+            },
+            Some(Some(DeliveryStatus::Unknown)) if !force => StoreError::Invalid {
                 what: format!(
                     "delivery {id} may have been delivered (DingTalk did not confirm or deny it), so a retry may send it twice; check with the receiver, then retry with --force if it did not arrive"
                 ),
-            }),
-            Some(Some(DeliveryStatus::Failed | DeliveryStatus::Unknown)) => {
-                self.conn
-                    .execute(
-                        "UPDATE delivery SET status = 'pending', next_attempt_at = 0, attempts = 0,
-                            deferrals = 0, claim_owner = NULL, lease_until = 0, updated_at = ?2
-                         WHERE id = ?1",
-                        params![id, now()],
-                    )
-                    .map_err(|e| self.err(e))?;
-                Ok(())
-            }
-            _ => Err(StoreError::Invalid {
+            },
+            Some(Some(DeliveryStatus::Failed | DeliveryStatus::Unknown)) => StoreError::Invalid {
+                what: format!(
+                    "delivery {id} is still held by a running worker that may record its outcome; retry in a minute"
+                ),
+            },
+            _ => StoreError::Invalid {
                 what: format!(
                     "delivery {id} is {}; only failed deliveries (or, with --force, ones that may have been delivered) can be retried",
                     status.unwrap_or_default()
                 ),
-            }),
-        }
+            },
+        })
+    }
+
+    /// Put deliveries `owner` marked `sending` back to `pending`, still claimed by it (nothing
+    /// was sent: DingTalk refused the call as a whole, and it will try them one by one).
+    pub fn unmark_sending(
+        &mut self,
+        owner: &str,
+        ids: &[i64],
+        lease_until_ms: i64,
+    ) -> Result<(), StoreError> {
+        let owner = owner.to_string();
+        self.update_deliveries(
+            ids,
+            "UPDATE delivery SET status = 'pending', lease_until = ?3
+             WHERE id = ?1 AND claim_owner = ?2 AND status = 'sending'",
+            |id| vec![id.into(), owner.clone().into(), lease_until_ms.into()],
+        )
+        .map(drop)
     }
 
     /// Forget the cached DingTalk userids of these members (DingTalk said they no longer
@@ -1023,12 +1061,16 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// When the next pending delivery is due (unix milliseconds), if any.
-    pub fn next_due(&self) -> Result<Option<i64>, StoreError> {
+    /// When the next pending delivery is due for `owner` (unix milliseconds), if any: a
+    /// delivery leased by another worker is due when its lease ends, not before.
+    pub fn next_due(&self, owner: &str, now_ms: i64) -> Result<Option<i64>, StoreError> {
         self.conn
             .query_row(
-                "SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'pending'",
-                [],
+                "SELECT MIN(CASE WHEN lease_until > ?2 AND claim_owner IS NOT ?1
+                                 THEN MAX(next_attempt_at, lease_until)
+                                 ELSE next_attempt_at END)
+                 FROM delivery WHERE status = 'pending'",
+                params![owner, now_ms],
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))

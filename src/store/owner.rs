@@ -1,15 +1,29 @@
-//! Worker identities for delivery claims: `<host>/<pid>/<random>`. The host and pid let a
-//! worker on the same machine tell that another one is dead (its claims can end at once);
-//! the random part keeps two workers of one process apart.
+//! Worker identities for delivery claims: `<host>/<pid namespace>/<pid>/<random>`. Host, pid
+//! namespace and pid let a worker on the same machine tell that another one is dead (its
+//! claims can end at once); containers sharing a hostname have different pid namespaces, so
+//! they never judge each other's pids. The random part keeps two workers of one process apart.
 
 /// A fresh owner id for a worker of this process.
 pub fn new_owner_id() -> String {
     format!(
-        "{}/{}/{:08x}",
+        "{}/{}/{}/{:08x}",
         hostname(),
+        pid_namespace(),
         std::process::id(),
         rand::random::<u32>()
     )
+}
+
+/// The pid namespace's inode (`/proc/self/ns/pid` → `pid:[4026531836]`), or `-` if unknown.
+fn pid_namespace() -> String {
+    std::fs::read_link("/proc/self/ns/pid")
+        .ok()
+        .and_then(|p| {
+            let s = p.to_string_lossy().into_owned();
+            let inner = s.strip_prefix("pid:[")?.strip_suffix(']')?.to_string();
+            inner.bytes().all(|b| b.is_ascii_digit()).then_some(inner)
+        })
+        .unwrap_or_else(|| "-".into())
 }
 
 /// True only when `owner` certainly belongs to a process that is gone: same host, and no
@@ -17,10 +31,12 @@ pub fn new_owner_id() -> String {
 /// exists, perhaps reused) is "maybe alive", and its lease runs out on its own.
 pub fn is_dead(owner: &str) -> bool {
     let mut parts = owner.split('/');
-    let (Some(host), Some(pid), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(host), Some(ns), Some(pid), Some(_)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
-    if host != hostname() {
+    if host != hostname() || ns == "-" || ns != pid_namespace() {
         return false;
     }
     let Ok(pid) = pid.parse::<libc::pid_t>() else {
@@ -56,9 +72,11 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();
-        assert!(is_dead(&format!("{}/{pid}/00000000", hostname())));
-        // Another host, or a malformed id: never presumed dead.
-        assert!(!is_dead(&format!("elsewhere.example/{pid}/00000000")));
+        let ns = pid_namespace();
+        assert!(is_dead(&format!("{}/{ns}/{pid}/00000000", hostname())));
+        // Another host or pid namespace, or a malformed id: never presumed dead.
+        assert!(!is_dead(&format!("elsewhere.example/{ns}/{pid}/00000000")));
+        assert!(!is_dead(&format!("{}/1/{pid}/00000000", hostname())));
         assert!(!is_dead("garbage"));
     }
 }
