@@ -736,6 +736,21 @@ impl Store {
         Ok(changed)
     }
 
+    /// Run `sql` (binding ?1 id, ?2 owner, ?3 lease end) on each of `ids` in one
+    /// transaction; the ids whose row changed.
+    fn update_owned(
+        &mut self,
+        sql: &str,
+        owner: &str,
+        ids: &[i64],
+        lease_until_ms: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let owner = owner.to_string();
+        self.update_deliveries(ids, sql, |id| {
+            vec![id.into(), owner.clone().into(), lease_until_ms.into()]
+        })
+    }
+
     /// Extend `owner`'s lease on these deliveries (before each slow call).
     pub fn renew_lease(
         &mut self,
@@ -743,12 +758,12 @@ impl Store {
         ids: &[i64],
         lease_until_ms: i64,
     ) -> Result<(), StoreError> {
-        let owner = owner.to_string();
-        self.update_deliveries(
-            ids,
+        self.update_owned(
             "UPDATE delivery SET lease_until = ?3
              WHERE id = ?1 AND claim_owner = ?2 AND status IN ('pending', 'sending')",
-            |id| vec![id.into(), owner.clone().into(), lease_until_ms.into()],
+            owner,
+            ids,
+            lease_until_ms,
         )
         .map(drop)
     }
@@ -762,20 +777,13 @@ impl Store {
         ids: &[i64],
         lease_until_ms: i64,
     ) -> Result<Vec<i64>, StoreError> {
-        let t = now();
-        let owner = owner.to_string();
-        self.update_deliveries(
-            ids,
-            "UPDATE delivery SET status = 'sending', lease_until = ?3, updated_at = ?4
+        self.update_owned(
+            "UPDATE delivery SET status = 'sending', lease_until = ?3,
+                updated_at = CAST(strftime('%s', 'now') AS INTEGER)
              WHERE id = ?1 AND claim_owner = ?2 AND status IN ('pending', 'sending')",
-            |id| {
-                vec![
-                    id.into(),
-                    owner.clone().into(),
-                    lease_until_ms.into(),
-                    t.into(),
-                ]
-            },
+            owner,
+            ids,
+            lease_until_ms,
         )
     }
 
@@ -953,12 +961,12 @@ impl Store {
         ids: &[i64],
         lease_until_ms: i64,
     ) -> Result<(), StoreError> {
-        let owner = owner.to_string();
-        self.update_deliveries(
-            ids,
+        self.update_owned(
             "UPDATE delivery SET status = 'pending', lease_until = ?3
              WHERE id = ?1 AND claim_owner = ?2 AND status = 'sending'",
-            |id| vec![id.into(), owner.clone().into(), lease_until_ms.into()],
+            owner,
+            ids,
+            lease_until_ms,
         )
         .map(drop)
     }
