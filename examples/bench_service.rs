@@ -35,8 +35,8 @@ fn pct(v: &mut [Duration], p: usize) -> f64 {
 
 /// A database with the channel, Personal Channel on for SQL Task / To be approved, and
 /// `members` members (u0…), of which the first 20 are known to the fake.
-fn database(dir: &Path, fake: &FakeDingTalk, members: usize) -> PathBuf {
-    let db = dir.join(format!("bench-{members}.db"));
+fn database(dir: &Path, fake: &FakeDingTalk, name: &str, members: usize) -> PathBuf {
+    let db = dir.join(format!("{name}.db"));
     let mut store = Store::open(&db).unwrap();
     store
         .save_dingtalk(&DingTalkConfig {
@@ -155,8 +155,8 @@ fn main() {
     fake.add_app(FakeApp::new(KEY, SECRET));
 
     // 1. Enqueue rate.
-    let small = database(dir.path(), &fake, 20);
-    let large = database(dir.path(), &fake, 100_000);
+    let small = database(dir.path(), &fake, "small", 20);
+    let large = database(dir.path(), &fake, "large", 100_000);
     let n = 20_000;
     let r20 = enqueue_rate(&small, &fake, n, 20);
     let r100k = enqueue_rate(&large, &fake, n, 100_000);
@@ -166,7 +166,7 @@ fn main() {
     );
 
     // 2. notify → send latency, worker idle.
-    let db = database(dir.path(), &fake, 1);
+    let db = database(dir.path(), &fake, "latency", 1);
     let (w, _) = worker(&db, &fake, &[]);
     std::thread::sleep(Duration::from_millis(300));
     let mut lat = Vec::new();
@@ -201,7 +201,7 @@ fn main() {
     );
 
     // 3. HTTP ingest: 10,000 events over 50 concurrent connections.
-    let db = database(dir.path(), &fake, 20);
+    let db = database(dir.path(), &fake, "ingest", 20);
     let before = received(&fake);
     let (w, url) = worker(&db, &fake, &["--listen", "127.0.0.1:0"]);
     let url = url.expect("listening");

@@ -593,6 +593,15 @@ impl Store {
     /// `unknown` ("may have been delivered"), never resent automatically.
     pub fn recover_interrupted(&mut self, now_ms: i64) -> Result<usize, StoreError> {
         let err = self.err_fn();
+        // Most rounds find nothing in flight: answer that without taking the write lock.
+        let in_flight: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM delivery WHERE status = 'sending')")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(&err)?;
+        if !in_flight {
+            return Ok(0);
+        }
         let tx = self.conn.transaction().map_err(&err)?;
         Self::end_dead_leases(&tx, now_ms).map_err(&err)?;
         let n = tx
