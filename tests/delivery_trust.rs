@@ -675,3 +675,34 @@ async fn a_userid_stale_even_when_fresh_fails_alone_not_the_batch() {
     let delivered: usize = s.fake.outbox().iter().map(|m| m.user_ids.len()).sum();
     assert_eq!(delivered, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_retried_by_hand_after_a_failure_is_a_new_card() {
+    let s = setup(1).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    // Outside the app's visibility scope: DingTalk creates the card but cannot deliver it.
+    s.fake.add_user_with(&phone(1), "user1", true, false);
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.failed, 1, "{r:?}");
+    // The admin fixes the scope; a retry by hand must deliver a card, not find the old one.
+    s.fake.add_user_with(&phone(1), "user1", true, true);
+    let id = s.rows()[0].id;
+    s.store().retry_delivery(id, false).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    assert_eq!(s.fake.outbox().len(), 1, "delivered now");
+    let calls = s.fake.calls_to(FakeEndpoint::CardDeliver);
+    let track = |i: usize| calls[i].json_body().unwrap()["outTrackId"].clone();
+    assert_ne!(track(0), track(1));
+}

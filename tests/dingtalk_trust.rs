@@ -426,7 +426,7 @@ async fn send_failures_are_retry_permanent_or_ambiguous() {
         ),
         (E::BatchSend, api(500, "system.busy"), 1, Retry),
         (E::BatchSend, api(400, "systemBusy"), 1, Retry),
-        (E::BatchSend, api(503, "system.error"), 1, Retry),
+        (E::BatchSend, api(503, "system.error"), 1, Maybe),
         (E::BatchSend, Fault::ServiceUnavailableEmpty, 1, Retry),
         (
             E::BatchSend,
@@ -933,4 +933,94 @@ fn card(template_id: &str) -> notifydesk::dingtalk::TestContent {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     }
+}
+
+// ---- found in review: tokens in odd answers, 503 with a code, huge lifetimes, endpoints
+
+/// Answers the token call once with `body` (status 200), then closes.
+async fn token_answer(body: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        read_request(&mut sock).await;
+        let resp = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        sock.write_all(resp.as_bytes()).await.unwrap();
+        sock.shutdown().await.ok();
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_token_answer_that_is_not_clean_json_never_shows_the_token() {
+    const TOKEN: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    // A byte-order mark and a proxy's trailer make it invalid JSON, with the token inside.
+    let url = token_answer(
+        "\u{feff}{\"accessToken\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\",\"expireIn\":7200} <!-- proxy -->",
+    )
+    .await;
+    let client = Client::new(Endpoints::single(&url).unwrap(), ClientOptions::default()).unwrap();
+    let e = client
+        .access_token(&Credentials::new(KEY, SECRET))
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    for i in 0..=TOKEN.len() - 6 {
+        assert!(!text.contains(&TOKEN[i..i + 6]), "token piece in: {text}");
+    }
+    assert!(text.contains("withheld"), "{text}");
+}
+
+#[tokio::test]
+async fn a_huge_token_lifetime_is_capped_not_a_crash() {
+    let url =
+        token_answer(r#"{"accessToken":"abcdef0123456789","expireIn":18446744073709551615}"#).await;
+    let client = Client::new(Endpoints::single(&url).unwrap(), ClientOptions::default()).unwrap();
+    let token = client
+        .access_token(&Credentials::new(KEY, SECRET))
+        .await
+        .unwrap();
+    assert_eq!(token.expose_secret(), "abcdef0123456789");
+}
+
+#[tokio::test]
+async fn a_503_with_a_server_error_code_may_have_delivered_a_send() {
+    let (fake, client, creds) = setup().await;
+    fake.inject(
+        FakeEndpoint::BatchSend,
+        Fault::NewApiError {
+            status: 503,
+            code: "system.error".into(),
+            message: "系统错误".into(),
+        },
+        1,
+    );
+    let e = send_err(&client, &creds).await;
+    assert_eq!(e.disposition(), Disposition::MayHaveBeenDelivered, "{e}");
+    // A bare 503 from a gateway still proves nothing was processed.
+    fake.inject(FakeEndpoint::BatchSend, Fault::ServiceUnavailableEmpty, 1);
+    assert_eq!(
+        send_err(&client, &creds).await.disposition(),
+        Disposition::Retry
+    );
+}
+
+#[test]
+fn endpoints_never_echo_credentials_and_refuse_plain_http_beyond_loopback() {
+    let e =
+        Endpoints::new("https://user:pw@api.example/", "https://oapi.dingtalk.com").unwrap_err();
+    let text = e.to_string();
+    assert!(!text.contains("pw") && !text.contains("user:"), "{text}");
+    let e = Endpoints::new(
+        "https://api.example/?access_token=abcdef123456",
+        "https://x.example",
+    )
+    .unwrap_err();
+    assert!(!e.to_string().contains("abcdef123456"), "{e}");
+    let e = Endpoints::new("http://api.example", "https://oapi.dingtalk.com").unwrap_err();
+    assert!(e.to_string().contains("unencrypted"), "{e}");
+    assert!(Endpoints::new("http://127.0.0.1:9", "http://localhost:9").is_ok());
 }

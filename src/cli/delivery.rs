@@ -230,16 +230,19 @@ pub async fn worker(args: WorkerArgs, store: Store, client: Client) -> anyhow::R
     let m = metrics.clone();
     worker.on_event(move |e| {
         m.observe(&e);
-        match e {
-            WorkerEvent::DatabaseBusy => eprintln!(
-                "notifydesk worker: database busy (another process holds the lock); waiting, nothing is lost"
+        // Error texts carry paths and server words: through the sanitising writer.
+        let _ = match e {
+            WorkerEvent::DatabaseBusy => out::stderr().line(
+                "notifydesk worker: database busy (another process holds the lock); waiting, nothing is lost",
             ),
             WorkerEvent::DatabaseAvailable => {
-                eprintln!("notifydesk worker: database available again; delivering")
+                out::stderr().line("notifydesk worker: database available again; delivering")
             }
-            WorkerEvent::Trouble(t) => eprintln!("notifydesk worker: {t} (retrying)"),
-            _ => {}
-        }
+            WorkerEvent::Trouble(t) => {
+                out::stderr().line(format_args!("notifydesk worker: {t} (retrying)"))
+            }
+            _ => Ok(()),
+        };
     });
     let stop = worker.stop_flag();
     let wake = Arc::new(tokio::sync::Notify::new());

@@ -424,7 +424,12 @@ impl Worker {
                 continue;
             }
             report.calls += 1;
-            let out_track_id = format!("notifydesk-{installation}-{}", t.r.delivery_id);
+            // Stable across automatic retries (DingTalk creates the card at most once); new
+            // after a retry by hand, which follows a known failure, so the card is sent again.
+            let out_track_id = match t.r.restarted_at {
+                0 => format!("notifydesk-{installation}-{}", t.r.delivery_id),
+                r => format!("notifydesk-{installation}-{}-{r}", t.r.delivery_id),
+            };
             let started = Instant::now();
             let result = self
                 .client

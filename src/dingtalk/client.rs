@@ -135,9 +135,19 @@ impl Client {
         let token = get_str_ci(&v, "accessToken")
             .filter(|t| !t.is_empty())
             .ok_or_else(|| missing_field(Step::Token, "accessToken"))?;
+        // It goes into a header and a query string: visible ASCII only, of a sane length.
+        if token.len() > 512 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(
+                DingTalkError::new(ErrorKind::BadResponse, "bad-token", Step::Token)
+                    .with_status(200)
+                    .with_message("the access token DingTalk returned is not printable ASCII"),
+            );
+        }
+        // DingTalk says 7200 s; never trust more than a day (and never overflow a clock).
         let expire_in = get_ci(&v, "expireIn")
             .and_then(|e| e.as_u64().or_else(|| e.as_str()?.parse().ok()))
-            .unwrap_or(7200);
+            .unwrap_or(7200)
+            .min(86_400);
         let expire_in = Duration::from_secs(expire_in);
         let margin = self.inner.options.token_refresh_margin;
         let valid_for = if expire_in > margin {

@@ -223,7 +223,11 @@ impl DingTalkError {
         if !transient {
             return Permanent;
         }
-        if matches!(self.http_status, Some(429 | 503)) {
+        // 429 is refused by definition; a bare 503 (no DingTalk code) comes from a gateway
+        // that had no server to hand it to. A 503 carrying another code is judged by the code.
+        if self.http_status == Some(429)
+            || (self.http_status == Some(503) && self.code.starts_with("HTTP "))
+        {
             return Retry;
         }
         match self.kind {

@@ -64,9 +64,14 @@ impl Endpoints {
 }
 
 fn parse_base(which: &str, s: &str) -> Result<Url, DingTalkError> {
+    // Name the URL by scheme and host only: what was typed may hold credentials or a token.
+    let shown = Url::parse(s.trim())
+        .ok()
+        .and_then(|u| Some(format!("{}://{}", u.scheme(), u.host_str()?)))
+        .unwrap_or_else(|| "(unparsable)".into());
     let bad = |why: &str| {
         DingTalkError::new(ErrorKind::InvalidRequest, "invalid-endpoint", Step::Setup)
-            .with_message(format!("{which} base URL {s:?}: {why}"))
+            .with_message(format!("{which} base URL {shown}: {why}"))
     };
     let url = Url::parse(s.trim()).map_err(|e| bad(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -80,6 +85,18 @@ fn parse_base(which: &str, s: &str) -> Result<Url, DingTalkError> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("must not contain credentials"));
+    }
+    // The AppSecret and tokens travel in these requests: plain http only to this machine.
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(bad(
+            "plain http would send the AppSecret unencrypted; use https (http is for a local sandbox on 127.0.0.1 only)",
+        ));
     }
     Ok(url)
 }

@@ -122,10 +122,22 @@ fn is_ip_ban_page(text: &str) -> bool {
 }
 
 fn non_json(status: u16, text: &str, step: Step) -> DingTalkError {
+    // A token answer that is not clean JSON may still carry the new token, which no redactor
+    // knows yet: never copy it into the error.
+    let withheld;
+    let shown = if step == Step::Token && !text.is_empty() {
+        withheld = format!(
+            "({} bytes withheld: they may hold an access token)",
+            text.len()
+        );
+        withheld.as_str()
+    } else {
+        text
+    };
     if is_ip_ban_page(text) {
         return DingTalkError::new(ErrorKind::IpBanned, "ip-ban", step)
             .with_status(status)
-            .with_message(text);
+            .with_message(shown);
     }
     if text.is_empty() {
         if (200..300).contains(&status) {
@@ -135,7 +147,7 @@ fn non_json(status: u16, text: &str, step: Step) -> DingTalkError {
         return status_only(status, step);
     }
     if status == 429 || status >= 500 {
-        return status_only(status, step).with_message(text);
+        return status_only(status, step).with_message(shown);
     }
     let code = if text.starts_with('<') {
         "html-page"
@@ -146,12 +158,13 @@ fn non_json(status: u16, text: &str, step: Step) -> DingTalkError {
     };
     DingTalkError::new(ErrorKind::BadResponse, code, step)
         .with_status(status)
-        .with_message(text)
+        .with_message(shown)
 }
 
 fn status_only(status: u16, step: Step) -> DingTalkError {
     let kind = match status {
         429 => ErrorKind::RateLimited,
+        401 if step == Step::Token => ErrorKind::BadCredentials,
         401 => ErrorKind::TokenInvalid,
         s if s >= 500 => ErrorKind::ServerBusy,
         s if (200..300).contains(&s) => ErrorKind::BadResponse,

@@ -301,11 +301,21 @@ pub fn token_from_env() -> Result<Option<SecretString>, String> {
     Ok(Some(SecretString::from(t.to_string())))
 }
 
-/// Refuse to listen beyond this machine without a token.
+/// The shortest token accepted: a guessable token is no protection.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// Refuse to listen beyond this machine without a token, and any token that is too short.
 pub fn check_listen(
     addr: &std::net::SocketAddr,
     token: Option<&SecretString>,
 ) -> Result<(), String> {
+    if let Some(t) = token
+        && t.expose_secret().chars().count() < MIN_TOKEN_CHARS
+    {
+        return Err(format!(
+            "the ingest token is shorter than {MIN_TOKEN_CHARS} characters; make a long random one, e.g. `head -c 32 /dev/urandom | base64`"
+        ));
+    }
     if !addr.ip().is_loopback() && token.is_none() {
         return Err(format!(
             "refusing to listen on {addr} without a token: set NOTIFYDESK_INGEST_TOKEN (or NOTIFYDESK_INGEST_TOKEN_FILE), or listen on 127.0.0.1"

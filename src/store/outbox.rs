@@ -262,6 +262,8 @@ pub struct Recipient {
     /// Unix seconds the delivery was queued, or retried by hand if later: deferrals give up
     /// counting from here.
     pub since: i64,
+    /// When it was last retried by hand (0 = never): a card sent after that is a new card.
+    pub restarted_at: i64,
     pub member_id: Option<i64>,
     pub login: String,
     pub phone: Option<String>,
@@ -672,8 +674,7 @@ impl Store {
             let mut stmt = tx
                 .prepare(&format!(
                     "SELECT d.id, d.attempts, d.deferrals, MAX(d.created_at, d.restarted_at), m.id,
-                        d.login, m.phone,
-                        m.dingtalk_userid
+                        d.login, m.phone, m.dingtalk_userid, d.restarted_at
                      FROM delivery d LEFT JOIN member m ON m.login = d.login
                      WHERE d.event_ref = ?3 AND {READY}
                      ORDER BY d.id LIMIT ?4"
@@ -685,6 +686,7 @@ impl Store {
                     attempts: r.get::<_, u32>(1)? + 1,
                     deferrals: r.get(2)?,
                     since: r.get(3)?,
+                    restarted_at: r.get(8)?,
                     member_id: r.get(4)?,
                     login: r.get(5)?,
                     phone: r.get(6)?,

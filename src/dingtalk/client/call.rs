@@ -28,7 +28,21 @@ impl Client {
         let redactor = Redactor::new(secrets);
         let mut req = self.http()?.request(Method::POST, url.clone()).json(body);
         if let Some(t) = token_header {
-            req = req.header(TOKEN_HEADER, t.expose_secret());
+            // Sensitive: hyper keeps it out of its own debug output and HPACK tables.
+            match reqwest::header::HeaderValue::from_str(t.expose_secret()) {
+                Ok(mut v) => {
+                    v.set_sensitive(true);
+                    req = req.header(TOKEN_HEADER, v);
+                }
+                Err(_) => {
+                    return Err(DingTalkError::new(
+                        ErrorKind::InvalidRequest,
+                        "request-build",
+                        step,
+                    )
+                    .with_message("the access token cannot be sent as a header"));
+                }
+            }
         }
         let result = async {
             let resp = req
@@ -89,6 +103,11 @@ impl Client {
             src = s.source();
         }
         let detail = r.redact(&detail);
+        // The request could not even be built (e.g. a header value): nothing left this host.
+        if e.is_builder() {
+            return DingTalkError::new(ErrorKind::InvalidRequest, "request-build", step)
+                .with_message(detail);
+        }
         // Connect first: a connect timeout also counts as a timeout, but nothing was written.
         if e.is_connect() {
             DingTalkError::new(ErrorKind::Network, CODE_CONNECT, step).with_message(detail)

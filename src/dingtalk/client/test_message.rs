@@ -69,8 +69,9 @@ impl Client {
                         "filteredStaffIdList",
                     ),
                 ];
+                // One receiver: any refusal is about them, whatever id DingTalk echoes.
                 for (list, kind, code) in refused {
-                    if list.contains(&user_id) {
+                    if !list.is_empty() {
                         return Err(DingTalkError::new(kind, code, Step::Send)
                             .with_status(200)
                             .with_message(format!("userid {user_id} returned in {code}")));
