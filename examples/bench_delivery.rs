@@ -59,16 +59,23 @@ async fn main() {
         let userid = format!("user{}", &m.login[1..]);
         store.set_member_userid(m.id, Some(&userid), 0).unwrap();
     }
-    store
-        .enqueue_event(&NewEvent {
-            event_id: "bench".into(),
-            type_code: "sql_task".into(),
-            node_code: "to_be_approved".into(),
-            title: "Throughput".into(),
-            members: (0..n).map(|i| format!("u{i}")).collect(),
-            ..NewEvent::default()
-        })
-        .unwrap();
+    // An event names at most 1,000 members: the receivers come in events of 1,000.
+    let logins: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+    for (i, chunk) in logins
+        .chunks(notifydesk::store::MAX_EVENT_MEMBERS)
+        .enumerate()
+    {
+        store
+            .enqueue_event(&NewEvent {
+                event_id: format!("bench-{i}"),
+                type_code: "sql_task".into(),
+                node_code: "to_be_approved".into(),
+                title: "Throughput".into(),
+                members: chunk.to_vec(),
+                ..NewEvent::default()
+            })
+            .unwrap();
+    }
     drop(store);
     let client = Client::new(
         Endpoints::single(&fake.base_url()).unwrap(),
