@@ -324,6 +324,14 @@ impl Store {
         self.conn
             .busy_timeout(self.busy_timeout)
             .map_err(|e| self.err(e))?;
+        // SQLite's own handler sleeps up to 100 ms between tries, so a writer that queues
+        // behind another (the worker and the ingest) can wait far longer than the lock was
+        // held. With the default timeout, retry every 2 ms instead, for the same 5 s in all.
+        if self.busy_timeout == OpenOptions::default().busy_timeout {
+            self.conn
+                .busy_handler(Some(retry_every_2ms_for_5s))
+                .map_err(|e| self.err(e))?;
+        }
         // Reading the header also detects files SQLite cannot make sense of.
         let found = self.schema_version()?;
         if found > LATEST_VERSION {
@@ -371,6 +379,16 @@ impl Store {
         self.sync_catalogue(crate::catalogue::Catalogue::embedded())?;
         Ok(())
     }
+}
+
+/// The busy handler for the default 5 s timeout: `true` = try again.
+fn retry_every_2ms_for_5s(tries: i32) -> bool {
+    const STEP: Duration = Duration::from_millis(2);
+    if tries as u128 * STEP.as_millis() >= 5_000 {
+        return false;
+    }
+    std::thread::sleep(STEP);
+    true
 }
 
 fn migration_error(path: &Path, waited: Duration, e: rusqlite_migration::Error) -> StoreError {
