@@ -141,7 +141,7 @@ fn main() {
             next_attempt_at: 0,
         })
         .collect();
-    a.handle(Msg::LogLoaded(Ok(notifydesk::tui::log::LogPage {
+    a.handle(Msg::LogLoaded(Ok(notifydesk::tui::tabs::delivery_log::LogPage {
         before: None,
         rows,
         total: 50_000,

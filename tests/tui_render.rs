@@ -559,7 +559,7 @@ fn delivery_rows() -> Vec<notifydesk::store::DeliveryRow> {
 #[test]
 fn delivery_log_tab_detail_and_retry() {
     use notifydesk::store::{DeliveryCounts, DeliveryStatus};
-    use notifydesk::tui::log::LogPage;
+    use notifydesk::tui::tabs::delivery_log::LogPage;
     let mut app = app(Theme::color());
     let fx = key(&mut app, KeyCode::Char('4'));
     assert!(
@@ -608,7 +608,7 @@ fn delivery_log_tab_detail_and_retry() {
 #[test]
 fn a_delivery_that_may_have_been_delivered_is_retried_only_after_a_warning() {
     use notifydesk::store::{DeliveryCounts, DeliveryStatus};
-    use notifydesk::tui::log::LogPage;
+    use notifydesk::tui::tabs::delivery_log::LogPage;
     let mut app = app(Theme::color());
     key(&mut app, KeyCode::Char('4'));
     let mut rows = delivery_rows();

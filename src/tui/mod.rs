@@ -3,12 +3,10 @@
 //! performs effects off the UI task; a frame is drawn only when something changed.
 
 pub mod app;
-pub mod configure;
+pub mod dialogs;
 pub mod field;
-pub mod grid;
 pub mod keymap;
-pub mod log;
-pub mod members;
+pub mod tabs;
 pub mod msg;
 pub mod runner;
 pub mod terminal;

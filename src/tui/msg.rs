@@ -31,7 +31,7 @@ pub enum Msg {
     MemberSaved(Result<Member, String>),
     MemberDeleted(Result<(), String>),
     ReceiversSaved(Result<(), String>),
-    LogLoaded(Result<crate::tui::log::LogPage, String>),
+    LogLoaded(Result<crate::tui::tabs::delivery_log::LogPage, String>),
     DeliveryRetried(Result<(), String>),
     /// A line for the status bar from a background task.
     Notice(String),

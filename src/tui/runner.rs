@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::log::{LogPage, PAGE_SIZE};
+use super::tabs::delivery_log::{LogPage, PAGE_SIZE};
 use super::msg::{Effect, Msg};
 use crate::dingtalk::Client;
 use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};

@@ -8,7 +8,7 @@ use super::form::{FieldSpec, FormLines, button, render_dialog};
 use super::{SPINNER, format_time, wrap_text};
 use crate::domain::SECRET_MASK;
 use crate::tui::app::App;
-use crate::tui::configure::{ConfigureDialog, Focus, TestState};
+use crate::tui::dialogs::configure::{ConfigureDialog, Focus, TestState};
 use crate::tui::field::TextField;
 use crate::tui::theme::Role;
 

@@ -9,7 +9,8 @@ use super::form::{FieldSpec, FormLines, render_dialog};
 use super::{centered, format_time, truncate, wrap_text};
 use crate::tui::app::App;
 use crate::tui::field::TextField;
-use crate::tui::members::{FormFocus, MemberForm, ReceiversPicker};
+use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
+use crate::tui::dialogs::receivers::ReceiversPicker;
 use crate::tui::theme::Role;
 
 pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {

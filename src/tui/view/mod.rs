@@ -4,7 +4,7 @@ mod channels;
 mod configure;
 mod form;
 mod help;
-mod log;
+mod delivery_log;
 mod members;
 mod subscriptions;
 
@@ -44,7 +44,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Tab::Channels => channels::render(app, frame, body),
         Tab::Subscription => subscriptions::render(app, frame, body),
         Tab::Members => members::render_tab(app, frame, body),
-        Tab::Log => log::render_tab(app, frame, body),
+        Tab::Log => delivery_log::render_tab(app, frame, body),
     }
     render_status(app, frame, status);
     render_footer(app, frame, footer);
@@ -58,7 +58,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                 members::render_confirm_delete(app, name, frame, area)
             }
             Overlay::Receivers(p) => members::render_picker(app, p, frame, body.union(status)),
-            Overlay::Delivery(r) => log::render_detail(app, r, frame, area),
+            Overlay::Delivery(r) => delivery_log::render_detail(app, r, frame, area),
         }
     }
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::truncate;
 use crate::subscription::Method;
 use crate::tui::app::App;
-use crate::tui::grid::{COLUMNS, Grid, Line};
+use crate::tui::tabs::subscriptions::{COLUMNS, Grid, Line};
 use crate::tui::theme::Role;
 
 /// Cell width of each method column (title width, at least a checkbox, plus a gap).
@@ -24,7 +24,7 @@ const RECEIVER_W: usize = 12;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let g = &app.grid;
+    let g = &app.subscriptions;
     let filter = if g.filter_editing || !g.filter.is_empty() {
         format!(
             " · filter: {}{}",

@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
-use super::field::TextField;
+use crate::tui::field::TextField;
 use crate::domain::{ConfigErrors, DingTalkConfig, SourceColumn, TestRecord, validate_dingtalk};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -261,7 +261,7 @@ impl ConfigureDialog {
         }
         if self.focus == Focus::AppSecret {
             // Only keys that would change the value discard the stored secret.
-            if !super::field::changes_value(key) {
+            if !crate::tui::field::changes_value(key) {
                 return false;
             }
             self.touch_secret();
@@ -289,7 +289,7 @@ impl ConfigureDialog {
             format!(
                 "Paste: {} character(s) dropped (control characters or over {} characters)",
                 out.dropped,
-                super::field::MAX_FIELD_CHARS
+                crate::tui::field::MAX_FIELD_CHARS
             )
         });
         self.clear_error_of_focus();

@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use super::field::TextField;
+use crate::tui::field::TextField;
 use crate::subscription::{Method, MethodChange, SubscriptionRow};
 
 /// Methods that have a column the cursor can reach (Inbox is shown but locked).

@@ -4,12 +4,20 @@
 use chrono::FixedOffset;
 use crossterm::event::{KeyEvent, KeyEventKind};
 
-use super::configure::{ConfigureDialog, DialogRequest, Focus, TestState};
-use super::grid::Grid;
+mod channels;
+mod configure;
+mod delivery_log;
+mod members;
+mod subscriptions;
+
+use super::dialogs::configure::{ConfigureDialog, TestState};
+use super::dialogs::member_form::MemberForm;
+use super::dialogs::receivers::ReceiversPicker;
 use super::keymap::{self, Action, Context};
-use super::log::LogTab;
-use super::members::{MemberForm, MembersTab, ReceiversPicker};
 use super::msg::{Effect, Msg};
+use super::tabs::delivery_log::LogTab;
+use super::tabs::members::MembersTab;
+use super::tabs::subscriptions::Grid;
 use super::theme::Theme;
 use crate::domain::{ChannelKind, ChannelSummary, sanitize_text};
 
@@ -81,7 +89,7 @@ pub struct App {
     pub channels: Vec<ChannelSummary>,
     pub channels_loaded: bool,
     pub selected: usize,
-    pub grid: Grid,
+    pub subscriptions: Grid,
     pub members: MembersTab,
     pub log: LogTab,
     pub overlays: Vec<Overlay>,
@@ -108,7 +116,7 @@ impl App {
                 .collect(),
             channels_loaded: false,
             selected: 0,
-            grid: Grid::new(),
+            subscriptions: Grid::new(),
             members: MembersTab::default(),
             log: LogTab::default(),
             overlays: Vec::new(),
@@ -172,7 +180,7 @@ impl App {
             Some(Overlay::Receivers(_)) => vec![Context::Picker],
             Some(Overlay::Delivery(_)) => vec![Context::Detail],
             None if self.tab == Tab::Log && self.log.text_editing => vec![Context::Filter],
-            None if self.tab == Tab::Subscription && self.grid.filter_editing => {
+            None if self.tab == Tab::Subscription && self.subscriptions.filter_editing => {
                 vec![Context::Filter]
             }
             None => vec![self.tab.context(), Context::Global],
@@ -207,9 +215,9 @@ impl App {
                         }
                         f.clear_error_of_focus();
                     }
-                    None if self.tab == Tab::Subscription && self.grid.filter_editing => {
-                        self.grid.filter.paste(&text);
-                        self.grid.rebuild();
+                    None if self.tab == Tab::Subscription && self.subscriptions.filter_editing => {
+                        self.subscriptions.filter.paste(&text);
+                        self.subscriptions.rebuild();
                     }
                     _ => self.dirty = false,
                 }
@@ -245,7 +253,7 @@ impl App {
             }
             Msg::Saved(result) => self.on_saved(result),
             Msg::SubscriptionsLoaded(Ok(rows)) => {
-                self.grid.set_rows(rows);
+                self.subscriptions.set_rows(rows);
                 vec![]
             }
             Msg::SubscriptionsLoaded(Err(e)) => {
@@ -294,7 +302,7 @@ impl App {
             Msg::ReceiversSaved(result) => self.on_receivers_saved(result),
             Msg::MethodsSaved { changes, result } => {
                 if let Err(e) = result {
-                    self.grid.revert(&changes);
+                    self.subscriptions.revert(&changes);
                     self.set_status(Level::Error, format!("Not saved, change undone: {e}"));
                 }
                 vec![]
@@ -416,241 +424,5 @@ impl App {
             None if self.tab == Tab::Log => self.on_log_key(action, key),
             None => self.on_main_key(action),
         }
-    }
-
-    fn on_grid_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-        if self.grid.filter_editing {
-            match action {
-                Some(Action::Close) => self.grid.filter_editing = false,
-                Some(Action::ClearFilter) => {
-                    self.grid.filter.clear();
-                    self.grid.filter_editing = false;
-                    self.grid.rebuild();
-                }
-                _ => {
-                    if self.grid.filter.handle_key(&key) {
-                        self.grid.rebuild();
-                    } else {
-                        self.dirty = false;
-                    }
-                }
-            }
-            return vec![];
-        }
-        let page = 10;
-        let saved = |app: &mut App, result: Result<Vec<_>, &str>, what: &str| -> Vec<Effect> {
-            match result {
-                Ok(changes) if changes.is_empty() => vec![],
-                Ok(changes) => {
-                    let n = changes.len();
-                    let noun = if n == 1 { "change" } else { "changes" };
-                    app.set_status(Level::Ok, format!("{what}: {n} {noun} saved (u undoes)"));
-                    vec![Effect::SaveMethods(changes)]
-                }
-                Err(e) => {
-                    app.set_status(Level::Info, e);
-                    vec![]
-                }
-            }
-        };
-        match action {
-            Some(Action::Up) => self.grid.move_rows(-1),
-            Some(Action::Down) => self.grid.move_rows(1),
-            Some(Action::PageUp) => self.grid.move_rows(-page),
-            Some(Action::PageDown) => self.grid.move_rows(page),
-            Some(Action::Home) => self.grid.home(),
-            Some(Action::End) => self.grid.end(),
-            Some(Action::Left) => self.grid.move_col(-1),
-            Some(Action::Right) => self.grid.move_col(1),
-            Some(Action::Toggle) => {
-                let r = self.grid.toggle_cell();
-                return saved(self, r, "Toggled");
-            }
-            Some(Action::ToggleColumn) => {
-                let r = self.grid.toggle_column_in_type();
-                return saved(self, r, "Column set for the type");
-            }
-            Some(Action::ToggleRow) => {
-                let r = self.grid.toggle_row();
-                return saved(self, r, "Row set");
-            }
-            Some(Action::Undo) => match self.grid.undo() {
-                Some(changes) => return saved(self, Ok(changes), "Undone"),
-                None => self.set_status(Level::Info, "Nothing to undo"),
-            },
-            Some(Action::Filter) => self.grid.filter_editing = true,
-            Some(Action::GotoChannels) => {
-                self.tab = Tab::Channels;
-                self.selected = 0;
-            }
-            Some(Action::Reload) => return vec![Effect::LoadSubscriptions],
-            Some(Action::EditReceivers) => self.open_receivers(),
-            other => return self.on_main_key(other),
-        }
-        vec![]
-    }
-
-    fn close_dialog(&mut self) -> Vec<Effect> {
-        let mut effects = vec![];
-        if let Some(pos) = self
-            .overlays
-            .iter()
-            .rposition(|o| matches!(o, Overlay::Configure(_)))
-            && let Overlay::Configure(d) = self.overlays.remove(pos)
-            && let TestState::Sending { seq } = d.test
-        {
-            effects.push(Effect::CancelTest { seq });
-        }
-        effects
-    }
-
-    fn on_dialog_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-        let next_seq = self.next_seq + 1;
-        let Some(d) = self.dialog_mut() else {
-            return vec![];
-        };
-        let on_select = d.focus == Focus::SourceColumn;
-        let request = match action {
-            Some(Action::NextField) => {
-                d.next_field();
-                DialogRequest::None
-            }
-            Some(Action::PrevField) => {
-                d.prev_field();
-                DialogRequest::None
-            }
-            Some(Action::Activate) => d.activate(),
-            Some(Action::SendTest) => d.request_test(),
-            Some(Action::Save) => d.request_save(),
-            Some(Action::ToggleReveal) => {
-                d.reveal = !d.reveal;
-                DialogRequest::None
-            }
-            Some(Action::Cycle) if on_select => {
-                d.cycle_source();
-                DialogRequest::None
-            }
-            Some(Action::Close) => d.escape(),
-            _ => {
-                if on_select
-                    && matches!(
-                        key.code,
-                        crossterm::event::KeyCode::Left | crossterm::event::KeyCode::Right
-                    )
-                {
-                    d.cycle_source();
-                } else if !d.edit(&key) {
-                    return vec![];
-                }
-                DialogRequest::None
-            }
-        };
-        match request {
-            DialogRequest::None => vec![],
-            DialogRequest::Test(config) => {
-                d.test = TestState::Sending { seq: next_seq };
-                d.testing = Some(config.clone());
-                d.notice = None;
-                self.next_seq = next_seq;
-                vec![Effect::SendTest {
-                    seq: next_seq,
-                    kind: ChannelKind::DingTalk,
-                    config,
-                }]
-            }
-            DialogRequest::CancelTest(seq) => vec![Effect::CancelTest { seq }],
-            DialogRequest::Save(config) => {
-                d.saving = true;
-                d.notice = None;
-                let test = d.test_of(&config);
-                vec![Effect::SaveDingTalk { config, test }]
-            }
-            DialogRequest::Close { dirty: true } => {
-                self.overlays.push(Overlay::ConfirmDiscard);
-                vec![]
-            }
-            DialogRequest::Close { dirty: false } => self.close_dialog(),
-        }
-    }
-
-    pub(super) fn on_main_key(&mut self, action: Option<Action>) -> Vec<Effect> {
-        let Some(action) = action else {
-            self.dirty = false;
-            return vec![];
-        };
-        let n = self.channels.len().max(1);
-        match action {
-            Action::Quit => self.should_quit = true,
-            Action::NextTab | Action::PrevTab => {
-                let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
-                let step = if action == Action::NextTab {
-                    1
-                } else {
-                    Tab::ALL.len() - 1
-                };
-                self.tab = Tab::ALL[(i + step) % Tab::ALL.len()];
-                if self.tab == Tab::Log {
-                    return vec![self.load_log()];
-                }
-            }
-            Action::GotoTab(i) => {
-                self.tab = Tab::ALL[i.min(Tab::ALL.len() - 1)];
-                if self.tab == Tab::Log {
-                    return vec![self.load_log()];
-                }
-            }
-            Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
-            Action::Left => self.selected = (self.selected + n - 1) % n,
-            Action::Right => self.selected = (self.selected + 1) % n,
-            // Cards are laid out two per row.
-            Action::Up => self.selected = self.selected.saturating_sub(2),
-            Action::Down => self.selected = (self.selected + 2).min(n - 1),
-            Action::Reload => return vec![Effect::LoadChannels],
-            Action::Configure => {
-                let Some(ch) = self.selected_channel() else {
-                    return vec![];
-                };
-                if !ch.supported {
-                    let title = ch.kind.title();
-                    self.set_status(
-                        Level::Info,
-                        format!("{title} is not supported yet; only DingTalk can be configured"),
-                    );
-                    return vec![];
-                }
-                return vec![Effect::LoadDingTalk];
-            }
-            Action::TestStored => {
-                let Some(ch) = self.selected_channel().cloned() else {
-                    return vec![];
-                };
-                if !ch.configured {
-                    self.set_status(
-                        Level::Info,
-                        format!(
-                            "{} is not configured: press Enter to configure it",
-                            ch.kind.title()
-                        ),
-                    );
-                    return vec![];
-                }
-                if self.card_test != CardTest::Idle {
-                    return vec![];
-                }
-                if ch.receiver.is_none() {
-                    self.set_status(
-                        Level::Error,
-                        "No Receiver Info saved: open Configure (Enter) and enter a phone",
-                    );
-                    return vec![];
-                }
-                let seq = self.next_seq();
-                self.card_test = CardTest::Sending { seq };
-                self.set_status(Level::Info, "Sending test message…");
-                return vec![Effect::TestStored { seq, kind: ch.kind }];
-            }
-            _ => self.dirty = false,
-        }
-        vec![]
     }
 }

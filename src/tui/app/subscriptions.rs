@@ -1,0 +1,80 @@
+//! Glue between the App and the Subscription tab.
+
+use super::{App, Level, Tab};
+use crate::tui::keymap::Action;
+use crate::tui::msg::Effect;
+use crossterm::event::KeyEvent;
+
+impl App {
+    pub(super) fn on_grid_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+        if self.subscriptions.filter_editing {
+            match action {
+                Some(Action::Close) => self.subscriptions.filter_editing = false,
+                Some(Action::ClearFilter) => {
+                    self.subscriptions.filter.clear();
+                    self.subscriptions.filter_editing = false;
+                    self.subscriptions.rebuild();
+                }
+                _ => {
+                    if self.subscriptions.filter.handle_key(&key) {
+                        self.subscriptions.rebuild();
+                    } else {
+                        self.dirty = false;
+                    }
+                }
+            }
+            return vec![];
+        }
+        let page = 10;
+        let saved = |app: &mut App, result: Result<Vec<_>, &str>, what: &str| -> Vec<Effect> {
+            match result {
+                Ok(changes) if changes.is_empty() => vec![],
+                Ok(changes) => {
+                    let n = changes.len();
+                    let noun = if n == 1 { "change" } else { "changes" };
+                    app.set_status(Level::Ok, format!("{what}: {n} {noun} saved (u undoes)"));
+                    vec![Effect::SaveMethods(changes)]
+                }
+                Err(e) => {
+                    app.set_status(Level::Info, e);
+                    vec![]
+                }
+            }
+        };
+        match action {
+            Some(Action::Up) => self.subscriptions.move_rows(-1),
+            Some(Action::Down) => self.subscriptions.move_rows(1),
+            Some(Action::PageUp) => self.subscriptions.move_rows(-page),
+            Some(Action::PageDown) => self.subscriptions.move_rows(page),
+            Some(Action::Home) => self.subscriptions.home(),
+            Some(Action::End) => self.subscriptions.end(),
+            Some(Action::Left) => self.subscriptions.move_col(-1),
+            Some(Action::Right) => self.subscriptions.move_col(1),
+            Some(Action::Toggle) => {
+                let r = self.subscriptions.toggle_cell();
+                return saved(self, r, "Toggled");
+            }
+            Some(Action::ToggleColumn) => {
+                let r = self.subscriptions.toggle_column_in_type();
+                return saved(self, r, "Column set for the type");
+            }
+            Some(Action::ToggleRow) => {
+                let r = self.subscriptions.toggle_row();
+                return saved(self, r, "Row set");
+            }
+            Some(Action::Undo) => match self.subscriptions.undo() {
+                Some(changes) => return saved(self, Ok(changes), "Undone"),
+                None => self.set_status(Level::Info, "Nothing to undo"),
+            },
+            Some(Action::Filter) => self.subscriptions.filter_editing = true,
+            Some(Action::GotoChannels) => {
+                self.tab = Tab::Channels;
+                self.selected = 0;
+            }
+            Some(Action::Reload) => return vec![Effect::LoadSubscriptions],
+            Some(Action::EditReceivers) => self.open_receivers(),
+            other => return self.on_main_key(other),
+        }
+        vec![]
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per overlay dialog: its state and the operations on it.
+
+pub mod configure;
+pub mod member_form;
+pub mod receivers;
