@@ -657,3 +657,276 @@ fn the_title_bar_says_when_the_database_is_busy() {
     app.handle(Msg::DatabaseBusy(false));
     assert!(!screen(&app).contains("database busy"));
 }
+
+// ---- Round two: each test pins one finding of the first-hour trial. ----
+
+/// The text of row `y`, one char per cell (the trailing half of a wide character is `\u{0}`),
+/// so a char index is a screen column.
+fn row_cells(buf: &Buffer, y: u16) -> String {
+    (0..buf.area.width)
+        .map(|x| buf[(x, y)].symbol().chars().next().unwrap_or('\u{0}'))
+        .collect()
+}
+
+fn column_of(buf: &Buffer, needle: &str) -> Option<(u16, usize)> {
+    (0..buf.area.height).find_map(|y| {
+        let row = row_cells(buf, y);
+        let byte = row.find(needle)?;
+        Some((y, row[..byte].chars().count()))
+    })
+}
+
+fn footer_of(app: &App, w: u16, h: u16) -> String {
+    let t = render(app, w, h);
+    row_cells(t.backend().buffer(), h - 1)
+}
+
+#[test]
+fn esc_clears_an_active_filter_and_never_quits_a_main_screen() {
+    let mut app = grid_app();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "reject");
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("3 of 17 rows"));
+    key(&mut app, KeyCode::Esc);
+    assert!(
+        !app.should_quit,
+        "Esc after a kept filter must clear it, not quit"
+    );
+    assert!(screen(&app).contains("17 of 17 rows"), "{}", screen(&app));
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.should_quit, "Esc on a main screen does not quit");
+    // The same on the Delivery Log's search.
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "orders");
+    key(&mut app, KeyCode::Enter);
+    let fx = key(&mut app, KeyCode::Esc);
+    assert!(!app.should_quit);
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadLog { filter, .. }] if filter.text.is_none()),
+        "{fx:?}"
+    );
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit, "q quits when nothing runs");
+}
+
+#[test]
+fn quitting_while_a_test_runs_asks_first() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
+    assert!(!key(&mut app, KeyCode::Char('t')).is_empty());
+    key(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit);
+    assert!(screen(&app).contains("Quit anyway?"), "{}", screen(&app));
+    key(&mut app, KeyCode::Char('n'));
+    assert!(!app.should_quit);
+    assert!(!screen(&app).contains("Quit anyway?"));
+    ctrl(&mut app, 'c');
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn overlays_clear_the_screen_beneath_them() {
+    use notifydesk::store::DeliveryCounts;
+    use notifydesk::tui::tabs::delivery_log::LogPage;
+    let mut app = app(Theme::color());
+    key(&mut app, KeyCode::Char('4'));
+    app.handle(Msg::LogLoaded(Ok(LogPage {
+        before: None,
+        rows: delivery_rows(),
+        total: 3,
+        counts: DeliveryCounts::default(),
+    })));
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(
+        !s.contains('…'),
+        "a fragment of the row beneath shows:\n{s}"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Char('?'));
+    let s = screen(&app);
+    assert!(!s.contains("Din") && !s.contains("Feish"), "{s}");
+}
+
+#[test]
+fn help_wraps_pages_and_stops_at_its_end() {
+    let mut app = app(Theme::color());
+    key(&mut app, KeyCode::Char('?'));
+    let first = text_of(render(&app, 60, 18).backend().buffer());
+    assert!(first.contains("Everywhere"), "{first}");
+    key(&mut app, KeyCode::PageDown);
+    let paged = text_of(render(&app, 60, 18).backend().buffer());
+    assert!(!paged.contains("Everywhere"), "PgDn moves a page:\n{paged}");
+    key(&mut app, KeyCode::Char('G'));
+    let end = text_of(render(&app, 60, 18).backend().buffer());
+    // The last note is wrapped to the width, whole words only, and is the last thing shown.
+    for word in ["Paste", "works", "every", "refused,", "message."] {
+        assert!(end.contains(word), "{word} missing at the end:\n{end}");
+    }
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let after = text_of(render(&app, 60, 18).backend().buffer());
+    assert_eq!(end, after, "scrolling stops at the end");
+    key(&mut app, KeyCode::Char('g'));
+    assert!(text_of(render(&app, 60, 18).backend().buffer()).contains("Everywhere"));
+}
+
+#[test]
+fn receivers_picker_aligns_its_checkboxes() {
+    let mut app = grid_app();
+    app.handle(Msg::MembersLoaded(Ok(members())));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char(' '));
+    let t = render(&app, 80, 24);
+    let buf = t.backend().buffer();
+    let fixed = column_of(buf, "[#] Submitter").unwrap().1;
+    let chosen = column_of(buf, "[x] Zhang San").unwrap().1;
+    let other = column_of(buf, "[ ] Li Si").unwrap().1;
+    assert_eq!((fixed, fixed), (chosen, other));
+}
+
+#[test]
+fn lists_say_when_nothing_matches_the_filter() {
+    use notifydesk::store::DeliveryCounts;
+    use notifydesk::tui::tabs::delivery_log::LogPage;
+    let mut app = grid_app();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zzzz");
+    assert!(screen(&app).contains("Nothing matches"), "{}", screen(&app));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zzzz");
+    app.handle(Msg::LogLoaded(Ok(LogPage {
+        before: None,
+        rows: vec![],
+        total: 0,
+        counts: DeliveryCounts::default(),
+    })));
+    let s = screen(&app);
+    assert!(
+        s.contains("Nothing matches") && !s.contains("Events come in"),
+        "{s}"
+    );
+}
+
+#[test]
+fn wide_names_keep_the_members_columns_aligned() {
+    let mut app = app(Theme::color());
+    let mut list = members();
+    list[0].name = "欧阳娜娜欧阳娜娜欧阳娜娜".into();
+    app.handle(Msg::MembersLoaded(Ok(list)));
+    key(&mut app, KeyCode::Char('3'));
+    let t = render(&app, 80, 24);
+    let buf = t.backend().buffer();
+    let wide = column_of(buf, "zhangsan").unwrap().1;
+    let plain = column_of(buf, "lisi ").unwrap().1;
+    assert_eq!(wide, plain, "{}", text_of(buf));
+}
+
+#[test]
+fn unsupported_cards_say_so_for_every_key() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
+    key(&mut app, KeyCode::Right);
+    assert!(key(&mut app, KeyCode::Char('t')).is_empty());
+    let s = screen(&app);
+    assert!(
+        s.contains("not supported yet") && !s.contains("press Enter"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_status_message_stays_where_it_was_made() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::ChannelsLoaded(Ok(ChannelKind::ALL
+        .into_iter()
+        .map(ChannelSummary::unconfigured)
+        .collect())));
+    key(&mut app, KeyCode::Char('t'));
+    assert!(screen(&app).contains("is not configured"));
+    key(&mut app, KeyCode::Char('2'));
+    assert!(
+        !screen(&app).contains("is not configured"),
+        "{}",
+        screen(&app)
+    );
+}
+
+#[test]
+fn the_footer_always_keeps_help_and_quit() {
+    let mut app = grid_app();
+    for tab in ['1', '2', '3', '4'] {
+        key(&mut app, KeyCode::Char(tab));
+        for w in [60, 80] {
+            let f = footer_of(&app, w, 24);
+            assert!(
+                f.contains("? help") && f.contains("q quit"),
+                "tab {tab} at {w}: {f}"
+            );
+            assert!(!f.contains("^C"), "{f}");
+        }
+    }
+}
+
+#[test]
+fn the_header_drops_whole_parts_and_keeps_sandbox() {
+    use notifydesk::store::DeliveryCounts;
+    use notifydesk::tui::tabs::delivery_log::LogPage;
+    let mut app = App::new(AppOptions {
+        db_label: "SANDBOX (temporary database)".into(),
+        theme: Theme::color(),
+        utc_offset: FixedOffset::east_opt(0).unwrap(),
+    });
+    app.handle(Msg::LogLoaded(Ok(LogPage {
+        before: None,
+        rows: vec![],
+        total: 0,
+        counts: DeliveryCounts {
+            pending: 12,
+            sent: 1234,
+            failed: 3,
+            ..DeliveryCounts::default()
+        },
+    })));
+    for w in [60, 70, 80, 120] {
+        let t = render(&app, w, 18);
+        let buf = t.backend().buffer();
+        let title = row_cells(buf, 0);
+        let tabs = row_cells(buf, 1);
+        assert!(title.contains("SANDBOX"), "{w}: {title}");
+        assert!(!title.contains('…'), "{w}: a part is cut: {title}");
+        for part in ["pending", "sent", "failed"] {
+            // A counter is shown whole or not at all: its number is right before it.
+            if let Some(i) = title.find(part) {
+                assert!(
+                    title[..i].trim_end().ends_with(char::is_numeric),
+                    "{w}: {title}"
+                );
+            }
+        }
+        assert!(
+            !tabs.contains("Deli ") && !tabs.trim_end().ends_with("Deli"),
+            "{w}: {tabs}"
+        );
+        assert!(tabs.contains('4'), "{w}: {tabs}");
+    }
+}
+
+#[test]
+fn a_select_with_one_value_says_why_instead_of_arrows() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    let s = screen(&app);
+    assert!(!s.contains("< Phone >"), "{s}");
+    assert!(
+        s.contains("Phone  the only field DingTalk finds members by"),
+        "{s}"
+    );
+}

@@ -6,10 +6,11 @@ pub mod app;
 pub mod dialogs;
 pub mod field;
 pub mod keymap;
-pub mod tabs;
 pub mod msg;
 pub mod runner;
+pub mod tabs;
 pub mod terminal;
+pub mod text;
 pub mod theme;
 pub mod view;
 
@@ -54,7 +55,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         utc_offset: offset,
     });
     if let Some(banner) = cfg.banner {
-        app.set_status(app::Level::Info, banner);
+        app.set_banner(app::Level::Info, banner);
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let db_path = cfg

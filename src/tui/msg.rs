@@ -99,3 +99,13 @@ pub enum Effect {
         logins: Vec<String>,
     },
 }
+
+/// What a tab or an overlay did with a key: the App routes keys and acts on this only.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Not for this handler: the App offers the key to the next one (or ignores it).
+    Ignored,
+    Handled(Vec<Effect>),
+    /// The overlay is done: the App pops it.
+    Close,
+}

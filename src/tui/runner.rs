@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::tabs::delivery_log::{LogPage, PAGE_SIZE};
 use super::msg::{Effect, Msg};
+use super::tabs::delivery_log::{LogPage, PAGE_SIZE};
 use crate::dingtalk::Client;
 use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};
 use crate::store::Store;

@@ -1,6 +1,8 @@
 //! Glue between the App and the Channel Management tab (and the keys every tab shares).
 
 use super::{App, CardTest, Level, Overlay, Tab};
+use crate::domain::ChannelKind;
+use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Effect;
 
@@ -12,7 +14,12 @@ impl App {
         };
         let n = self.channels.len().max(1);
         match action {
-            Action::Quit => self.should_quit = true,
+            Action::Quit => match self.running_work() {
+                Some(running) => self
+                    .overlays
+                    .push(Overlay::Confirm(Confirm::Quit { running })),
+                None => self.should_quit = true,
+            },
             Action::NextTab | Action::PrevTab => {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                 let step = if action == Action::NextTab {
@@ -31,7 +38,7 @@ impl App {
                     return vec![self.load_log()];
                 }
             }
-            Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
+            Action::Help => self.overlays.push(Overlay::Help(Default::default())),
             Action::Left => self.selected = (self.selected + n - 1) % n,
             Action::Right => self.selected = (self.selected + 1) % n,
             // Cards are laid out two per row.
@@ -43,11 +50,7 @@ impl App {
                     return vec![];
                 };
                 if !ch.supported {
-                    let title = ch.kind.title();
-                    self.set_status(
-                        Level::Info,
-                        format!("{title} is not supported yet; only DingTalk can be configured"),
-                    );
+                    self.say_unsupported(ch.kind);
                     return vec![];
                 }
                 return vec![Effect::LoadDingTalk];
@@ -56,6 +59,10 @@ impl App {
                 let Some(ch) = self.selected_channel().cloned() else {
                     return vec![];
                 };
+                if !ch.supported {
+                    self.say_unsupported(ch.kind);
+                    return vec![];
+                }
                 if !ch.configured {
                     self.set_status(
                         Level::Info,
@@ -84,5 +91,14 @@ impl App {
             _ => self.dirty = false,
         }
         vec![]
+    }
+
+    /// One answer for every key on a card of a channel kind that cannot be used yet.
+    fn say_unsupported(&mut self, kind: ChannelKind) {
+        let title = kind.title();
+        self.set_status(
+            Level::Info,
+            format!("{title} is not supported yet; only DingTalk can be configured"),
+        );
     }
 }

@@ -2,7 +2,8 @@
 
 use super::{App, Overlay};
 use crate::domain::ChannelKind;
-use crate::tui::dialogs::configure::{DialogRequest, Focus, TestState};
+use crate::tui::dialogs::configure::{DialogRequest, TestState};
+use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Effect;
 use crossterm::event::KeyEvent;
@@ -27,7 +28,6 @@ impl App {
         let Some(d) = self.dialog_mut() else {
             return vec![];
         };
-        let on_select = d.focus == Focus::SourceColumn;
         let request = match action {
             Some(Action::NextField) => {
                 d.next_field();
@@ -44,20 +44,13 @@ impl App {
                 d.reveal = !d.reveal;
                 DialogRequest::None
             }
-            Some(Action::Cycle) if on_select => {
+            Some(Action::Cycle) => {
                 d.cycle_source();
                 DialogRequest::None
             }
             Some(Action::Close) => d.escape(),
             _ => {
-                if on_select
-                    && matches!(
-                        key.code,
-                        crossterm::event::KeyCode::Left | crossterm::event::KeyCode::Right
-                    )
-                {
-                    d.cycle_source();
-                } else if !d.edit(&key) {
+                if !d.edit(&key) {
                     return vec![];
                 }
                 DialogRequest::None
@@ -84,7 +77,8 @@ impl App {
                 vec![Effect::SaveDingTalk { config, test }]
             }
             DialogRequest::Close { dirty: true } => {
-                self.overlays.push(Overlay::ConfirmDiscard);
+                self.overlays
+                    .push(Overlay::Confirm(Confirm::DiscardChanges));
                 vec![]
             }
             DialogRequest::Close { dirty: false } => self.close_dialog(),

@@ -75,6 +75,12 @@ impl App {
                 return vec![self.load_log()];
             }
             Some(Action::Filter) => self.log.text_editing = true,
+            // Esc goes back one level: an active search is cleared first.
+            Some(Action::Back) if !self.log.text.is_empty() => {
+                self.log.text.clear();
+                self.log.reset_paging();
+                return vec![self.load_log()];
+            }
             Some(Action::Edit) => {
                 if let Some(r) = self.log.current() {
                     self.overlays.push(Overlay::Delivery(Box::new(r.clone())));

@@ -1,6 +1,7 @@
 //! Glue between the App and the Members tab, the member form and the receivers picker.
 
 use super::{App, Level, Overlay};
+use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
 use crate::tui::dialogs::receivers::ReceiversPicker;
 use crate::tui::keymap::Action;
@@ -32,7 +33,8 @@ impl App {
             Some(Action::Delete) => {
                 if let Some(m) = self.members.current() {
                     let (id, name) = (m.id, format!("{} ({})", m.name, m.login));
-                    self.overlays.push(Overlay::ConfirmDelete { id, name });
+                    self.overlays
+                        .push(Overlay::Confirm(Confirm::DeleteMember { id, name }));
                 }
             }
             Some(Action::Reload) => return vec![Effect::LoadMembers],
@@ -72,7 +74,8 @@ impl App {
             Some(Action::Close) => {
                 // The form is small; closing it discards without a prompt unless edited.
                 if f.is_dirty() {
-                    self.overlays.push(Overlay::ConfirmDiscard);
+                    self.overlays
+                        .push(Overlay::Confirm(Confirm::DiscardChanges));
                 } else {
                     self.overlays.pop();
                 }
@@ -121,21 +124,6 @@ impl App {
                 vec![]
             }
         }
-    }
-
-    pub(super) fn on_confirm_delete(&mut self, action: Option<Action>) -> Vec<Effect> {
-        match action {
-            Some(Action::Yes) => {
-                if let Some(Overlay::ConfirmDelete { id, .. }) = self.overlays.pop() {
-                    return vec![Effect::DeleteMember { id }];
-                }
-            }
-            Some(Action::No) => {
-                self.overlays.pop();
-            }
-            _ => self.dirty = false,
-        }
-        vec![]
     }
 
     pub(super) fn on_member_deleted(&mut self, result: Result<(), String>) -> Vec<Effect> {

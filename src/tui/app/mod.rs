@@ -10,11 +10,13 @@ mod delivery_log;
 mod members;
 mod subscriptions;
 
-use super::dialogs::configure::{ConfigureDialog, TestState};
+use super::dialogs::configure::{ConfigureDialog, Focus, TestState};
+use super::dialogs::confirm::Confirm;
+use super::dialogs::help::HelpDialog;
 use super::dialogs::member_form::MemberForm;
 use super::dialogs::receivers::ReceiversPicker;
-use super::keymap::{self, Action, Context};
-use super::msg::{Effect, Msg};
+use super::keymap::{self, Context};
+use super::msg::{Effect, Msg, Outcome};
 use super::tabs::delivery_log::LogTab;
 use super::tabs::members::MembersTab;
 use super::tabs::subscriptions::Grid;
@@ -41,6 +43,16 @@ impl Tab {
         }
     }
 
+    /// For narrow terminals.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Channels => "Channels",
+            Tab::Subscription => "Subscription",
+            Tab::Members => "Members",
+            Tab::Log => "Log",
+        }
+    }
+
     fn context(self) -> Context {
         match self {
             Tab::Channels => Context::Channels,
@@ -54,12 +66,28 @@ impl Tab {
 #[derive(Debug)]
 pub enum Overlay {
     Configure(Box<ConfigureDialog>),
-    ConfirmDiscard,
-    Help { scroll: u16 },
+    Confirm(Confirm),
+    Help(HelpDialog),
     MemberForm(Box<MemberForm>),
-    ConfirmDelete { id: i64, name: String },
     Receivers(Box<ReceiversPicker>),
     Delivery(Box<crate::store::DeliveryRow>),
+}
+
+impl Overlay {
+    /// The keymap contexts that get keys while this overlay is on top, most specific first.
+    fn contexts(&self) -> Vec<Context> {
+        match self {
+            Overlay::Configure(d) if d.focus == Focus::SourceColumn => {
+                vec![Context::Select, Context::Dialog]
+            }
+            Overlay::Configure(_) => vec![Context::Dialog],
+            Overlay::Confirm(_) => vec![Context::Confirm],
+            Overlay::Help(_) => vec![Context::Help],
+            Overlay::MemberForm(_) => vec![Context::Form],
+            Overlay::Receivers(_) => vec![Context::Picker],
+            Overlay::Delivery(_) => vec![Context::Detail],
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +121,8 @@ pub struct App {
     pub members: MembersTab,
     pub log: LogTab,
     pub overlays: Vec<Overlay>,
-    pub status: Option<(Level, String)>,
+    /// The status line and the tab it was made on (None: shown everywhere, e.g. a banner).
+    pub status: Option<(Level, String, Option<Tab>)>,
     pub card_test: CardTest,
     pub should_quit: bool,
     /// Something changed since the last frame.
@@ -171,19 +200,15 @@ impl App {
 
     /// Contexts that currently receive keys, most specific first (also drives the footer).
     pub fn contexts(&self) -> Vec<Context> {
-        match self.overlays.last() {
-            Some(Overlay::Configure(_)) => vec![Context::Dialog],
-            Some(Overlay::ConfirmDiscard) => vec![Context::Confirm],
-            Some(Overlay::Help { .. }) => vec![Context::Help],
-            Some(Overlay::MemberForm(_)) => vec![Context::Form],
-            Some(Overlay::ConfirmDelete { .. }) => vec![Context::Confirm],
-            Some(Overlay::Receivers(_)) => vec![Context::Picker],
-            Some(Overlay::Delivery(_)) => vec![Context::Detail],
-            None if self.tab == Tab::Log && self.log.text_editing => vec![Context::Filter],
-            None if self.tab == Tab::Subscription && self.subscriptions.filter_editing => {
+        if let Some(top) = self.overlays.last() {
+            return top.contexts();
+        }
+        match () {
+            _ if self.tab == Tab::Log && self.log.text_editing => vec![Context::Filter],
+            _ if self.tab == Tab::Subscription && self.subscriptions.filter_editing => {
                 vec![Context::Filter]
             }
-            None => vec![self.tab.context(), Context::Global],
+            _ => vec![self.tab.context(), Context::Global],
         }
     }
 
@@ -193,7 +218,20 @@ impl App {
     }
 
     pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
-        self.status = Some((level, sanitize_text(&text.into())));
+        self.status = Some((level, sanitize_text(&text.into()), Some(self.tab)));
+    }
+
+    /// A status line shown on every tab (e.g. the sandbox's credentials).
+    pub fn set_banner(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some((level, sanitize_text(&text.into()), None));
+    }
+
+    /// The status line for the tab shown: a message belongs to the tab it was made on.
+    pub fn visible_status(&self) -> Option<(Level, &str)> {
+        match &self.status {
+            Some((level, text, tab)) if tab.is_none_or(|t| t == self.tab) => Some((*level, text)),
+            _ => None,
+        }
     }
 
     pub fn handle(&mut self, msg: Msg) -> Vec<Effect> {
@@ -367,7 +405,8 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         // F12 with NOTIFYDESK_TEST_PANIC set panics on purpose, so tests can check that the
-        // terminal is restored after a panic.
+        // terminal is restored after a panic; release builds have no such key.
+        #[cfg(debug_assertions)]
         if key.code == crossterm::event::KeyCode::F(12)
             && std::env::var_os("NOTIFYDESK_TEST_PANIC").is_some()
         {
@@ -375,54 +414,70 @@ impl App {
         }
         let contexts = self.contexts();
         let action = contexts.iter().find_map(|c| keymap::lookup(*c, &key));
-        match self.overlays.last() {
-            Some(Overlay::Configure(_)) => self.on_dialog_key(action, key),
-            Some(Overlay::ConfirmDiscard) => {
-                match action {
-                    Some(Action::Yes) => {
-                        self.overlays.pop();
-                        if matches!(self.overlays.last(), Some(Overlay::MemberForm(_))) {
-                            self.overlays.pop();
-                            return vec![];
-                        }
-                        return self.close_dialog();
-                    }
-                    Some(Action::No) => {
-                        self.overlays.pop();
-                    }
-                    _ => self.dirty = false,
-                }
+        let outcome = match self.overlays.last_mut() {
+            Some(Overlay::Configure(_)) => return self.on_dialog_key(action, key),
+            Some(Overlay::MemberForm(_)) => return self.on_form_key(action, key),
+            Some(Overlay::Receivers(_)) => return self.on_picker_key(action),
+            Some(Overlay::Delivery(_)) => return self.on_delivery_detail_key(action),
+            Some(Overlay::Help(h)) => h.on_action(action),
+            Some(Overlay::Confirm(c)) => match c.on_action(action) {
+                Outcome::Close => return self.on_confirmed(),
+                other => other,
+            },
+            None if self.tab == Tab::Subscription => return self.on_grid_key(action, key),
+            None if self.tab == Tab::Members => return self.on_members_key(action),
+            None if self.tab == Tab::Log => return self.on_log_key(action, key),
+            None => return self.on_main_key(action),
+        };
+        match outcome {
+            Outcome::Ignored => {
+                self.dirty = false;
                 vec![]
             }
-            Some(Overlay::MemberForm(_)) => self.on_form_key(action, key),
-            Some(Overlay::ConfirmDelete { .. }) => self.on_confirm_delete(action),
-            Some(Overlay::Receivers(_)) => self.on_picker_key(action),
-            Some(Overlay::Delivery(_)) => self.on_delivery_detail_key(action),
-            Some(Overlay::Help { .. }) => {
-                match action {
-                    Some(Action::Close) => {
-                        self.overlays.pop();
-                    }
-                    Some(Action::ScrollDown) => {
-                        if let Some(Overlay::Help { scroll }) = self.overlays.last_mut() {
-                            // The help lists every binding plus a heading per context.
-                            let max = keymap::BINDINGS.len() as u16 + 24;
-                            *scroll = scroll.saturating_add(1).min(max);
-                        }
-                    }
-                    Some(Action::ScrollUp) => {
-                        if let Some(Overlay::Help { scroll }) = self.overlays.last_mut() {
-                            *scroll = scroll.saturating_sub(1);
-                        }
-                    }
-                    _ => self.dirty = false,
-                }
+            Outcome::Handled(effects)
+                if matches!(self.overlays.last(), Some(Overlay::Confirm(_))) =>
+            {
+                // "No": the question goes away, whatever was below stays.
+                self.overlays.pop();
+                effects
+            }
+            Outcome::Handled(effects) => effects,
+            Outcome::Close => {
+                self.overlays.pop();
                 vec![]
             }
-            None if self.tab == Tab::Subscription => self.on_grid_key(action, key),
-            None if self.tab == Tab::Members => self.on_members_key(action),
-            None if self.tab == Tab::Log => self.on_log_key(action, key),
-            None => self.on_main_key(action),
         }
+    }
+
+    /// The user answered yes to the confirmation on top.
+    fn on_confirmed(&mut self) -> Vec<Effect> {
+        let Some(Overlay::Confirm(question)) = self.overlays.pop() else {
+            return vec![];
+        };
+        match question {
+            Confirm::DiscardChanges => {
+                if matches!(self.overlays.last(), Some(Overlay::MemberForm(_))) {
+                    self.overlays.pop();
+                    return vec![];
+                }
+                self.close_dialog()
+            }
+            Confirm::DeleteMember { id, .. } => vec![Effect::DeleteMember { id }],
+            Confirm::Quit { .. } => {
+                self.should_quit = true;
+                vec![]
+            }
+        }
+    }
+
+    /// What still runs and would be cut short by quitting, if anything.
+    pub fn running_work(&self) -> Option<String> {
+        if self.card_test != CardTest::Idle || self.dialog().is_some_and(|d| d.is_sending()) {
+            return Some("A Test Message Sending".into());
+        }
+        if self.log.counts.sending > 0 {
+            return Some("A delivery".into());
+        }
+        None
     }
 }

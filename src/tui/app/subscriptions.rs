@@ -67,6 +67,11 @@ impl App {
                 None => self.set_status(Level::Info, "Nothing to undo"),
             },
             Some(Action::Filter) => self.subscriptions.filter_editing = true,
+            // Esc goes back one level: an active filter is cleared first.
+            Some(Action::Back) if !self.subscriptions.filter.is_empty() => {
+                self.subscriptions.filter.clear();
+                self.subscriptions.rebuild();
+            }
             Some(Action::GotoChannels) => {
                 self.tab = Tab::Channels;
                 self.selected = 0;

@@ -5,8 +5,8 @@ use crossterm::event::KeyEvent;
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
-use crate::tui::field::TextField;
 use crate::domain::{ConfigErrors, DingTalkConfig, SourceColumn, TestRecord, validate_dingtalk};
+use crate::tui::field::TextField;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {

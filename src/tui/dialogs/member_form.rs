@@ -1,7 +1,7 @@
 //! The add/edit member form.
 
-use crate::tui::field::TextField;
 use crate::member::{Member, NewMember};
+use crate::tui::field::TextField;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormFocus {
@@ -134,4 +134,3 @@ impl MemberForm {
         self.errors[i] = None;
     }
 }
-

@@ -1,8 +1,8 @@
 //! State of the Delivery Log tab: one page of deliveries at a time, newest first, read from
 //! SQLite with keyset paging (never every row in memory).
 
-use crate::tui::field::TextField;
 use crate::store::{DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus};
+use crate::tui::field::TextField;
 
 pub const PAGE_SIZE: usize = 200;
 

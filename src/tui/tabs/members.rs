@@ -28,4 +28,3 @@ impl MembersTab {
         self.cursor = (self.cursor as isize + delta).clamp(0, n as isize - 1) as usize;
     }
 }
-

@@ -4,8 +4,8 @@
 
 use std::cell::Cell;
 
-use crate::tui::field::TextField;
 use crate::subscription::{Method, MethodChange, SubscriptionRow};
+use crate::tui::field::TextField;
 
 /// Methods that have a column the cursor can reach (Inbox is shown but locked).
 pub const COLUMNS: [Method; 6] = Method::ALL;

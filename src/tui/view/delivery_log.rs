@@ -62,6 +62,8 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let body_h = (inner.height as usize).saturating_sub(1);
     if !log.loaded {
         lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
+    } else if log.rows.is_empty() && (log.status.is_some() || !log.text.is_empty()) {
+        lines.push(Line::styled(super::NOTHING_MATCHES, t.style(Role::Muted)));
     } else if log.rows.is_empty() {
         lines.push(Line::styled(
             "  No deliveries. Events come in with `notifydesk notify …`; see the README.",

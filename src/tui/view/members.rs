@@ -6,11 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::form::{FieldSpec, FormLines, render_dialog};
-use super::{centered, format_time, truncate, wrap_text};
+use super::{centered, format_time, pad, truncate, wrap_text};
 use crate::tui::app::App;
-use crate::tui::field::TextField;
 use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
 use crate::tui::dialogs::receivers::ReceiversPicker;
+use crate::tui::field::TextField;
 use crate::tui::theme::Role;
 
 pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
@@ -187,32 +187,6 @@ pub fn render_form(app: &App, f: &MemberForm, frame: &mut Frame, area: Rect) {
     );
 }
 
-pub fn render_confirm_delete(app: &App, name: &str, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let rect = centered(area, 56, 6);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::BorderFocus))
-        .title(" Delete member? ");
-    let text = vec![
-        Line::raw(truncate(&format!("Delete {name}?"), 52)),
-        Line::styled(
-            "They are also removed as a custom receiver.",
-            t.style(Role::Muted),
-        ),
-        Line::from(vec![
-            Span::styled("y", t.style(Role::Key)),
-            Span::raw(" delete   "),
-            Span::styled("n", t.style(Role::Key)),
-            Span::raw("/"),
-            Span::styled("Esc", t.style(Role::Key)),
-            Span::raw(" keep"),
-        ]),
-    ];
-    frame.render_widget(Paragraph::new(text).block(block), rect);
-}
-
 pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let width = area.width.min(64);
@@ -221,14 +195,15 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
     let mut lines = vec![
         Line::styled(truncate(&p.title, inner_w), t.style(Role::Label)),
         Line::from(vec![
-            Span::styled("[#] ", t.style(Role::Muted)),
+            // The same marker column as the members below, so the boxes line up.
+            Span::styled(" [#] ", t.style(Role::Muted)),
             Span::styled(
                 truncate(
                     &format!(
                         "{} (default receiver, cannot be removed)",
                         p.default_receiver
                     ),
-                    inner_w - 4,
+                    inner_w - 5,
                 ),
                 t.style(Role::Muted),
             ),
@@ -255,6 +230,13 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
         .borders(Borders::ALL)
         .border_style(t.style(Role::BorderFocus))
         .title(Span::styled(" Custom receivers ", t.style(Role::Title)))
+        .title(
+            Line::styled(
+                format!(" {} chosen ", p.chosen().len()),
+                t.style(Role::Muted),
+            )
+            .right_aligned(),
+        )
         .title_bottom(
             Line::styled(
                 " Space add/remove · Enter save · Esc cancel ",
@@ -263,9 +245,4 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
             .right_aligned(),
         );
     frame.render_widget(Paragraph::new(lines).block(block), rect);
-}
-
-fn pad(s: &str, w: usize) -> String {
-    let len = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(w.saturating_sub(len)))
 }

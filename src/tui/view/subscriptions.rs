@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::truncate;
+use super::{pad, truncate};
 use crate::subscription::Method;
 use crate::tui::app::App;
 use crate::tui::tabs::subscriptions::{COLUMNS, Grid, Line};
@@ -111,7 +111,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let msg = if g.rows.is_empty() {
             "  No subscription types in the catalogue."
         } else {
-            "  No row matches the filter (Esc in the filter clears it)."
+            super::NOTHING_MATCHES
         };
         lines.push(TextLine::styled(msg, t.style(Role::Muted)));
     }
@@ -244,13 +244,8 @@ fn scroll_offset(g: &Grid, height: usize) -> usize {
     offset
 }
 
-fn pad(s: &str, w: usize) -> String {
-    let len = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(w.saturating_sub(len)))
-}
-
 fn center(s: &str, w: usize) -> String {
-    let len = s.chars().count();
+    let len = unicode_width::UnicodeWidthStr::width(s);
     let left = w.saturating_sub(len) / 2;
     format!(
         "{}{s}{}",
