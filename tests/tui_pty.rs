@@ -253,9 +253,9 @@ fn esc_cancels_a_slow_test_and_the_ui_stays_responsive() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
+fn sigterm_sighup_and_an_external_sigint_restore_the_terminal() {
     let fake = fake();
-    for sig in [pty::SIGTERM, pty::SIGHUP] {
+    for sig in [pty::SIGTERM, pty::SIGHUP, pty::SIGINT] {
         let dir = tempfile::tempdir().unwrap();
         let mut p = start(&fake, dir.path(), 80, 24);
         p.wait_for("Unconfigured");

@@ -880,7 +880,7 @@ fn the_header_drops_whole_parts_and_keeps_sandbox() {
     use notifydesk::store::DeliveryCounts;
     use notifydesk::tui::tabs::delivery_log::LogPage;
     let mut app = App::new(AppOptions {
-        db_label: "SANDBOX (temporary database)".into(),
+        db_label: "SANDBOX /tmp/nd-sandbox-1/notifydesk.db".into(),
         theme: Theme::color(),
         utc_offset: FixedOffset::east_opt(0).unwrap(),
     });
@@ -917,6 +917,9 @@ fn the_header_drops_whole_parts_and_keeps_sandbox() {
         );
         assert!(tabs.contains('4'), "{w}: {tabs}");
     }
+    // Where there is room, the temporary database's path is shown whole.
+    let wide = row_cells(render(&app, 120, 18).backend().buffer(), 0);
+    assert!(wide.contains("SANDBOX · /tmp/nd-sandbox-1/notifydesk.db"), "{wide}");
 }
 
 #[test]

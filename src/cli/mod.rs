@@ -70,7 +70,8 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
         let config = tui::TuiConfig {
             store: Arc::new(Mutex::new(store)),
             client,
-            db_label: "SANDBOX (temporary database)".into(),
+            // The temporary path is shown, so a newcomer can open it with the CLI meanwhile.
+            db_label: format!("SANDBOX {}", db_path.display()),
             force_mono: cli.no_color,
             banner: Some(sandbox::banner()),
         };
@@ -85,6 +86,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return runtime()?.block_on(sandbox::serve(port, members));
     }
     if cli.sandbox {
+        if let Some(db) = &cli.db {
+            // Silently using another database than the one asked for would be worse.
+            bail!(
+                "--sandbox always uses a new temporary database, so it cannot use --db {} (or NOTIFYDESK_DB); drop one of them",
+                db.display()
+            );
+        }
         if cli.command.is_some() {
             bail!(
                 "--sandbox opens the TUI; for scripts, run `notifydesk sandbox` and point --dingtalk-api at it"
@@ -203,5 +211,18 @@ fn shorten_home(path: &std::path::Path) -> String {
             format!("~{}", &shown[home.len()..])
         }
         _ => shown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_refuses_a_database_path_instead_of_ignoring_it() {
+        let cli = Cli::try_parse_from(["notifydesk", "--sandbox", "--db", "/nonexistent/x.db"])
+            .unwrap();
+        let err = run(cli).unwrap_err().to_string();
+        assert!(err.contains("--sandbox") && err.contains("--db /nonexistent/x.db"), "{err}");
     }
 }

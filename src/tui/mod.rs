@@ -79,6 +79,9 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigquit = signal(SignalKind::quit())?;
+    // Raw mode turns ^C into a key, so a SIGINT can only come from outside (`kill -INT`):
+    // without a handler it would end the process with the alternate screen still up.
+    let mut sigint = signal(SignalKind::interrupt())?;
 
     let mut guard = TerminalGuard::enter()?;
     let mut events = EventStream::new();
@@ -109,6 +112,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
             _ = sigterm.recv() => Some(Msg::Quit),
             _ = sighup.recv() => Some(Msg::Quit),
             _ = sigquit.recv() => Some(Msg::Quit),
+            _ = sigint.recv() => Some(Msg::Quit),
         };
         let mut pending: Vec<Msg> = msg.into_iter().collect();
         // Take everything already waiting before drawing, so a paste or a key burst over a
