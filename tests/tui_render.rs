@@ -919,7 +919,10 @@ fn the_header_drops_whole_parts_and_keeps_sandbox() {
     }
     // Where there is room, the temporary database's path is shown whole.
     let wide = row_cells(render(&app, 120, 18).backend().buffer(), 0);
-    assert!(wide.contains("SANDBOX · /tmp/nd-sandbox-1/notifydesk.db"), "{wide}");
+    assert!(
+        wide.contains("SANDBOX · /tmp/nd-sandbox-1/notifydesk.db"),
+        "{wide}"
+    );
 }
 
 #[test]

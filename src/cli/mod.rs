@@ -10,7 +10,6 @@ mod subscription;
 mod table;
 
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -68,7 +67,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
         let fake = sandbox::start_fake(0, 5).await?;
         let client = Client::new(Endpoints::single(&fake.base_url())?, options)?;
         let config = tui::TuiConfig {
-            store: Arc::new(Mutex::new(store)),
+            store,
             client,
             // The temporary path is shown, so a newcomer can open it with the CLI meanwhile.
             db_label: format!("SANDBOX {}", db_path.display()),
@@ -129,7 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         None => {
             let config = tui::TuiConfig {
-                store: Arc::new(Mutex::new(store)),
+                store,
                 client,
                 db_label: shorten_home(&db_path),
                 force_mono: cli.no_color,
@@ -220,9 +219,12 @@ mod tests {
 
     #[test]
     fn sandbox_refuses_a_database_path_instead_of_ignoring_it() {
-        let cli = Cli::try_parse_from(["notifydesk", "--sandbox", "--db", "/nonexistent/x.db"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["notifydesk", "--sandbox", "--db", "/nonexistent/x.db"]).unwrap();
         let err = run(cli).unwrap_err().to_string();
-        assert!(err.contains("--sandbox") && err.contains("--db /nonexistent/x.db"), "{err}");
+        assert!(
+            err.contains("--sandbox") && err.contains("--db /nonexistent/x.db"),
+            "{err}"
+        );
     }
 }

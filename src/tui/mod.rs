@@ -15,7 +15,7 @@ pub mod theme;
 pub mod view;
 
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 
 use crate::dingtalk::Client;
 use crate::store::Store;
+use crate::store::handle::StoreHandle;
 use app::{App, AppOptions};
 use msg::Msg;
 use runner::Runner;
@@ -32,7 +33,7 @@ use terminal::TerminalGuard;
 use theme::Theme;
 
 pub struct TuiConfig {
-    pub store: Arc<Mutex<Store>>,
+    pub store: Store,
     pub client: Client,
     pub db_label: String,
     pub force_mono: bool,
@@ -58,11 +59,8 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         app.set_banner(app::Level::Info, banner);
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let db_path = cfg
-        .store
-        .lock()
-        .map(|s| s.path().to_path_buf())
-        .unwrap_or_default();
+    let store = StoreHandle::spawn(cfg.store)?;
+    let db_path = store.path().to_path_buf();
     let worker = if db_path.as_os_str() == ":memory:" {
         None
     } else {
@@ -72,7 +70,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
             runner::spawn_worker(db_path, cfg.client.clone(), wake.clone(), tx.clone());
         Some((handle, stop, wake))
     };
-    let mut runner = Runner::new(cfg.store, cfg.client, tx);
+    let mut runner = Runner::new(store, cfg.client, tx);
     if let Some((_, _, wake)) = &worker {
         runner.wake = wake.clone();
     }

@@ -35,6 +35,8 @@ pub enum Msg {
     DeliveryRetried(Result<(), String>),
     /// A line for the status bar from a background task.
     Notice(String),
+    /// A database job failed without an answer (it panicked, or the store thread is gone).
+    JobFailed(String),
     /// The background worker's view of the outbox.
     DeliveryProgress(crate::store::DeliveryCounts),
     /// The background worker waits for a database lock held by another process (or no more).

@@ -1,8 +1,9 @@
 //! Performs the App's effects off the UI task and reports back as messages.
-//! Database work runs on the blocking pool; HTTP on tokio. A test can be aborted (Esc).
+//! Database work runs in order on the store's own thread; HTTP on tokio. A test can be
+//! aborted (Esc).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -12,10 +13,11 @@ use super::tabs::delivery_log::{LogPage, PAGE_SIZE};
 use crate::dingtalk::Client;
 use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};
 use crate::store::Store;
+use crate::store::handle::StoreHandle;
 use tokio::sync::Notify;
 
 pub struct Runner {
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     client: Client,
     tx: UnboundedSender<Msg>,
     tests: HashMap<u64, JoinHandle<()>>,
@@ -24,7 +26,7 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(store: Arc<Mutex<Store>>, client: Client, tx: UnboundedSender<Msg>) -> Runner {
+    pub fn new(store: StoreHandle, client: Client, tx: UnboundedSender<Msg>) -> Runner {
         Runner {
             store,
             client,
@@ -117,34 +119,31 @@ impl Runner {
         }
     }
 
+    /// Queues `job` on the store thread now (so effects run in the order they were made) and
+    /// sends its message back; a job that failed is reported, never silently dropped.
     fn blocking(&self, job: impl FnOnce(&mut Store) -> Msg + Send + 'static) {
-        let store = self.store.clone();
+        let answer = self.store.call(job);
         let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let msg = match store.lock() {
-                Ok(mut s) => job(&mut s),
-                Err(_) => return,
-            };
+        tokio::spawn(async move {
+            let msg = answer
+                .await
+                .unwrap_or_else(|e| Msg::JobFailed(e.to_string()));
             let _ = tx.send(msg);
         });
     }
 }
 
 struct TestCtx {
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     client: Client,
     tx: UnboundedSender<Msg>,
 }
 
 async fn with_store<T: Send + 'static>(
-    store: &Arc<Mutex<Store>>,
+    store: &StoreHandle,
     job: impl FnOnce(&mut Store) -> T + Send + 'static,
 ) -> Option<T> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || store.lock().ok().map(|mut s| job(&mut s)))
-        .await
-        .ok()
-        .flatten()
+    store.call(job).await.ok()
 }
 
 /// Token → lookup → send; the outcome becomes the channel's last test if the tested values are

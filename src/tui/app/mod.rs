@@ -322,6 +322,10 @@ impl App {
                 self.set_status(Level::Info, text);
                 vec![]
             }
+            Msg::JobFailed(text) => {
+                self.set_status(Level::Error, text);
+                vec![]
+            }
             Msg::DatabaseBusy(busy) => {
                 self.log.db_busy = busy;
                 vec![]
