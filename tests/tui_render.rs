@@ -936,3 +936,32 @@ fn a_select_with_one_value_says_why_instead_of_arrows() {
         "{s}"
     );
 }
+
+#[test]
+fn a_new_app_key_needs_its_own_secret_as_in_the_cli() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "xyz");
+    // Neither a test nor a save may use the old app's secret for the new AppKey.
+    assert!(ctrl(&mut app, 't').is_empty());
+    assert!(ctrl(&mut app, 's').is_empty());
+    let s = screen(&app);
+    assert!(
+        s.contains(
+            notifydesk::domain::STORED_SECRET_OTHER_APP
+                .split(',')
+                .next()
+                .unwrap()
+        ),
+        "{s}"
+    );
+    // The error took the focus to the AppSecret: with the new app's secret typed in, it saves.
+    type_text(&mut app, "new-app-secret");
+    assert!(matches!(
+        ctrl(&mut app, 's').as_slice(),
+        [Effect::SaveDingTalk { .. }]
+    ));
+}

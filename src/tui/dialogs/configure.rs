@@ -5,7 +5,10 @@ use crossterm::event::KeyEvent;
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
-use crate::domain::{ConfigErrors, DingTalkConfig, SourceColumn, TestRecord, validate_dingtalk};
+use crate::domain::{
+    ConfigErrors, DingTalkConfig, STORED_SECRET_OTHER_APP, SourceColumn, TestRecord,
+    stored_secret_applies, validate_dingtalk,
+};
 use crate::tui::field::TextField;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +137,15 @@ impl ConfigureDialog {
         !self.secret_touched && self.stored.is_some()
     }
 
+    /// The AppKey was changed but the secret field was not: the saved secret is another app's.
+    fn keeps_secret_of_other_app(&self) -> bool {
+        self.uses_stored_secret()
+            && self
+                .stored
+                .as_ref()
+                .is_some_and(|s| !stored_secret_applies(&s.app_key, self.app_key.value()))
+    }
+
     fn effective_secret(&self) -> SecretString {
         match (&self.stored, self.secret_touched) {
             (Some(stored), false) => stored.app_secret.clone(),
@@ -189,6 +201,16 @@ impl ConfigureDialog {
             self.receiver.value(),
             for_test,
         ) {
+            Ok(_) if self.keeps_secret_of_other_app() => {
+                self.errors = ConfigErrors {
+                    app_secret: Some(format!(
+                        "{STORED_SECRET_OTHER_APP}: type the new app's AppSecret"
+                    )),
+                    ..ConfigErrors::default()
+                };
+                self.focus_first_error();
+                None
+            }
             Ok(cfg) => {
                 self.errors = ConfigErrors::default();
                 Some(cfg)
