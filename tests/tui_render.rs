@@ -561,6 +561,7 @@ fn delivery_log_tab_detail_and_retry() {
     use notifydesk::store::{DeliveryCounts, DeliveryStatus};
     use notifydesk::tui::tabs::delivery_log::LogPage;
     let mut app = app(Theme::color());
+    app.handle(Msg::SubscriptionsLoaded(Ok(catalogue_rows())));
     let fx = key(&mut app, KeyCode::Char('4'));
     assert!(
         matches!(fx.as_slice(), [Effect::LoadLog { before: None, .. }]),
@@ -964,4 +965,63 @@ fn a_new_app_key_needs_its_own_secret_as_in_the_cli() {
         ctrl(&mut app, 's').as_slice(),
         [Effect::SaveDingTalk { .. }]
     ));
+}
+
+fn log_page(rows: Vec<notifydesk::store::DeliveryRow>, total: u64) -> Msg {
+    Msg::LogLoaded(Ok(notifydesk::tui::tabs::delivery_log::LogPage {
+        before: None,
+        rows,
+        total,
+        counts: Default::default(),
+    }))
+}
+
+#[test]
+fn the_delivery_log_lists_created_time_labels_and_titles() {
+    let mut app = grid_app();
+    key(&mut app, KeyCode::Char('4'));
+    let mut rows = delivery_rows();
+    // Retried three days later: the list still shows when the event came in.
+    rows[0].at = AT + 3 * 86_400;
+    app.handle(log_page(rows, 3));
+    let s = text_of(render(&app, 120, 30).backend().buffer());
+    assert!(s.contains("Alter table orders"), "{s}");
+    assert!(s.contains("SQL Task / To be approved"), "{s}");
+    let s = screen(&app);
+    assert!(!s.contains("sql_task/"), "{s}");
+    assert!(
+        !s.contains("11-21"),
+        "the last change is for the detail:\n{s}"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("2026-11-21"), "{}", screen(&app));
+}
+
+#[test]
+fn the_delivery_log_pages_by_screen_and_says_where_it_is() {
+    let mut app = app(Theme::color());
+    key(&mut app, KeyCode::Char('4'));
+    let template = delivery_rows().remove(1);
+    let rows: Vec<_> = (0..60)
+        .map(|i| notifydesk::store::DeliveryRow {
+            id: 1000 - i,
+            ..template.clone()
+        })
+        .collect();
+    app.handle(log_page(rows, 60));
+    let s = screen(&app);
+    assert!(s.contains("rows 1–17 of 60"), "{s}");
+    let fx = key(&mut app, KeyCode::PageDown);
+    assert!(fx.is_empty(), "one screen, not a database page: {fx:?}");
+    assert!(screen(&app).contains("of 60"));
+    assert_eq!(app.log.cursor, 17);
+    for _ in 0..5 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    assert_eq!(app.log.cursor, 59);
+    assert!(
+        screen(&app).contains("End of the delivery log"),
+        "{}",
+        screen(&app)
+    );
 }

@@ -50,26 +50,24 @@ impl App {
         }
         match action {
             Some(Action::Up) => self.log.move_by(-1),
-            Some(Action::Down) => self.log.move_by(1),
+            Some(Action::Down) => return self.log_down(1),
+            Some(Action::PageDown) => {
+                let page = self.log.view_height.get().max(1) as isize;
+                return self.log_down(page);
+            }
             Some(Action::Home) => self.log.cursor = 0,
             Some(Action::End) => self.log.cursor = self.log.rows.len().saturating_sub(1),
-            Some(Action::PageDown) => match self.log.older_cursor() {
-                Some(before) => {
-                    self.log.newer.push(self.log.before);
-                    self.log.before = Some(before);
-                    self.log.cursor = 0;
-                    return vec![self.load_log()];
+            Some(Action::PageUp) => {
+                if self.log.cursor == 0 {
+                    // At the top of this database page: go to the newer one.
+                    if let Some(before) = self.log.newer.pop() {
+                        self.log.before = before;
+                        return vec![self.load_log()];
+                    }
                 }
-                None => self.log.cursor = self.log.rows.len().saturating_sub(1),
-            },
-            Some(Action::PageUp) => match self.log.newer.pop() {
-                Some(before) => {
-                    self.log.before = before;
-                    self.log.cursor = 0;
-                    return vec![self.load_log()];
-                }
-                None => self.log.cursor = 0,
-            },
+                let page = self.log.view_height.get().max(1) as isize;
+                self.log.move_by(-page);
+            }
             Some(Action::CycleStatus) => {
                 self.log.cycle_status();
                 return vec![self.load_log()];
@@ -89,6 +87,37 @@ impl App {
             Some(Action::Retry) => return self.retry_current(),
             Some(Action::Reload) => return vec![self.load_log()],
             other => return self.on_main_key(other),
+        }
+        vec![]
+    }
+
+    /// Moves down by `rows`, into the next database page past the end of this one, and says
+    /// so at the very end of the log.
+    fn log_down(&mut self, rows: isize) -> Vec<Effect> {
+        if self.log.at_end() {
+            let total = self.log.total;
+            self.set_status(
+                Level::Info,
+                format!("End of the delivery log ({total} rows)"),
+            );
+            return vec![];
+        }
+        let last = self.log.rows.len().saturating_sub(1);
+        if self.log.cursor == last
+            && let Some(before) = self.log.older_cursor()
+        {
+            self.log.newer.push(self.log.before);
+            self.log.before = Some(before);
+            self.log.cursor = 0;
+            return vec![self.load_log()];
+        }
+        self.log.move_by(rows);
+        if self.log.at_end() {
+            let total = self.log.total;
+            self.set_status(
+                Level::Info,
+                format!("End of the delivery log ({total} rows)"),
+            );
         }
         vec![]
     }

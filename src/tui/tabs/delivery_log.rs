@@ -39,6 +39,8 @@ pub struct LogTab {
     pub force_armed: Option<i64>,
     /// The first row shown; kept by the view so the cursor stays visible.
     pub offset: std::cell::Cell<usize>,
+    /// Rows the last frame had room for: PgUp/PgDn move by this much.
+    pub view_height: std::cell::Cell<usize>,
 }
 
 impl LogTab {
@@ -83,8 +85,14 @@ impl LogTab {
         self.cursor = 0;
     }
 
-    pub fn page_number(&self) -> usize {
-        self.newer.len() + 1
+    /// How many rows come before this database page (newer pages are full pages).
+    pub fn first_row_number(&self) -> usize {
+        self.newer.len() * PAGE_SIZE
+    }
+
+    /// Whether the cursor is on the oldest row matching the filter.
+    pub fn at_end(&self) -> bool {
+        self.older_cursor().is_none() && self.cursor + 1 >= self.rows.len()
     }
 }
 

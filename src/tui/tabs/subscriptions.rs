@@ -99,6 +99,14 @@ impl Grid {
         }
     }
 
+    /// The catalogue's labels of a (type, node), as the Delivery Log shows them.
+    pub fn labels(&self, type_code: &str, node_code: &str) -> Option<(&str, &str)> {
+        self.rows
+            .iter()
+            .find(|r| r.type_code == type_code && r.node_code == node_code)
+            .map(|r| (r.type_label.as_str(), r.node_label.as_str()))
+    }
+
     pub fn current_index(&self) -> Option<usize> {
         match self.lines.get(self.cursor) {
             Some(Line::Row(i)) => Some(*i),

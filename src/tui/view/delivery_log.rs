@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::{centered, format_time, truncate, wrap_text};
+use super::{centered, format_time, pad, truncate, wrap_text};
 use crate::domain::sanitize_text;
 use crate::store::{DeliveryRow, DeliveryStatus};
 use crate::tui::app::App;
@@ -17,6 +17,27 @@ fn status_role(s: DeliveryStatus) -> Role {
         DeliveryStatus::Failed => Role::Error,
         DeliveryStatus::Pending | DeliveryStatus::Sending | DeliveryStatus::Unknown => Role::Warn,
         DeliveryStatus::Skipped => Role::Muted,
+    }
+}
+
+/// `4213` as `4,213`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// "SQL Task / To be approved" from the catalogue's labels (codes if the row is unknown).
+pub fn what_of(app: &App, r: &DeliveryRow) -> String {
+    match app.subscriptions.labels(&r.type_code, &r.node_code) {
+        Some((t, n)) => format!("{t} / {n}"),
+        None => format!("{} / {}", r.type_code, r.node_code),
     }
 }
 
@@ -33,13 +54,29 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
-    let title = format!(
-        " Delivery Log · {} {} · page {}{} ",
-        log.total,
-        status,
-        log.page_number(),
-        text
-    );
+    // The list body is the block's inner height minus the header line.
+    let body_h = (area.height as usize).saturating_sub(3);
+    log.view_height.set(body_h);
+    let mut offset = log.offset.get();
+    if log.cursor < offset {
+        offset = log.cursor;
+    } else if body_h > 0 && log.cursor >= offset + body_h {
+        offset = log.cursor + 1 - body_h;
+    }
+    log.offset.set(offset);
+    let first = log.first_row_number() + offset;
+    let last = (first + body_h).min(first + log.rows.len().saturating_sub(offset));
+    let position = if log.rows.is_empty() {
+        format!("{} rows", thousands(log.total))
+    } else {
+        format!(
+            "rows {}–{} of {}",
+            thousands(first as u64 + 1),
+            thousands(last as u64),
+            thousands(log.total)
+        )
+    };
+    let title = format!(" Delivery Log · {position} · {status}{text} ");
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
@@ -47,19 +84,38 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    // time, type/node, member, status, attempts, last error (takes the rest)
+    // created, event title, type / node, member, status, attempts, last error (when room)
+    let wide = width >= 110;
     let time_w = 11;
-    let what_w = if width >= 110 { 34 } else { 22 };
-    let member_w = if width >= 110 { 18 } else { 12 };
+    let member_w = if wide { 14 } else { 10 };
     let status_w = 8;
     let tries_w = 3;
-    let err_w = width.saturating_sub(time_w + what_w + member_w + status_w + tries_w + 7);
-    let header = format!(
-        "  {:<time_w$} {:<what_w$} {:<member_w$} {:<status_w$} {:>tries_w$} {}",
-        "Time", "Type / node", "Member", "Status", "Try", "Last error"
+    // What is left goes to the title and the labels; past 110 columns the error gets a column.
+    let rest = width.saturating_sub(2 + time_w + member_w + status_w + tries_w + 6);
+    let (title_w, what_w) = if wide {
+        (24, 32)
+    } else {
+        (rest * 2 / 5, rest - rest * 2 / 5)
+    };
+    let fixed = 2 + time_w + title_w + what_w + member_w + status_w + tries_w + 6;
+    let err_w = if wide {
+        width.saturating_sub(fixed + 1)
+    } else {
+        0
+    };
+    let mut header = format!(
+        "  {} {} {} {} {} {:>tries_w$}",
+        pad("Created", time_w),
+        pad("Event", title_w),
+        pad("Type / node", what_w),
+        pad("Member", member_w),
+        pad("Status", status_w),
+        "Try"
     );
+    if err_w > 0 {
+        header.push_str(" Last error");
+    }
     let mut lines = vec![Line::styled(truncate(&header, width), t.style(Role::Label))];
-    let body_h = (inner.height as usize).saturating_sub(1);
     if !log.loaded {
         lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
     } else if log.rows.is_empty() && (log.status.is_some() || !log.text.is_empty()) {
@@ -70,46 +126,51 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
             t.style(Role::Muted),
         ));
     }
-    let mut offset = log.offset.get();
-    if log.cursor < offset {
-        offset = log.cursor;
-    } else if body_h > 0 && log.cursor >= offset + body_h {
-        offset = log.cursor + 1 - body_h;
-    }
-    log.offset.set(offset);
+    let cell = |s: &str, w: usize| pad(&truncate(&sanitize_text(s), w), w);
     for (i, r) in log.rows.iter().enumerate().skip(offset).take(body_h) {
         let focused = i == log.cursor;
         let marker = if focused { "> " } else { "  " };
-        let when = chrono::DateTime::from_timestamp(r.at, 0)
+        // Rows are in creation order, so the list shows when each event came in.
+        let created = chrono::DateTime::from_timestamp(r.created_at, 0)
             .map(|d| {
                 d.with_timezone(&app.utc_offset)
                     .format("%m-%d %H:%M")
                     .to_string()
             })
             .unwrap_or_default();
-        let what = truncate(&format!("{}/{}", r.type_code, r.node_code), what_w);
-        let member = truncate(&r.login, member_w);
-        let err = r
-            .last_error
-            .as_deref()
-            .map(|e| truncate(&sanitize_text(e).replace('\n', " "), err_w))
-            .unwrap_or_default();
+        let member = r.member_name.as_deref().unwrap_or(&r.login);
         let base = if focused { Role::Focus } else { Role::Base };
-        lines.push(Line::from(vec![
+        let mut spans = vec![
             Span::styled(
-                format!("{marker}{when:<time_w$} {what:<what_w$} {member:<member_w$} "),
+                format!(
+                    "{marker}{} {} {} {} ",
+                    pad(&created, time_w),
+                    cell(&r.title, title_w),
+                    cell(&what_of(app, r), what_w),
+                    cell(member, member_w)
+                ),
                 t.style(base),
             ),
             Span::styled(
-                format!("{:<status_w$}", r.status.code()),
+                pad(r.status.code(), status_w),
                 t.style(if focused {
                     Role::Focus
                 } else {
                     status_role(r.status)
                 }),
             ),
-            Span::styled(format!(" {:>tries_w$} {err}", r.attempts), t.style(base)),
-        ]));
+            Span::styled(format!(" {:>tries_w$}", r.attempts), t.style(base)),
+        ];
+        if err_w > 0
+            && let Some(e) = r.last_error.as_deref()
+        {
+            let e = sanitize_text(e).replace('\n', " ");
+            spans.push(Span::styled(
+                format!(" {}", truncate(&e, err_w)),
+                t.style(base),
+            ));
+        }
+        lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -127,7 +188,7 @@ pub fn render_detail(app: &App, r: &DeliveryRow, frame: &mut Frame, area: Rect) 
     let mut lines = vec![
         field("Delivery", format!("#{}", r.id)),
         field("Event", r.event_id.clone()),
-        field("Type / node", format!("{} / {}", r.type_code, r.node_code)),
+        field("Type / node", what_of(app, r)),
         field("Title", r.title.clone()),
         field(
             "Member",
@@ -155,7 +216,11 @@ pub fn render_detail(app: &App, r: &DeliveryRow, frame: &mut Frame, area: Rect) 
     }
     if let Some(e) = &r.last_error {
         lines.push(Line::raw(""));
-        for l in wrap_text(&sanitize_text(e), inner_w, 6) {
+        // All the height there is: DingTalk's message ends with the fix.
+        let room = (area.height as usize)
+            .saturating_sub(lines.len() + 2)
+            .max(2);
+        for l in wrap_text(&sanitize_text(e), inner_w, room) {
             lines.push(Line::styled(l, t.style(Role::Error)));
         }
     }
