@@ -1025,3 +1025,45 @@ fn the_delivery_log_pages_by_screen_and_says_where_it_is() {
         screen(&app)
     );
 }
+
+fn many_members(n: usize) -> Vec<notifydesk::member::Member> {
+    let template = members().remove(1);
+    (1..=n)
+        .map(|i| notifydesk::member::Member {
+            id: i as i64,
+            name: format!("Member {i:02}"),
+            login: format!("user{i:02}"),
+            ..template.clone()
+        })
+        .collect()
+}
+
+#[test]
+fn members_jump_page_and_filter() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::MembersLoaded(Ok(many_members(50))));
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('G'));
+    assert!(screen(&app).contains("> Member 50"), "{}", screen(&app));
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::PageDown);
+    assert!(!screen(&app).contains("> Member 01"));
+    key(&mut app, KeyCode::Home);
+    assert!(screen(&app).contains("> Member 01"));
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "user43");
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("> Member 43") && s.contains("1 of 50"), "{s}");
+    // Enter edits the filtered member, not the 1st.
+    key(&mut app, KeyCode::Char('e'));
+    assert!(screen(&app).contains("user43"));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zz");
+    assert!(screen(&app).contains("Nothing matches"), "{}", screen(&app));
+    key(&mut app, KeyCode::Esc);
+    let s = screen(&app);
+    assert!(s.contains("Members · 50 ") && !s.contains("filter:"), "{s}");
+    assert!(!app.should_quit);
+}

@@ -6,6 +6,7 @@ pub mod app;
 pub mod dialogs;
 pub mod field;
 pub mod keymap;
+pub mod list;
 pub mod msg;
 pub mod runner;
 pub mod tabs;

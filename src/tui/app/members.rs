@@ -16,10 +16,34 @@ impl App {
         }
     }
 
-    pub(super) fn on_members_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+    pub(super) fn on_members_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+        let tab = &mut self.members;
+        if tab.filter_editing {
+            match action {
+                Some(Action::Close) => tab.filter_editing = false,
+                Some(Action::ClearFilter) => {
+                    tab.filter.clear();
+                    tab.filter_editing = false;
+                }
+                _ if tab.filter.handle_key(&key) => {}
+                _ => self.dirty = false,
+            }
+            self.members.clamp();
+            return vec![];
+        }
         match action {
-            Some(Action::Up) => self.members.move_by(-1),
-            Some(Action::Down) => self.members.move_by(1),
+            Some(Action::Up) => tab.move_by(-1),
+            Some(Action::Down) => tab.move_by(1),
+            Some(Action::PageUp) => tab.move_by(-tab.page()),
+            Some(Action::PageDown) => tab.move_by(tab.page()),
+            Some(Action::Home) => tab.home(),
+            Some(Action::End) => tab.end(),
+            Some(Action::Filter) => tab.filter_editing = true,
+            // Esc goes back one level: an active filter is cleared first.
+            Some(Action::Back) if !tab.filter.is_empty() => {
+                tab.filter.clear();
+                tab.clamp();
+            }
             Some(Action::Add) => self
                 .overlays
                 .push(Overlay::MemberForm(Box::new(MemberForm::new(None)))),
@@ -105,9 +129,7 @@ impl App {
                 let login = m.login.clone();
                 let mut effects = vec![Effect::LoadMembers, Effect::LoadSubscriptions];
                 // Keep the cursor on the saved member once the list reloads.
-                if let Some(pos) = self.members.members.iter().position(|x| x.login == login) {
-                    self.members.cursor = pos;
-                }
+                self.members.select_login(&login);
                 effects.dedup_by(|a, b| std::mem::discriminant(a) == std::mem::discriminant(b));
                 effects
             }

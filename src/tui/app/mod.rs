@@ -208,6 +208,7 @@ impl App {
             _ if self.tab == Tab::Subscription && self.subscriptions.filter_editing => {
                 vec![Context::Filter]
             }
+            _ if self.tab == Tab::Members && self.members.filter_editing => vec![Context::Filter],
             _ => vec![self.tab.context(), Context::Global],
         }
     }
@@ -252,6 +253,10 @@ impl App {
                             field.paste(&text);
                         }
                         f.clear_error_of_focus();
+                    }
+                    None if self.tab == Tab::Members && self.members.filter_editing => {
+                        self.members.filter.paste(&text);
+                        self.members.clamp();
                     }
                     None if self.tab == Tab::Subscription && self.subscriptions.filter_editing => {
                         self.subscriptions.filter.paste(&text);
@@ -429,7 +434,7 @@ impl App {
                 other => other,
             },
             None if self.tab == Tab::Subscription => return self.on_grid_key(action, key),
-            None if self.tab == Tab::Members => return self.on_members_key(action),
+            None if self.tab == Tab::Members => return self.on_members_key(action, key),
             None if self.tab == Tab::Log => return self.on_log_key(action, key),
             None => return self.on_main_key(action),
         };

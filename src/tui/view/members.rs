@@ -16,13 +16,22 @@ use crate::tui::theme::Role;
 pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let tab = &app.members;
+    let shown = tab.shown();
+    let filter = if tab.filter_editing || !tab.filter.is_empty() {
+        let caret = if tab.filter_editing { "▏" } else { "" };
+        format!(
+            "{} of {} · filter: {}{caret} ",
+            shown.len(),
+            tab.members.len(),
+            tab.filter.value()
+        )
+    } else {
+        format!("{} ", tab.members.len())
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
-        .title(Span::styled(
-            format!(" Members · {} ", tab.members.len()),
-            t.style(Role::Title),
-        ));
+        .title(Span::styled(format!(" Members · {filter}"), t.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
@@ -52,6 +61,8 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     )];
     if !tab.loaded {
         lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
+    } else if shown.is_empty() && !tab.members.is_empty() {
+        lines.push(Line::styled(super::NOTHING_MATCHES, t.style(Role::Muted)));
     } else if tab.members.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
@@ -65,8 +76,9 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     }
     // The last line details the focused member, so narrow terminals lose no column.
     let body_h = (inner.height as usize).saturating_sub(2);
+    tab.view_height.set(body_h);
     let offset = tab.cursor.saturating_sub(body_h.saturating_sub(1));
-    for (i, m) in tab.members.iter().enumerate().skip(offset).take(body_h) {
+    for (i, m) in shown.iter().enumerate().skip(offset).take(body_h) {
         let focused = i == tab.cursor;
         let userid = m.dingtalk_userid.clone().unwrap_or_else(|| "-".into());
         let mut values = vec![m.name.clone(), m.login.clone(), m.mobile.to_string()];
