@@ -1067,3 +1067,21 @@ fn members_jump_page_and_filter() {
     assert!(s.contains("Members · 50 ") && !s.contains("filter:"), "{s}");
     assert!(!app.should_quit);
 }
+
+#[test]
+fn the_receivers_picker_filters_and_counts_the_chosen() {
+    let mut app = grid_app();
+    app.handle(Msg::MembersLoaded(Ok(many_members(50))));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "user43");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char(' '));
+    let s = screen(&app);
+    assert!(s.contains("1 chosen") && s.contains("[x] Member 43"), "{s}");
+    let fx = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(fx.as_slice(), [Effect::SetReceivers { logins, .. }] if logins == &vec!["user43".to_string()]),
+        "{fx:?}"
+    );
+}

@@ -185,24 +185,37 @@ impl App {
                 (m.login.clone(), m.name.clone(), chosen)
             })
             .collect();
-        let picker = ReceiversPicker {
-            type_code: row.type_code.clone(),
-            node_code: row.node_code.clone(),
-            title: format!("{} / {}", row.type_label, row.node_label),
-            default_receiver: row.receiver.clone(),
+        let picker = ReceiversPicker::new(
+            row.type_code.clone(),
+            row.node_code.clone(),
+            format!("{} / {}", row.type_label, row.node_label),
+            row.receiver.clone(),
             choices,
-            cursor: 0,
-            saving: false,
-            notice: None,
-        };
+        );
         self.overlays.push(Overlay::Receivers(Box::new(picker)));
     }
 
-    pub(super) fn on_picker_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+    pub(super) fn on_picker_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
         let Some(Overlay::Receivers(p)) = self.overlays.last_mut() else {
             return vec![];
         };
+        if p.filter_editing {
+            match action {
+                Some(Action::Close) => p.filter_editing = false,
+                Some(Action::ClearFilter) => {
+                    p.filter.clear();
+                    p.filter_editing = false;
+                }
+                _ if p.filter.handle_key(&key) => {}
+                _ => self.dirty = false,
+            }
+            if let Some(Overlay::Receivers(p)) = self.overlays.last_mut() {
+                p.clamp();
+            }
+            return vec![];
+        }
         match action {
+            Some(Action::Filter) => p.filter_editing = true,
             Some(Action::Up) => p.move_by(-1),
             Some(Action::Down) => p.move_by(1),
             Some(Action::Toggle) => p.toggle(),
@@ -213,6 +226,11 @@ impl App {
                     node_code: p.node_code.clone(),
                     logins: p.chosen(),
                 }];
+            }
+            // Esc clears an active filter first, then closes.
+            Some(Action::Close) if !p.filter.is_empty() => {
+                p.filter.clear();
+                p.clamp();
             }
             Some(Action::Close) => {
                 self.overlays.pop();

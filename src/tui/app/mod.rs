@@ -84,6 +84,7 @@ impl Overlay {
             Overlay::Confirm(_) => vec![Context::Confirm],
             Overlay::Help(_) => vec![Context::Help],
             Overlay::MemberForm(_) => vec![Context::Form],
+            Overlay::Receivers(p) if p.filter_editing => vec![Context::Filter],
             Overlay::Receivers(_) => vec![Context::Picker],
             Overlay::Delivery(_) => vec![Context::Detail],
         }
@@ -248,6 +249,10 @@ impl App {
             Msg::Paste(text) => {
                 match self.overlays.last_mut() {
                     Some(Overlay::Configure(d)) => d.paste(&text),
+                    Some(Overlay::Receivers(p)) if p.filter_editing => {
+                        p.filter.paste(&text);
+                        p.clamp();
+                    }
                     Some(Overlay::MemberForm(f)) => {
                         if let Some(field) = f.field() {
                             field.paste(&text);
@@ -426,7 +431,7 @@ impl App {
         let outcome = match self.overlays.last_mut() {
             Some(Overlay::Configure(_)) => return self.on_dialog_key(action, key),
             Some(Overlay::MemberForm(_)) => return self.on_form_key(action, key),
-            Some(Overlay::Receivers(_)) => return self.on_picker_key(action),
+            Some(Overlay::Receivers(_)) => return self.on_picker_key(action, key),
             Some(Overlay::Delivery(_)) => return self.on_delivery_detail_key(action),
             Some(Overlay::Help(h)) => h.on_action(action),
             Some(Overlay::Confirm(c)) => match c.on_action(action) {

@@ -1,6 +1,9 @@
-//! The custom receivers picker of a subscription row.
+//! The custom receivers picker of a subscription row: members to add on top of the row's
+//! default receiver, with a `/` filter over names and logins.
 
-/// Pick the members added to a (type, node) row on top of its default receiver.
+use crate::tui::field::TextField;
+use crate::tui::list;
+
 #[derive(Debug)]
 pub struct ReceiversPicker {
     pub type_code: String,
@@ -9,12 +12,36 @@ pub struct ReceiversPicker {
     pub default_receiver: String,
     /// (login, name, chosen)
     pub choices: Vec<(String, String, bool)>,
+    /// Index into `shown()`.
     pub cursor: usize,
+    pub filter: TextField,
+    pub filter_editing: bool,
     pub saving: bool,
     pub notice: Option<String>,
 }
 
 impl ReceiversPicker {
+    pub fn new(
+        type_code: String,
+        node_code: String,
+        title: String,
+        default_receiver: String,
+        choices: Vec<(String, String, bool)>,
+    ) -> ReceiversPicker {
+        ReceiversPicker {
+            type_code,
+            node_code,
+            title,
+            default_receiver,
+            choices,
+            cursor: 0,
+            filter: TextField::default(),
+            filter_editing: false,
+            saving: false,
+            notice: None,
+        }
+    }
+
     pub fn chosen(&self) -> Vec<String> {
         self.choices
             .iter()
@@ -23,16 +50,31 @@ impl ReceiversPicker {
             .collect()
     }
 
+    /// Indexes of the choices matching the filter.
+    pub fn shown(&self) -> Vec<usize> {
+        let needle = self.filter.value().trim().to_lowercase();
+        (0..self.choices.len())
+            .filter(|&i| {
+                let (login, name, _) = &self.choices[i];
+                needle.is_empty()
+                    || login.to_lowercase().contains(&needle)
+                    || name.to_lowercase().contains(&needle)
+            })
+            .collect()
+    }
+
     pub fn toggle(&mut self) {
-        if let Some(c) = self.choices.get_mut(self.cursor) {
-            c.2 = !c.2;
+        if let Some(&i) = self.shown().get(self.cursor) {
+            self.choices[i].2 = !self.choices[i].2;
         }
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        let n = self.choices.len();
-        if n > 0 {
-            self.cursor = (self.cursor as isize + delta).clamp(0, n as isize - 1) as usize;
-        }
+        self.cursor = list::step(self.cursor, self.shown().len(), delta);
+    }
+
+    /// After the filter changed.
+    pub fn clamp(&mut self) {
+        self.cursor = self.cursor.min(self.shown().len().saturating_sub(1));
     }
 }

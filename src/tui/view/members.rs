@@ -31,7 +31,10 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
-        .title(Span::styled(format!(" Members · {filter}"), t.style(Role::Title)));
+        .title(Span::styled(
+            format!(" Members · {filter}"),
+            t.style(Role::Title),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
@@ -221,9 +224,21 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
             ),
         ]),
     ];
+    if p.filter_editing || !p.filter.is_empty() {
+        let caret = if p.filter_editing { "▏" } else { "" };
+        lines.push(Line::styled(
+            truncate(&format!("filter: {}{caret}", p.filter.value()), inner_w),
+            t.style(Role::Label),
+        ));
+    }
+    let shown = p.shown();
+    if shown.is_empty() {
+        lines.push(Line::styled(super::NOTHING_MATCHES, t.style(Role::Muted)));
+    }
     let offset = p.cursor.saturating_sub(max_list.saturating_sub(1));
-    for (i, (login, name, chosen)) in p.choices.iter().enumerate().skip(offset).take(max_list) {
-        let focused = i == p.cursor;
+    for (pos, &i) in shown.iter().enumerate().skip(offset).take(max_list) {
+        let (login, name, chosen) = &p.choices[i];
+        let focused = pos == p.cursor;
         let mark = if *chosen { "[x]" } else { "[ ]" };
         let marker = if focused { ">" } else { " " };
         lines.push(Line::styled(
@@ -251,7 +266,7 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
         )
         .title_bottom(
             Line::styled(
-                " Space add/remove · Enter save · Esc cancel ",
+                " Space add/remove · / filter · Enter save · Esc cancel ",
                 t.style(Role::Muted),
             )
             .right_aligned(),
