@@ -1085,3 +1085,33 @@ fn the_receivers_picker_filters_and_counts_the_chosen() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn a_column_change_says_what_it_did_and_receiver_changes_undo() {
+    let mut app = grid_app();
+    app.handle(Msg::MembersLoaded(Ok(members())));
+    let fx = key(&mut app, KeyCode::Char('c'));
+    assert!(matches!(fx.as_slice(), [Effect::SaveMethods(ch)] if ch.len() == 8));
+    let s = screen(&app);
+    assert!(
+        s.contains("Personal Channel on for 8 SQL Task nodes"),
+        "{s}"
+    );
+    // Custom receivers saved from the picker come back with u.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    app.handle(Msg::ReceiversSaved(Ok(())));
+    let fx = key(&mut app, KeyCode::Char('u'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::SetReceivers { logins, node_code, .. }] if logins.is_empty() && node_code == "to_be_submitted"),
+        "{fx:?}"
+    );
+    // Then the column change.
+    app.handle(Msg::ReceiversSaved(Ok(())));
+    let fx = key(&mut app, KeyCode::Char('u'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::SaveMethods(ch)] if ch.len() == 8),
+        "{fx:?}"
+    );
+}

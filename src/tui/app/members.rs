@@ -221,10 +221,13 @@ impl App {
             Some(Action::Toggle) => p.toggle(),
             Some(Action::Save) if !p.saving => {
                 p.saving = true;
+                let (type_code, node_code) = (p.type_code.clone(), p.node_code.clone());
+                let logins = p.chosen();
+                self.subscriptions.record_receivers(&type_code, &node_code);
                 return vec![Effect::SetReceivers {
-                    type_code: p.type_code.clone(),
-                    node_code: p.node_code.clone(),
-                    logins: p.chosen(),
+                    type_code,
+                    node_code,
+                    logins,
                 }];
             }
             // Esc clears an active filter first, then closes.

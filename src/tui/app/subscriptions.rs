@@ -3,6 +3,7 @@
 use super::{App, Level, Tab};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Effect;
+use crate::tui::tabs::subscriptions::UndoStep;
 use crossterm::event::KeyEvent;
 
 impl App {
@@ -56,14 +57,44 @@ impl App {
             }
             Some(Action::ToggleColumn) => {
                 let r = self.subscriptions.toggle_column_in_type();
-                return saved(self, r, "Column set for the type");
+                let fx = saved(self, r.clone(), "Column set for the type");
+                if let Ok(changes) = r
+                    && let Some(first) = changes.first()
+                {
+                    // Say exactly what changed: "Personal Channel on for 8 SQL Task nodes".
+                    let kind = self
+                        .subscriptions
+                        .labels(&first.type_code, &first.node_code)
+                        .map_or(first.type_code.clone(), |(t, _)| t.to_string());
+                    let n = changes.len();
+                    let nodes = if n == 1 { "node" } else { "nodes" };
+                    let state = if first.on { "on" } else { "off" };
+                    let method = first.method.title();
+                    self.set_status(
+                        Level::Ok,
+                        format!("{method} {state} for {n} {kind} {nodes} (u undoes)"),
+                    );
+                }
+                return fx;
             }
             Some(Action::ToggleRow) => {
                 let r = self.subscriptions.toggle_row();
                 return saved(self, r, "Row set");
             }
             Some(Action::Undo) => match self.subscriptions.undo() {
-                Some(changes) => return saved(self, Ok(changes), "Undone"),
+                Some(UndoStep::Methods(changes)) => return saved(self, Ok(changes), "Undone"),
+                Some(UndoStep::Receivers {
+                    type_code,
+                    node_code,
+                    logins,
+                }) => {
+                    self.set_status(Level::Ok, "Undone: custom receivers restored");
+                    return vec![Effect::SetReceivers {
+                        type_code,
+                        node_code,
+                        logins,
+                    }];
+                }
                 None => self.set_status(Level::Info, "Nothing to undo"),
             },
             Some(Action::Filter) => self.subscriptions.filter_editing = true,

@@ -17,6 +17,18 @@ pub enum Line {
     Row(usize),
 }
 
+/// One undoable change: a batch of method changes, or a row's custom receivers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UndoStep {
+    Methods(Vec<MethodChange>),
+    /// The receivers a row had before; undoing saves them back.
+    Receivers {
+        type_code: String,
+        node_code: String,
+        logins: Vec<String>,
+    },
+}
+
 #[derive(Debug, Default)]
 pub struct Grid {
     pub rows: Vec<SubscriptionRow>,
@@ -28,7 +40,7 @@ pub struct Grid {
     pub col: usize,
     pub filter: TextField,
     pub filter_editing: bool,
-    pub undo: Vec<Vec<MethodChange>>,
+    pub undo: Vec<UndoStep>,
     pub loaded: bool,
     /// First display line shown; updated by the view so the cursor stays visible.
     pub offset: Cell<usize>,
@@ -210,11 +222,32 @@ impl Grid {
         if applied.is_empty() {
             return None;
         }
-        self.undo.push(applied.clone());
+        self.push_undo(UndoStep::Methods(applied.clone()));
+        Some(applied)
+    }
+
+    fn push_undo(&mut self, step: UndoStep) {
+        self.undo.push(step);
         if self.undo.len() > 100 {
             self.undo.remove(0);
         }
-        Some(applied)
+    }
+
+    /// The custom receivers of a row are about to be replaced: remember the old ones for `u`.
+    pub fn record_receivers(&mut self, type_code: &str, node_code: &str) {
+        let Some(row) = self
+            .rows
+            .iter()
+            .find(|r| r.type_code == type_code && r.node_code == node_code)
+        else {
+            return;
+        };
+        let step = UndoStep::Receivers {
+            type_code: type_code.to_string(),
+            node_code: node_code.to_string(),
+            logins: row.custom_receivers.clone(),
+        };
+        self.push_undo(step);
     }
 
     /// Space: flip the focused cell.
@@ -283,14 +316,18 @@ impl Grid {
     }
 
     /// Undo the last batch: the inverse changes, to be saved like any other.
-    pub fn undo(&mut self) -> Option<Vec<MethodChange>> {
-        let last = self.undo.pop()?;
-        let inverse: Vec<MethodChange> = last
-            .into_iter()
-            .rev()
-            .map(|c| MethodChange { on: !c.on, ..c })
-            .collect();
-        Some(self.apply(inverse))
+    pub fn undo(&mut self) -> Option<UndoStep> {
+        match self.undo.pop()? {
+            UndoStep::Methods(last) => {
+                let inverse: Vec<MethodChange> = last
+                    .into_iter()
+                    .rev()
+                    .map(|c| MethodChange { on: !c.on, ..c })
+                    .collect();
+                Some(UndoStep::Methods(self.apply(inverse)))
+            }
+            receivers => Some(receivers),
+        }
     }
 
     /// A save failed: put the rows back as they were and forget the batch.
@@ -304,7 +341,11 @@ impl Grid {
             })
             .collect();
         self.apply(inverse);
-        if self.undo.last().is_some_and(|l| l == changes) {
+        if self
+            .undo
+            .last()
+            .is_some_and(|l| matches!(l, UndoStep::Methods(m) if m == changes))
+        {
             self.undo.pop();
         }
     }
@@ -378,7 +419,9 @@ mod tests {
         assert_eq!(ch.len(), 1);
         assert!(ch[0].on);
         assert!(g.rows[1].methods.contains(Method::Personal));
-        let inv = g.undo().unwrap();
+        let Some(UndoStep::Methods(inv)) = g.undo() else {
+            panic!("expected method changes");
+        };
         assert!(!inv[0].on);
         assert!(!g.rows[1].methods.contains(Method::Personal));
         assert!(g.undo().is_none());
