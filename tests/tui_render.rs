@@ -1115,3 +1115,20 @@ fn a_column_change_says_what_it_did_and_receiver_changes_undo() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn a_paste_of_several_lines_is_refused_with_a_message() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Tab);
+    }
+    app.handle(Msg::Paste("tmpl-one\ntmpl-two".into()));
+    let s = screen(&app);
+    assert!(
+        s.contains("Not pasted") && !s.contains("tmpl-onetmpl-two"),
+        "{s}"
+    );
+    app.handle(Msg::Paste("tmpl-one\n".into()));
+    assert!(screen(&app).contains("[tmpl-one "), "{}", screen(&app));
+}

@@ -255,7 +255,7 @@ impl App {
                     }
                     Some(Overlay::MemberForm(f)) => {
                         if let Some(field) = f.field() {
-                            field.paste(&text);
+                            f.notice = field.paste(&text).notice();
                         }
                         f.clear_error_of_focus();
                     }

@@ -306,14 +306,7 @@ impl ConfigureDialog {
         let Some(field) = self.focused_field() else {
             return;
         };
-        let out = field.paste(text);
-        self.notice = (out.dropped > 0).then(|| {
-            format!(
-                "Paste: {} character(s) dropped (control characters or over {} characters)",
-                out.dropped,
-                crate::tui::field::MAX_FIELD_CHARS
-            )
-        });
+        self.notice = field.paste(text).notice();
         self.clear_error_of_focus();
     }
 
