@@ -8,10 +8,12 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use secrecy::SecretString;
+use std::sync::Arc;
 
 use notifydesk::domain::{
     ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
 };
+use notifydesk::store::StoreError;
 use notifydesk::tui::app::{App, AppOptions};
 use notifydesk::tui::msg::{Effect, Msg};
 use notifydesk::tui::theme::Theme;
@@ -380,9 +382,9 @@ fn members_tab_form_and_receivers_picker() {
         "{fx:?}"
     );
     // A duplicate login reported by the store lands on the Login field.
-    app.handle(Msg::MemberSaved(Err(
-        "a member with login \"wangwu\" already exists".into(),
-    )));
+    app.handle(Msg::MemberSaved(Err(Arc::new(StoreError::Duplicate {
+        what: "a member with login \"wangwu\"".into(),
+    }))));
     assert!(screen(&app).contains("already exists"));
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('y'));
@@ -473,7 +475,9 @@ fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
         other => panic!("{other:?}"),
     }
     // The save failed; the user edits again: the result is not about these values any more.
-    app.handle(Msg::Saved(Err("disk full".into())));
+    app.handle(Msg::Saved(Err(Arc::new(StoreError::Invalid {
+        what: "disk full".into(),
+    }))));
     key(&mut app, KeyCode::Backspace);
     type_text(&mut app, "1");
     let fx = ctrl(&mut app, 's');
@@ -1131,4 +1135,37 @@ fn a_paste_of_several_lines_is_refused_with_a_message() {
     );
     app.handle(Msg::Paste("tmpl-one\n".into()));
     assert!(screen(&app).contains("[tmpl-one "), "{}", screen(&app));
+}
+
+#[test]
+fn a_store_error_lands_where_its_kind_says_not_where_its_words_do() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::MembersLoaded(Ok(members())));
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('a'));
+    type_text(&mut app, "Wang Wu");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "wangwu");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "13700137000");
+    // A disk error that happens to contain "login" is not a Login field error.
+    ctrl(&mut app, 's');
+    app.handle(Msg::MemberSaved(Err(Arc::new(StoreError::Invalid {
+        what: "the login database volume is full".into(),
+    }))));
+    assert!(
+        screen(&app).contains("Not saved: the login database"),
+        "{}",
+        screen(&app)
+    );
+    // A duplicate is the Login field's error, whatever its words.
+    ctrl(&mut app, 's');
+    app.handle(Msg::MemberSaved(Err(Arc::new(StoreError::Duplicate {
+        what: "WANGWU".into(),
+    }))));
+    let s = screen(&app);
+    assert!(
+        s.contains("✗ WANGWU already exists") && !s.contains("Not saved: WANGWU"),
+        "{s}"
+    );
 }

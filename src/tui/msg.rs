@@ -1,11 +1,18 @@
 //! What flows into the App (messages) and out of it (effects). The App never does I/O itself:
 //! the runner performs each effect off the UI task and answers with a message.
 
+use std::sync::Arc;
+
 use crossterm::event::KeyEvent;
 
 use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, TestRecord};
 use crate::member::{Member, NewMember};
+use crate::store::StoreError;
 use crate::subscription::{MethodChange, SubscriptionRow};
+
+/// A store result as it reaches the App: the typed error decides where it is shown (e.g. a
+/// duplicate login on the Login field); `Arc` because messages are passed on, not cloned.
+pub type StoreResult<T> = Result<T, Arc<StoreError>>;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -14,10 +21,10 @@ pub enum Msg {
     Resize,
     Tick,
     Quit,
-    ChannelsLoaded(Result<Vec<ChannelSummary>, String>),
+    ChannelsLoaded(StoreResult<Vec<ChannelSummary>>),
     /// The stored DingTalk configuration, to open the Configure dialog with.
-    DingTalkLoaded(Result<Option<DingTalkConfig>, String>),
-    Saved(Result<(), String>),
+    DingTalkLoaded(StoreResult<Option<DingTalkConfig>>),
+    Saved(StoreResult<()>),
     /// A Test Message Sending ended (not sent for a cancelled test). `record` is its outcome (the
     /// channel's last test only if the tested values are the saved ones); `detail` adds e.g. the
     /// receiver's userid on success.
@@ -26,13 +33,13 @@ pub enum Msg {
         record: TestRecord,
         detail: Option<String>,
     },
-    SubscriptionsLoaded(Result<Vec<SubscriptionRow>, String>),
-    MembersLoaded(Result<Vec<Member>, String>),
-    MemberSaved(Result<Member, String>),
-    MemberDeleted(Result<(), String>),
-    ReceiversSaved(Result<(), String>),
-    LogLoaded(Result<crate::tui::tabs::delivery_log::LogPage, String>),
-    DeliveryRetried(Result<(), String>),
+    SubscriptionsLoaded(StoreResult<Vec<SubscriptionRow>>),
+    MembersLoaded(StoreResult<Vec<Member>>),
+    MemberSaved(StoreResult<Member>),
+    MemberDeleted(StoreResult<()>),
+    ReceiversSaved(StoreResult<()>),
+    LogLoaded(StoreResult<crate::tui::tabs::delivery_log::LogPage>),
+    DeliveryRetried(StoreResult<()>),
     /// A line for the status bar from a background task.
     Notice(String),
     /// A database job failed without an answer (it panicked, or the store thread is gone).
@@ -44,7 +51,7 @@ pub enum Msg {
     /// A batch of grid changes was saved (or not: then the grid reverts it).
     MethodsSaved {
         changes: Vec<MethodChange>,
-        result: Result<(), String>,
+        result: StoreResult<()>,
     },
 }
 

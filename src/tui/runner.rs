@@ -39,15 +39,15 @@ impl Runner {
     pub fn run(&mut self, effect: Effect) {
         self.tests.retain(|_, h| !h.is_finished());
         match effect {
-            Effect::LoadChannels => self.blocking(|s| {
-                Msg::ChannelsLoaded(s.channel_summaries().map_err(|e| e.to_string()))
-            }),
+            Effect::LoadChannels => {
+                self.blocking(|s| Msg::ChannelsLoaded(s.channel_summaries().map_err(Arc::new)))
+            }
             Effect::LoadDingTalk => {
-                self.blocking(|s| Msg::DingTalkLoaded(s.load_dingtalk().map_err(|e| e.to_string())))
+                self.blocking(|s| Msg::DingTalkLoaded(s.load_dingtalk().map_err(Arc::new)))
             }
             Effect::SaveDingTalk { config, test } => self.blocking(move |s| {
                 let result = s.save_dingtalk_tested(&config, test.as_ref());
-                Msg::Saved(result.map_err(|e| e.to_string()))
+                Msg::Saved(result.map_err(Arc::new))
             }),
             Effect::SendTest { seq, kind, config } => {
                 let handle = tokio::spawn(run_test(self.ctx(), seq, kind, Some(config)));
@@ -57,11 +57,11 @@ impl Runner {
                 let handle = tokio::spawn(run_test(self.ctx(), seq, kind, None));
                 self.tests.insert(seq, handle);
             }
-            Effect::LoadSubscriptions => self.blocking(|s| {
-                Msg::SubscriptionsLoaded(s.subscription_rows().map_err(|e| e.to_string()))
-            }),
+            Effect::LoadSubscriptions => {
+                self.blocking(|s| Msg::SubscriptionsLoaded(s.subscription_rows().map_err(Arc::new)))
+            }
             Effect::SaveMethods(changes) => self.blocking(move |s| {
-                let result = s.apply_method_changes(&changes).map_err(|e| e.to_string());
+                let result = s.apply_method_changes(&changes).map_err(Arc::new);
                 Msg::MethodsSaved { changes, result }
             }),
             Effect::LoadLog { filter, before } => self.blocking(move |s| {
@@ -73,24 +73,24 @@ impl Runner {
                         counts: s.delivery_counts()?,
                     })
                 })();
-                Msg::LogLoaded(page.map_err(|e| e.to_string()))
+                Msg::LogLoaded(page.map_err(Arc::new))
             }),
             Effect::RetryDelivery { id, force } => self.blocking(move |s| {
-                Msg::DeliveryRetried(s.retry_delivery(id, force).map_err(|e| e.to_string()))
+                Msg::DeliveryRetried(s.retry_delivery(id, force).map_err(Arc::new))
             }),
             Effect::WakeWorker => self.wake.notify_one(),
             Effect::LoadMembers => {
-                self.blocking(|s| Msg::MembersLoaded(s.members().map_err(|e| e.to_string())))
+                self.blocking(|s| Msg::MembersLoaded(s.members().map_err(Arc::new)))
             }
             Effect::SaveMember { id, member } => self.blocking(move |s| {
                 let result = match id {
                     Some(id) => s.update_member(id, &member),
                     None => s.add_member(&member),
                 };
-                Msg::MemberSaved(result.map_err(|e| e.to_string()))
+                Msg::MemberSaved(result.map_err(Arc::new))
             }),
             Effect::DeleteMember { id } => self.blocking(move |s| {
-                Msg::MemberDeleted(s.delete_member(id).map(|_| ()).map_err(|e| e.to_string()))
+                Msg::MemberDeleted(s.delete_member(id).map(|_| ()).map_err(Arc::new))
             }),
             Effect::SetReceivers {
                 type_code,
@@ -99,7 +99,7 @@ impl Runner {
             } => self.blocking(move |s| {
                 let result = s
                     .set_custom_receivers(&type_code, &node_code, &logins)
-                    .map_err(|e| e.to_string());
+                    .map_err(Arc::new);
                 Msg::ReceiversSaved(result)
             }),
             Effect::CancelTest { seq } => {

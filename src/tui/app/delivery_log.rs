@@ -3,7 +3,7 @@
 use super::{App, Level, Overlay};
 use crate::store::DeliveryStatus;
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Effect, StoreResult};
 use crate::tui::tabs::delivery_log::LogPage;
 use crossterm::event::KeyEvent;
 
@@ -177,7 +177,7 @@ impl App {
         }
     }
 
-    pub(super) fn on_delivery_retried(&mut self, result: Result<(), String>) -> Vec<Effect> {
+    pub(super) fn on_delivery_retried(&mut self, result: StoreResult<()>) -> Vec<Effect> {
         match result {
             Ok(()) => {
                 self.set_status(Level::Ok, "Delivery queued again");

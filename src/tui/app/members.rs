@@ -1,11 +1,12 @@
 //! Glue between the App and the Members tab, the member form and the receivers picker.
 
 use super::{App, Level, Overlay};
+use crate::store::StoreError;
 use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
 use crate::tui::dialogs::receivers::ReceiversPicker;
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Effect, StoreResult};
 use crossterm::event::KeyEvent;
 
 impl App {
@@ -118,7 +119,7 @@ impl App {
 
     pub(super) fn on_member_saved(
         &mut self,
-        result: Result<crate::member::Member, String>,
+        result: StoreResult<crate::member::Member>,
     ) -> Vec<Effect> {
         match result {
             Ok(m) => {
@@ -136,8 +137,9 @@ impl App {
             Err(e) => {
                 if let Some(f) = self.form_mut() {
                     f.saving = false;
-                    if e.to_lowercase().contains("login") {
-                        f.errors[1] = Some(e);
+                    // Logins are the only unique member field the store checks.
+                    if matches!(*e, StoreError::Duplicate { .. }) {
+                        f.errors[1] = Some(e.to_string());
                         f.focus = FormFocus::Login;
                     } else {
                         f.notice = Some(format!("Not saved: {e}"));
@@ -148,7 +150,7 @@ impl App {
         }
     }
 
-    pub(super) fn on_member_deleted(&mut self, result: Result<(), String>) -> Vec<Effect> {
+    pub(super) fn on_member_deleted(&mut self, result: StoreResult<()>) -> Vec<Effect> {
         match result {
             Ok(()) => {
                 self.set_status(Level::Ok, "Member deleted");
@@ -243,7 +245,7 @@ impl App {
         vec![]
     }
 
-    pub(super) fn on_receivers_saved(&mut self, result: Result<(), String>) -> Vec<Effect> {
+    pub(super) fn on_receivers_saved(&mut self, result: StoreResult<()>) -> Vec<Effect> {
         match result {
             Ok(()) => {
                 if matches!(self.overlays.last(), Some(Overlay::Receivers(_))) {

@@ -16,7 +16,7 @@ use super::dialogs::help::HelpDialog;
 use super::dialogs::member_form::MemberForm;
 use super::dialogs::receivers::ReceiversPicker;
 use super::keymap::{self, Context};
-use super::msg::{Effect, Msg, Outcome};
+use super::msg::{Effect, Msg, Outcome, StoreResult};
 use super::tabs::delivery_log::LogTab;
 use super::tabs::members::MembersTab;
 use super::tabs::subscriptions::Grid;
@@ -393,7 +393,7 @@ impl App {
         }
     }
 
-    fn on_saved(&mut self, result: Result<(), String>) -> Vec<Effect> {
+    fn on_saved(&mut self, result: StoreResult<()>) -> Vec<Effect> {
         match result {
             Ok(()) => {
                 // Close the dialog (and a discard prompt above it), if it is still open.
