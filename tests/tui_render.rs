@@ -1169,3 +1169,34 @@ fn a_store_error_lands_where_its_kind_says_not_where_its_words_do() {
         "{s}"
     );
 }
+
+#[test]
+fn deleting_and_reloading_say_what_happened() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::MembersLoaded(Ok(members())));
+    key(&mut app, KeyCode::Char('3'));
+    let fx = key(&mut app, KeyCode::Char('r'));
+    assert!(matches!(fx.as_slice(), [Effect::LoadMembers]), "{fx:?}");
+    assert!(screen(&app).contains("Reloading"), "{}", screen(&app));
+    app.handle(Msg::MembersLoaded(Ok(members())));
+    assert!(
+        screen(&app).contains("Reloaded: 2 members"),
+        "{}",
+        screen(&app)
+    );
+    key(&mut app, KeyCode::Char('d'));
+    let fx = key(&mut app, KeyCode::Char('y'));
+    let [Effect::DeleteMember { id, name }] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(*id, 1);
+    app.handle(Msg::MemberDeleted {
+        name: name.clone(),
+        result: Ok(()),
+    });
+    assert!(
+        screen(&app).contains("Member Zhang San (zhangsan) deleted"),
+        "{}",
+        screen(&app)
+    );
+}

@@ -313,6 +313,11 @@ pub struct LogArgs {
 pub enum SettingsCommand {
     /// Print every setting and its value
     List,
+    /// Print one setting's value, e.g. `settings get message.language`
+    Get {
+        /// The setting's name (see `settings list`)
+        key: String,
+    },
     /// Change a setting, e.g. `settings set message.language zh`
     Set { key: String, value: String },
 }

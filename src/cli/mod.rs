@@ -179,6 +179,18 @@ const SETTINGS: &[(&str, &[&str], &str)] = &[
     (crate::delivery::RESEND_AMBIGUOUS, &["off", "on"], "off"),
 ];
 
+fn known_setting(
+    key: &str,
+) -> anyhow::Result<&'static (&'static str, &'static [&'static str], &'static str)> {
+    match SETTINGS.iter().find(|(k, _, _)| *k == key) {
+        Some(setting) => Ok(setting),
+        None => {
+            let known: Vec<&str> = SETTINGS.iter().map(|(k, _, _)| *k).collect();
+            bail!("unknown setting {key:?}; known: {}", known.join(", "))
+        }
+    }
+}
+
 fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<ExitCode> {
     let mut out = out::stdout();
     match cmd {
@@ -188,11 +200,13 @@ fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<Exit
                 out.line(format_args!("{key} = {value}"))?;
             }
         }
+        args::SettingsCommand::Get { key } => {
+            let (_, _, default) = known_setting(&key)?;
+            let value = store.setting(&key)?.unwrap_or_else(|| default.to_string());
+            out.line(format_args!("{value}"))?;
+        }
         args::SettingsCommand::Set { key, value } => {
-            let Some((_, allowed, _)) = SETTINGS.iter().find(|(k, _, _)| *k == key) else {
-                let known: Vec<&str> = SETTINGS.iter().map(|(k, _, _)| *k).collect();
-                bail!("unknown setting {key:?}; known: {}", known.join(", "));
-            };
+            let (_, allowed, _) = known_setting(&key)?;
             if !allowed.contains(&value.as_str()) {
                 bail!("{key} must be one of: {}", allowed.join(", "));
             }
@@ -216,6 +230,20 @@ fn shorten_home(path: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_get_prints_one_setting_and_names_the_known_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("n.db");
+        let db = db.to_str().unwrap();
+        let get = |key: &str| {
+            let cli = Cli::try_parse_from(["notifydesk", "--db", db, "settings", "get", key]);
+            run(cli.expect("settings get parses"))
+        };
+        assert!(get("message.language").is_ok());
+        let err = get("message.lang").unwrap_err().to_string();
+        assert!(err.contains("known: message.language"), "{err}");
+    }
 
     #[test]
     fn sandbox_refuses_a_database_path_instead_of_ignoring_it() {

@@ -36,7 +36,11 @@ pub enum Msg {
     SubscriptionsLoaded(StoreResult<Vec<SubscriptionRow>>),
     MembersLoaded(StoreResult<Vec<Member>>),
     MemberSaved(StoreResult<Member>),
-    MemberDeleted(StoreResult<()>),
+    MemberDeleted {
+        /// "Name (login)", to say who was deleted.
+        name: String,
+        result: StoreResult<()>,
+    },
     ReceiversSaved(StoreResult<()>),
     LogLoaded(StoreResult<crate::tui::tabs::delivery_log::LogPage>),
     DeliveryRetried(StoreResult<()>),
@@ -90,6 +94,7 @@ pub enum Effect {
     },
     DeleteMember {
         id: i64,
+        name: String,
     },
     LoadLog {
         filter: crate::store::DeliveryFilter,

@@ -89,8 +89,9 @@ impl Runner {
                 };
                 Msg::MemberSaved(result.map_err(Arc::new))
             }),
-            Effect::DeleteMember { id } => self.blocking(move |s| {
-                Msg::MemberDeleted(s.delete_member(id).map(|_| ()).map_err(Arc::new))
+            Effect::DeleteMember { id, name } => self.blocking(move |s| {
+                let result = s.delete_member(id).map(|_| ()).map_err(Arc::new);
+                Msg::MemberDeleted { name, result }
             }),
             Effect::SetReceivers {
                 type_code,

@@ -44,7 +44,7 @@ impl App {
             // Cards are laid out two per row.
             Action::Up => self.selected = self.selected.saturating_sub(2),
             Action::Down => self.selected = (self.selected + 2).min(n - 1),
-            Action::Reload => return vec![Effect::LoadChannels],
+            Action::Reload => return self.reload(Tab::Channels, Effect::LoadChannels),
             Action::Configure => {
                 let Some(ch) = self.selected_channel() else {
                     return vec![];

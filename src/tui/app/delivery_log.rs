@@ -1,6 +1,6 @@
 //! Glue between the App and the Delivery Log tab and its detail overlay.
 
-use super::{App, Level, Overlay};
+use super::{App, Level, Overlay, Tab};
 use crate::store::DeliveryStatus;
 use crate::tui::keymap::Action;
 use crate::tui::msg::{Effect, StoreResult};
@@ -16,6 +16,7 @@ impl App {
     }
 
     pub(super) fn on_log_loaded(&mut self, page: LogPage) {
+        self.reloaded(Tab::Log, format!("{} deliveries", page.total));
         let keep = self.log.current().map(|r| r.id);
         self.log.before = page.before;
         self.log.rows = page.rows;
@@ -85,7 +86,10 @@ impl App {
                 }
             }
             Some(Action::Retry) => return self.retry_current(),
-            Some(Action::Reload) => return vec![self.load_log()],
+            Some(Action::Reload) => {
+                let load = self.load_log();
+                return self.reload(Tab::Log, load);
+            }
             other => return self.on_main_key(other),
         }
         vec![]

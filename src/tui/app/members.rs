@@ -1,6 +1,6 @@
 //! Glue between the App and the Members tab, the member form and the receivers picker.
 
-use super::{App, Level, Overlay};
+use super::{App, Level, Overlay, Tab};
 use crate::store::StoreError;
 use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
@@ -62,7 +62,7 @@ impl App {
                         .push(Overlay::Confirm(Confirm::DeleteMember { id, name }));
                 }
             }
-            Some(Action::Reload) => return vec![Effect::LoadMembers],
+            Some(Action::Reload) => return self.reload(Tab::Members, Effect::LoadMembers),
             other => return self.on_main_key(other),
         }
         vec![]
@@ -150,10 +150,10 @@ impl App {
         }
     }
 
-    pub(super) fn on_member_deleted(&mut self, result: StoreResult<()>) -> Vec<Effect> {
+    pub(super) fn on_member_deleted(&mut self, name: &str, result: StoreResult<()>) -> Vec<Effect> {
         match result {
             Ok(()) => {
-                self.set_status(Level::Ok, "Member deleted");
+                self.set_status(Level::Ok, format!("Member {name} deleted"));
                 vec![Effect::LoadMembers, Effect::LoadSubscriptions]
             }
             Err(e) => {

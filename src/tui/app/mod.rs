@@ -134,6 +134,8 @@ pub struct App {
     pub db_label: String,
     pub utc_offset: FixedOffset,
     next_seq: u64,
+    /// The tab whose `r` reload is under way, to confirm it when its data is back.
+    reloading: Option<Tab>,
 }
 
 impl App {
@@ -159,6 +161,7 @@ impl App {
             db_label: opts.db_label,
             utc_offset: opts.utc_offset,
             next_seq: 0,
+            reloading: None,
         }
     }
 
@@ -217,6 +220,20 @@ impl App {
     fn next_seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq
+    }
+
+    /// `r` was pressed on `tab`: say so now, and again when the data is back.
+    pub(super) fn reload(&mut self, tab: Tab, effect: Effect) -> Vec<Effect> {
+        self.reloading = Some(tab);
+        self.set_status(Level::Info, "Reloading…");
+        vec![effect]
+    }
+
+    fn reloaded(&mut self, tab: Tab, what: String) {
+        if self.reloading == Some(tab) {
+            self.reloading = None;
+            self.set_status(Level::Ok, format!("Reloaded: {what}"));
+        }
     }
 
     pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
@@ -281,6 +298,7 @@ impl App {
                 vec![]
             }
             Msg::ChannelsLoaded(Ok(list)) => {
+                self.reloaded(Tab::Channels, "channels".into());
                 self.channels = list;
                 self.channels_loaded = true;
                 self.selected = self.selected.min(self.channels.len().saturating_sub(1));
@@ -301,6 +319,7 @@ impl App {
             }
             Msg::Saved(result) => self.on_saved(result),
             Msg::SubscriptionsLoaded(Ok(rows)) => {
+                self.reloaded(Tab::Subscription, format!("{} rows", rows.len()));
                 self.subscriptions.set_rows(rows);
                 vec![]
             }
@@ -309,7 +328,9 @@ impl App {
                 vec![]
             }
             Msg::MembersLoaded(Ok(list)) => {
+                let n = list.len();
                 self.members.set(list);
+                self.reloaded(Tab::Members, format!("{n} members"));
                 vec![]
             }
             Msg::MembersLoaded(Err(e)) => {
@@ -350,7 +371,7 @@ impl App {
                 vec![]
             }
             Msg::MemberSaved(result) => self.on_member_saved(result),
-            Msg::MemberDeleted(result) => self.on_member_deleted(result),
+            Msg::MemberDeleted { name, result } => self.on_member_deleted(&name, result),
             Msg::ReceiversSaved(result) => self.on_receivers_saved(result),
             Msg::MethodsSaved { changes, result } => {
                 if let Err(e) = result {
@@ -476,7 +497,7 @@ impl App {
                 }
                 self.close_dialog()
             }
-            Confirm::DeleteMember { id, .. } => vec![Effect::DeleteMember { id }],
+            Confirm::DeleteMember { id, name } => vec![Effect::DeleteMember { id, name }],
             Confirm::Quit { .. } => {
                 self.should_quit = true;
                 vec![]

@@ -107,7 +107,9 @@ impl App {
                 self.tab = Tab::Channels;
                 self.selected = 0;
             }
-            Some(Action::Reload) => return vec![Effect::LoadSubscriptions],
+            Some(Action::Reload) => {
+                return self.reload(Tab::Subscription, Effect::LoadSubscriptions);
+            }
             Some(Action::EditReceivers) => self.open_receivers(),
             other => return self.on_main_key(other),
         }
