@@ -5,6 +5,7 @@
 pub mod app;
 pub mod dialogs;
 pub mod field;
+pub mod filter;
 pub mod keymap;
 pub mod list;
 pub mod msg;

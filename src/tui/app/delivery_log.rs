@@ -2,6 +2,7 @@
 
 use super::{App, Level, Overlay, Tab};
 use crate::store::DeliveryStatus;
+use crate::tui::filter::FilterKey;
 use crate::tui::keymap::Action;
 use crate::tui::msg::{Effect, StoreResult};
 use crate::tui::tabs::delivery_log::LogPage;
@@ -30,24 +31,18 @@ impl App {
     }
 
     pub(super) fn on_log_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-        if self.log.text_editing {
-            match action {
-                Some(Action::Close) => self.log.text_editing = false,
-                Some(Action::ClearFilter) => {
-                    self.log.text.clear();
-                    self.log.text_editing = false;
+        if self.log.search.editing {
+            return match self.log.search.on_key(action, &key) {
+                FilterKey::Changed => {
                     self.log.reset_paging();
-                    return vec![self.load_log()];
+                    vec![self.load_log()]
                 }
-                _ => {
-                    if self.log.text.handle_key(&key) {
-                        self.log.reset_paging();
-                        return vec![self.load_log()];
-                    }
+                FilterKey::Kept => vec![],
+                FilterKey::Ignored => {
                     self.dirty = false;
+                    vec![]
                 }
-            }
-            return vec![];
+            };
         }
         match action {
             Some(Action::Up) => self.log.move_by(-1),
@@ -73,10 +68,9 @@ impl App {
                 self.log.cycle_status();
                 return vec![self.load_log()];
             }
-            Some(Action::Filter) => self.log.text_editing = true,
+            Some(Action::Filter) => self.log.search.start(),
             // Esc goes back one level: an active search is cleared first.
-            Some(Action::Back) if !self.log.text.is_empty() => {
-                self.log.text.clear();
+            Some(Action::Back) if self.log.search.clear() => {
                 self.log.reset_paging();
                 return vec![self.load_log()];
             }

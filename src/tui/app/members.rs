@@ -5,6 +5,7 @@ use crate::store::StoreError;
 use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
 use crate::tui::dialogs::receivers::ReceiversPicker;
+use crate::tui::filter::FilterKey;
 use crate::tui::keymap::Action;
 use crate::tui::msg::{Effect, StoreResult};
 use crossterm::event::KeyEvent;
@@ -19,17 +20,12 @@ impl App {
 
     pub(super) fn on_members_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
         let tab = &mut self.members;
-        if tab.filter_editing {
-            match action {
-                Some(Action::Close) => tab.filter_editing = false,
-                Some(Action::ClearFilter) => {
-                    tab.filter.clear();
-                    tab.filter_editing = false;
-                }
-                _ if tab.filter.handle_key(&key) => {}
-                _ => self.dirty = false,
+        if tab.filter.editing {
+            match tab.filter.on_key(action, &key) {
+                FilterKey::Changed => tab.clamp(),
+                FilterKey::Kept => {}
+                FilterKey::Ignored => self.dirty = false,
             }
-            self.members.clamp();
             return vec![];
         }
         match action {
@@ -39,12 +35,9 @@ impl App {
             Some(Action::PageDown) => tab.move_by(tab.page()),
             Some(Action::Home) => tab.home(),
             Some(Action::End) => tab.end(),
-            Some(Action::Filter) => tab.filter_editing = true,
+            Some(Action::Filter) => tab.filter.start(),
             // Esc goes back one level: an active filter is cleared first.
-            Some(Action::Back) if !tab.filter.is_empty() => {
-                tab.filter.clear();
-                tab.clamp();
-            }
+            Some(Action::Back) if tab.filter.clear() => tab.clamp(),
             Some(Action::Add) => self
                 .overlays
                 .push(Overlay::MemberForm(Box::new(MemberForm::new(None)))),
@@ -201,23 +194,16 @@ impl App {
         let Some(Overlay::Receivers(p)) = self.overlays.last_mut() else {
             return vec![];
         };
-        if p.filter_editing {
-            match action {
-                Some(Action::Close) => p.filter_editing = false,
-                Some(Action::ClearFilter) => {
-                    p.filter.clear();
-                    p.filter_editing = false;
-                }
-                _ if p.filter.handle_key(&key) => {}
-                _ => self.dirty = false,
-            }
-            if let Some(Overlay::Receivers(p)) = self.overlays.last_mut() {
-                p.clamp();
+        if p.filter.editing {
+            match p.filter.on_key(action, &key) {
+                FilterKey::Changed => p.clamp(),
+                FilterKey::Kept => {}
+                FilterKey::Ignored => self.dirty = false,
             }
             return vec![];
         }
         match action {
-            Some(Action::Filter) => p.filter_editing = true,
+            Some(Action::Filter) => p.filter.start(),
             Some(Action::Up) => p.move_by(-1),
             Some(Action::Down) => p.move_by(1),
             Some(Action::Toggle) => p.toggle(),
@@ -233,10 +219,7 @@ impl App {
                 }];
             }
             // Esc clears an active filter first, then closes.
-            Some(Action::Close) if !p.filter.is_empty() => {
-                p.filter.clear();
-                p.clamp();
-            }
+            Some(Action::Close) if p.filter.clear() => p.clamp(),
             Some(Action::Close) => {
                 self.overlays.pop();
             }

@@ -84,7 +84,7 @@ impl Overlay {
             Overlay::Confirm(_) => vec![Context::Confirm],
             Overlay::Help(_) => vec![Context::Help],
             Overlay::MemberForm(_) => vec![Context::Form],
-            Overlay::Receivers(p) if p.filter_editing => vec![Context::Filter],
+            Overlay::Receivers(p) if p.filter.editing => vec![Context::Filter],
             Overlay::Receivers(_) => vec![Context::Picker],
             Overlay::Delivery(_) => vec![Context::Detail],
         }
@@ -208,11 +208,11 @@ impl App {
             return top.contexts();
         }
         match () {
-            _ if self.tab == Tab::Log && self.log.text_editing => vec![Context::Filter],
-            _ if self.tab == Tab::Subscription && self.subscriptions.filter_editing => {
+            _ if self.tab == Tab::Log && self.log.search.editing => vec![Context::Filter],
+            _ if self.tab == Tab::Subscription && self.subscriptions.filter.editing => {
                 vec![Context::Filter]
             }
-            _ if self.tab == Tab::Members && self.members.filter_editing => vec![Context::Filter],
+            _ if self.tab == Tab::Members && self.members.filter.editing => vec![Context::Filter],
             _ => vec![self.tab.context(), Context::Global],
         }
     }
@@ -263,31 +263,7 @@ impl App {
                 }
                 self.on_key(key)
             }
-            Msg::Paste(text) => {
-                match self.overlays.last_mut() {
-                    Some(Overlay::Configure(d)) => d.paste(&text),
-                    Some(Overlay::Receivers(p)) if p.filter_editing => {
-                        p.filter.paste(&text);
-                        p.clamp();
-                    }
-                    Some(Overlay::MemberForm(f)) => {
-                        if let Some(field) = f.field() {
-                            f.notice = field.paste(&text).notice();
-                        }
-                        f.clear_error_of_focus();
-                    }
-                    None if self.tab == Tab::Members && self.members.filter_editing => {
-                        self.members.filter.paste(&text);
-                        self.members.clamp();
-                    }
-                    None if self.tab == Tab::Subscription && self.subscriptions.filter_editing => {
-                        self.subscriptions.filter.paste(&text);
-                        self.subscriptions.rebuild();
-                    }
-                    _ => self.dirty = false,
-                }
-                vec![]
-            }
+            Msg::Paste(text) => self.on_paste(&text),
             Msg::Resize => vec![],
             Msg::Tick => {
                 self.frame = self.frame.wrapping_add(1);
@@ -482,6 +458,38 @@ impl App {
                 vec![]
             }
         }
+    }
+
+    /// Pasted text goes to the focused field or the filter being typed.
+    fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        match self.overlays.last_mut() {
+            Some(Overlay::Configure(d)) => d.paste(text),
+            Some(Overlay::Receivers(p)) if p.filter.editing => {
+                p.filter.text.paste(text);
+                p.clamp();
+            }
+            Some(Overlay::MemberForm(f)) => {
+                if let Some(field) = f.field() {
+                    f.notice = field.paste(text).notice();
+                }
+                f.clear_error_of_focus();
+            }
+            None if self.tab == Tab::Members && self.members.filter.editing => {
+                self.members.filter.text.paste(text);
+                self.members.clamp();
+            }
+            None if self.tab == Tab::Subscription && self.subscriptions.filter.editing => {
+                self.subscriptions.filter.text.paste(text);
+                self.subscriptions.rebuild();
+            }
+            None if self.tab == Tab::Log && self.log.search.editing => {
+                self.log.search.text.paste(text);
+                self.log.reset_paging();
+                return vec![self.load_log()];
+            }
+            _ => self.dirty = false,
+        }
+        vec![]
     }
 
     /// The user answered yes to the confirmation on top.

@@ -1,6 +1,7 @@
 //! Glue between the App and the Subscription tab.
 
 use super::{App, Level, Tab};
+use crate::tui::filter::FilterKey;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Effect;
 use crate::tui::tabs::subscriptions::UndoStep;
@@ -8,21 +9,11 @@ use crossterm::event::KeyEvent;
 
 impl App {
     pub(super) fn on_grid_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-        if self.subscriptions.filter_editing {
-            match action {
-                Some(Action::Close) => self.subscriptions.filter_editing = false,
-                Some(Action::ClearFilter) => {
-                    self.subscriptions.filter.clear();
-                    self.subscriptions.filter_editing = false;
-                    self.subscriptions.rebuild();
-                }
-                _ => {
-                    if self.subscriptions.filter.handle_key(&key) {
-                        self.subscriptions.rebuild();
-                    } else {
-                        self.dirty = false;
-                    }
-                }
+        if self.subscriptions.filter.editing {
+            match self.subscriptions.filter.on_key(action, &key) {
+                FilterKey::Changed => self.subscriptions.rebuild(),
+                FilterKey::Kept => {}
+                FilterKey::Ignored => self.dirty = false,
             }
             return vec![];
         }
@@ -97,10 +88,9 @@ impl App {
                 }
                 None => self.set_status(Level::Info, "Nothing to undo"),
             },
-            Some(Action::Filter) => self.subscriptions.filter_editing = true,
+            Some(Action::Filter) => self.subscriptions.filter.start(),
             // Esc goes back one level: an active filter is cleared first.
-            Some(Action::Back) if !self.subscriptions.filter.is_empty() => {
-                self.subscriptions.filter.clear();
+            Some(Action::Back) if self.subscriptions.filter.clear() => {
                 self.subscriptions.rebuild();
             }
             Some(Action::GotoChannels) => {

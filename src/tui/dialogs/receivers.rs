@@ -1,7 +1,7 @@
 //! The custom receivers picker of a subscription row: members to add on top of the row's
 //! default receiver, with a `/` filter over names and logins.
 
-use crate::tui::field::TextField;
+use crate::tui::filter::Filter;
 use crate::tui::list;
 
 #[derive(Debug)]
@@ -14,8 +14,7 @@ pub struct ReceiversPicker {
     pub choices: Vec<(String, String, bool)>,
     /// Index into `shown()`.
     pub cursor: usize,
-    pub filter: TextField,
-    pub filter_editing: bool,
+    pub filter: Filter,
     pub saving: bool,
     pub notice: Option<String>,
 }
@@ -35,8 +34,7 @@ impl ReceiversPicker {
             default_receiver,
             choices,
             cursor: 0,
-            filter: TextField::default(),
-            filter_editing: false,
+            filter: Filter::default(),
             saving: false,
             notice: None,
         }
@@ -52,13 +50,13 @@ impl ReceiversPicker {
 
     /// Indexes of the choices matching the filter.
     pub fn shown(&self) -> Vec<usize> {
-        let needle = self.filter.value().trim().to_lowercase();
+        let needle = self.filter.needle();
         (0..self.choices.len())
             .filter(|&i| {
                 let (login, name, _) = &self.choices[i];
-                needle.is_empty()
-                    || login.to_lowercase().contains(&needle)
-                    || name.to_lowercase().contains(&needle)
+                needle.as_ref().is_none_or(|n| {
+                    login.to_lowercase().contains(n) || name.to_lowercase().contains(n)
+                })
             })
             .collect()
     }

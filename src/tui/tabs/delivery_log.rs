@@ -2,7 +2,7 @@
 //! SQLite with keyset paging (never every row in memory).
 
 use crate::store::{DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus};
-use crate::tui::field::TextField;
+use crate::tui::filter::Filter;
 
 pub const PAGE_SIZE: usize = 200;
 
@@ -26,8 +26,8 @@ pub struct LogTab {
     /// `before_id`s of the newer pages, to go back.
     pub newer: Vec<Option<i64>>,
     pub status: Option<DeliveryStatus>,
-    pub text: TextField,
-    pub text_editing: bool,
+    /// The `/` search over titles, members and errors.
+    pub search: Filter,
     /// Rows matching the filter, in all pages.
     pub total: u64,
     pub counts: DeliveryCounts,
@@ -45,7 +45,7 @@ pub struct LogTab {
 
 impl LogTab {
     pub fn filter(&self) -> DeliveryFilter {
-        let text = self.text.value().trim();
+        let text = self.search.value().trim();
         DeliveryFilter {
             status: self.status,
             text: (!text.is_empty()).then(|| text.to_string()),

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 
 use crate::member::Member;
-use crate::tui::field::TextField;
+use crate::tui::filter::Filter;
 use crate::tui::list;
 
 #[derive(Debug, Default)]
@@ -12,8 +12,7 @@ pub struct MembersTab {
     pub loaded: bool,
     /// Index into `shown()`.
     pub cursor: usize,
-    pub filter: TextField,
-    pub filter_editing: bool,
+    pub filter: Filter,
     /// Rows the last frame had room for: PgUp/PgDn move by this much.
     pub view_height: Cell<usize>,
 }
@@ -27,19 +26,21 @@ impl MembersTab {
 
     /// The members matching the filter (name, login, phone or email, any case).
     pub fn shown(&self) -> Vec<&Member> {
-        let needle = self.filter.value().trim().to_lowercase();
+        let needle = self.filter.needle();
         self.members
             .iter()
             .filter(|m| {
-                needle.is_empty()
-                    || [
-                        m.name.as_str(),
-                        m.login.as_str(),
-                        m.mobile.as_str(),
-                        m.email.as_deref().unwrap_or(""),
-                    ]
-                    .iter()
-                    .any(|v| v.to_lowercase().contains(&needle))
+                let Some(needle) = &needle else {
+                    return true;
+                };
+                [
+                    m.name.as_str(),
+                    m.login.as_str(),
+                    m.mobile.as_str(),
+                    m.email.as_deref().unwrap_or(""),
+                ]
+                .iter()
+                .any(|v| v.to_lowercase().contains(needle.as_str()))
             })
             .collect()
     }

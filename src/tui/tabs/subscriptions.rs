@@ -5,7 +5,7 @@
 use std::cell::Cell;
 
 use crate::subscription::{Method, MethodChange, SubscriptionRow};
-use crate::tui::field::TextField;
+use crate::tui::filter::Filter;
 
 /// Methods that have a column the cursor can reach (Inbox is shown but locked).
 pub const COLUMNS: [Method; 6] = Method::ALL;
@@ -38,8 +38,7 @@ pub struct Grid {
     pub cursor: usize,
     /// Index into `COLUMNS`.
     pub col: usize,
-    pub filter: TextField,
-    pub filter_editing: bool,
+    pub filter: Filter,
     pub undo: Vec<UndoStep>,
     pub loaded: bool,
     /// First display line shown; updated by the view so the cursor stays visible.
@@ -457,11 +456,11 @@ mod tests {
     #[test]
     fn filter_keeps_headings_of_matching_rows() {
         let mut g = grid();
-        g.filter.paste("approved");
+        g.filter.text.paste("approved");
         g.rebuild();
         assert_eq!(g.visible_rows(), 2);
         assert_eq!(g.lines.len(), 4);
-        g.filter.paste("zzz");
+        g.filter.text.paste("zzz");
         g.rebuild();
         assert_eq!(g.visible_rows(), 0);
         assert!(g.current_row().is_none());

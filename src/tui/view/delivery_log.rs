@@ -45,12 +45,8 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let log = &app.log;
     let status = log.status.map(|s| s.code()).unwrap_or("all");
-    let text = if log.text_editing || !log.text.is_empty() {
-        format!(
-            " · /{}{}",
-            log.text.value(),
-            if log.text_editing { "▏" } else { "" }
-        )
+    let text = if log.search.is_shown() {
+        format!(" · {}", log.search.label())
     } else {
         String::new()
     };
@@ -118,7 +114,7 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = vec![Line::styled(truncate(&header, width), t.style(Role::Label))];
     if !log.loaded {
         lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
-    } else if log.rows.is_empty() && (log.status.is_some() || !log.text.is_empty()) {
+    } else if log.rows.is_empty() && (log.status.is_some() || !log.search.is_empty()) {
         lines.push(Line::styled(super::NOTHING_MATCHES, t.style(Role::Muted)));
     } else if log.rows.is_empty() {
         lines.push(Line::styled(

@@ -17,13 +17,12 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let tab = &app.members;
     let shown = tab.shown();
-    let filter = if tab.filter_editing || !tab.filter.is_empty() {
-        let caret = if tab.filter_editing { "▏" } else { "" };
+    let filter = if tab.filter.is_shown() {
         format!(
-            "{} of {} · filter: {}{caret} ",
+            "{} of {} · {} ",
             shown.len(),
             tab.members.len(),
-            tab.filter.value()
+            tab.filter.label()
         )
     } else {
         format!("{} ", tab.members.len())
@@ -224,10 +223,9 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
             ),
         ]),
     ];
-    if p.filter_editing || !p.filter.is_empty() {
-        let caret = if p.filter_editing { "▏" } else { "" };
+    if p.filter.is_shown() {
         lines.push(Line::styled(
-            truncate(&format!("filter: {}{caret}", p.filter.value()), inner_w),
+            truncate(&p.filter.label(), inner_w),
             t.style(Role::Label),
         ));
     }

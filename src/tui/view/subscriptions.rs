@@ -25,12 +25,8 @@ const RECEIVER_W: usize = 12;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let g = &app.subscriptions;
-    let filter = if g.filter_editing || !g.filter.is_empty() {
-        format!(
-            " · filter: {}{}",
-            g.filter.value(),
-            if g.filter_editing { "▏" } else { "" }
-        )
+    let filter = if g.filter.is_shown() {
+        format!(" · {}", g.filter.label())
     } else {
         String::new()
     };
