@@ -6,6 +6,7 @@ pub mod app;
 pub mod dialogs;
 pub mod field;
 pub mod filter;
+pub mod focus;
 pub mod keymap;
 pub mod list;
 pub mod msg;

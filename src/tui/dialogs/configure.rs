@@ -36,13 +36,7 @@ impl Focus {
     ];
 
     fn step(self, forward: bool) -> Focus {
-        let i = Focus::RING.iter().position(|f| *f == self).unwrap_or(0);
-        let n = Focus::RING.len();
-        Focus::RING[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
+        crate::tui::focus::step(&Focus::RING, self, forward)
     }
 
     pub fn is_text(self) -> bool {
@@ -99,20 +93,25 @@ pub struct ConfigureDialog {
     pub notice: Option<String>,
 }
 
+/// The field values a dialog starts from: the stored configuration's, or empty ones.
+fn loaded_values(stored: Option<&DingTalkConfig>) -> (String, String, SourceColumn, String) {
+    match stored {
+        Some(c) => (
+            c.app_key.clone(),
+            c.template_id.clone().unwrap_or_default(),
+            c.source_column,
+            c.receiver
+                .as_ref()
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        ),
+        None => Default::default(),
+    }
+}
+
 impl ConfigureDialog {
     pub fn new(stored: Option<DingTalkConfig>) -> ConfigureDialog {
-        let (key, template, source, receiver) = match &stored {
-            Some(c) => (
-                c.app_key.clone(),
-                c.template_id.clone().unwrap_or_default(),
-                c.source_column,
-                c.receiver
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-            ),
-            None => Default::default(),
-        };
+        let (key, template, source, receiver) = loaded_values(stored.as_ref());
         ConfigureDialog {
             focus: Focus::AppKey,
             app_key: TextField::new(&key),
@@ -167,23 +166,7 @@ impl ConfigureDialog {
 
     /// Whether anything differs from what was loaded.
     pub fn is_dirty(&self) -> bool {
-        let (key, template, source, receiver) = match &self.stored {
-            Some(c) => (
-                c.app_key.clone(),
-                c.template_id.clone().unwrap_or_default(),
-                c.source_column,
-                c.receiver
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-            ),
-            None => (
-                String::new(),
-                String::new(),
-                SourceColumn::Phone,
-                String::new(),
-            ),
-        };
+        let (key, template, source, receiver) = loaded_values(self.stored.as_ref());
         self.app_key.value() != key
             || self.template_id.value() != template
             || self.source_column != source

@@ -24,13 +24,7 @@ impl FormFocus {
     ];
 
     pub fn step(self, forward: bool) -> FormFocus {
-        let i = Self::RING.iter().position(|f| *f == self).unwrap_or(0);
-        let n = Self::RING.len();
-        Self::RING[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
+        crate::tui::focus::step(&Self::RING, self, forward)
     }
 }
 
