@@ -1200,3 +1200,24 @@ fn deleting_and_reloading_say_what_happened() {
         screen(&app)
     );
 }
+
+#[test]
+fn the_sandbox_sends_a_sample_event_from_the_delivery_log() {
+    let mut app = grid_app();
+    app.handle(Msg::MembersLoaded(Ok(members())));
+    key(&mut app, KeyCode::Char('4'));
+    assert!(key(&mut app, KeyCode::Char('s')).is_empty());
+    assert!(screen(&app).contains("--sandbox"), "{}", screen(&app));
+    app.sandbox = true;
+    let fx = key(&mut app, KeyCode::Char('s'));
+    let sample = fx.iter().find_map(|f| match f {
+        Effect::SendSample(ev) => Some(ev),
+        _ => None,
+    });
+    let ev = sample.unwrap_or_else(|| panic!("{fx:?}"));
+    assert_eq!(
+        (ev.type_code.as_str(), ev.node_code.as_str()),
+        ("sql_task", "to_be_submitted")
+    );
+    assert_eq!(ev.members, vec!["zhangsan".to_string()]);
+}

@@ -73,6 +73,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
             db_label: format!("SANDBOX {}", db_path.display()),
             force_mono: cli.no_color,
             banner: Some(sandbox::banner()),
+            sandbox: true,
         };
         tui::run(config).await
     })?;
@@ -133,6 +134,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 db_label: shorten_home(&db_path),
                 force_mono: cli.no_color,
                 banner: None,
+                sandbox: false,
             };
             runtime.block_on(tui::run(config))?;
             Ok(ExitCode::SUCCESS)

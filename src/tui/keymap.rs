@@ -104,6 +104,7 @@ pub enum Action {
     Delete,
     CycleStatus,
     Retry,
+    SendSample,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -223,6 +224,7 @@ pub static BINDINGS: &[Binding] = &[
     b(C::Log, &[c('r')], A::Retry, "retry failed", true),
     b(C::Log, &[c('f')], A::CycleStatus, "status filter", true),
     b(C::Log, &[c('/')], A::Filter, "search", true),
+    b(C::Log, &[c('s')], A::SendSample, "send a sample event (--sandbox)", false),
     b(C::Log, &[k(K::Up), c('k')], A::Up, "newer", false),
     b(C::Log, &[k(K::Down), c('j')], A::Down, "older", false),
     b(C::Log, &[k(K::PageDown), c(']')], A::PageDown, "page down", false),

@@ -42,6 +42,8 @@ pub struct TuiConfig {
     pub force_mono: bool,
     /// A first status line (e.g. the sandbox's credentials).
     pub banner: Option<String>,
+    /// The sandbox's temporary database: the Delivery Log's `s` sends sample events.
+    pub sandbox: bool,
 }
 
 const TICK: Duration = Duration::from_millis(80);
@@ -58,6 +60,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         theme: Theme::from_env(cfg.force_mono),
         utc_offset: offset,
     });
+    app.sandbox = cfg.sandbox;
     if let Some(banner) = cfg.banner {
         app.set_banner(app::Level::Info, banner);
     }

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, TestRecord};
 use crate::member::{Member, NewMember};
-use crate::store::StoreError;
+use crate::store::{EnqueueOutcome, NewEvent, StoreError};
 use crate::subscription::{MethodChange, SubscriptionRow};
 
 /// A store result as it reaches the App: the typed error decides where it is shown (e.g. a
@@ -44,6 +44,7 @@ pub enum Msg {
     ReceiversSaved(StoreResult<()>),
     LogLoaded(StoreResult<crate::tui::tabs::delivery_log::LogPage>),
     DeliveryRetried(StoreResult<()>),
+    SampleQueued(StoreResult<EnqueueOutcome>),
     /// A line for the status bar from a background task.
     Notice(String),
     /// A database job failed without an answer (it panicked, or the store thread is gone).
@@ -107,6 +108,8 @@ pub enum Effect {
     },
     /// Something was queued: let the background worker look now.
     WakeWorker,
+    /// Queue an event through the real outbox (the sandbox's sample).
+    SendSample(NewEvent),
     SetReceivers {
         type_code: String,
         node_code: String,

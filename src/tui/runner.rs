@@ -79,6 +79,9 @@ impl Runner {
                 Msg::DeliveryRetried(s.retry_delivery(id, force).map_err(Arc::new))
             }),
             Effect::WakeWorker => self.wake.notify_one(),
+            Effect::SendSample(event) => {
+                self.blocking(move |s| Msg::SampleQueued(s.enqueue_event(&event).map_err(Arc::new)))
+            }
             Effect::LoadMembers => {
                 self.blocking(|s| Msg::MembersLoaded(s.members().map_err(Arc::new)))
             }

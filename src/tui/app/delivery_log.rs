@@ -1,7 +1,7 @@
 //! Glue between the App and the Delivery Log tab and its detail overlay.
 
 use super::{App, Level, Overlay, Tab};
-use crate::store::DeliveryStatus;
+use crate::store::{DeliveryStatus, EnqueueOutcome, NewEvent};
 use crate::tui::filter::FilterKey;
 use crate::tui::keymap::Action;
 use crate::tui::msg::{Effect, StoreResult};
@@ -80,6 +80,7 @@ impl App {
                 }
             }
             Some(Action::Retry) => return self.retry_current(),
+            Some(Action::SendSample) => return self.send_sample(),
             Some(Action::Reload) => {
                 let load = self.load_log();
                 return self.reload(Tab::Log, load);
@@ -118,6 +119,62 @@ impl App {
             );
         }
         vec![]
+    }
+
+    /// A sample event for the first subscription row, named to the first member, sent through
+    /// the real outbox so a newcomer sees the log fill (sandbox only: it is made-up data).
+    fn send_sample(&mut self) -> Vec<Effect> {
+        if !self.sandbox {
+            self.set_status(
+                Level::Info,
+                "Sample events are for --sandbox; real events come in with `notifydesk notify …`",
+            );
+            return vec![];
+        }
+        let (Some(row), Some(member)) = (
+            self.subscriptions.rows.first(),
+            self.members.members.first(),
+        ) else {
+            self.set_status(
+                Level::Info,
+                "Nothing to send yet: the subscriptions or members are still loading",
+            );
+            return vec![];
+        };
+        self.next_seq += 1;
+        let at = chrono::Utc::now().timestamp();
+        vec![Effect::SendSample(NewEvent {
+            event_id: format!("sample-{at}-{}", self.next_seq),
+            type_code: row.type_code.clone(),
+            node_code: row.node_code.clone(),
+            title: format!("Sample event {}", self.next_seq),
+            text: "Sent from the sandbox with the s key of the Delivery Log.".into(),
+            link: None,
+            members: vec![member.login.clone()],
+        })]
+    }
+
+    pub(super) fn on_sample_queued(&mut self, result: StoreResult<EnqueueOutcome>) -> Vec<Effect> {
+        let text = match result {
+            Ok(EnqueueOutcome::Queued { deliveries, .. }) => {
+                let noun = if deliveries == 1 {
+                    "delivery"
+                } else {
+                    "deliveries"
+                };
+                format!("Sample event queued: {deliveries} {noun}")
+            }
+            Ok(EnqueueOutcome::Skipped { reason }) => format!(
+                "Sample event recorded but not sent: {reason}. Turn a method on in Subscription (2)"
+            ),
+            Ok(EnqueueOutcome::Duplicate) => "Sample event already sent".into(),
+            Err(e) => {
+                self.set_status(Level::Error, format!("Sample event not queued: {e}"));
+                return vec![];
+            }
+        };
+        self.set_status(Level::Ok, text);
+        vec![self.load_log(), Effect::WakeWorker]
     }
 
     fn retry_current(&mut self) -> Vec<Effect> {

@@ -80,6 +80,7 @@ impl App {
                 vec![]
             }
             Msg::DeliveryRetried(result) => self.on_delivery_retried(result),
+            Msg::SampleQueued(result) => self.on_sample_queued(result),
             Msg::Notice(text) => {
                 self.set_status(Level::Info, text);
                 vec![]

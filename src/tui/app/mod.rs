@@ -135,6 +135,8 @@ pub struct App {
     pub db_label: String,
     pub utc_offset: FixedOffset,
     next_seq: u64,
+    /// Running on the sandbox's temporary database: sample events may be sent.
+    pub sandbox: bool,
     /// The tab whose `r` reload is under way, to confirm it when its data is back.
     reloading: Option<Tab>,
 }
@@ -162,6 +164,7 @@ impl App {
             db_label: opts.db_label,
             utc_offset: opts.utc_offset,
             next_seq: 0,
+            sandbox: false,
             reloading: None,
         }
     }

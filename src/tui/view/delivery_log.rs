@@ -117,10 +117,12 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     } else if log.rows.is_empty() && (log.status.is_some() || !log.search.is_empty()) {
         lines.push(Line::styled(super::NOTHING_MATCHES, t.style(Role::Muted)));
     } else if log.rows.is_empty() {
-        lines.push(Line::styled(
-            "  No deliveries. Events come in with `notifydesk notify …`; see the README.",
-            t.style(Role::Muted),
-        ));
+        let hint = if app.sandbox {
+            "  No deliveries yet. Press s to send a sample event through the outbox."
+        } else {
+            "  No deliveries. Events come in with `notifydesk notify …`; see the README."
+        };
+        lines.push(Line::styled(hint, t.style(Role::Muted)));
     }
     let cell = |s: &str, w: usize| pad(&truncate(&sanitize_text(s), w), w);
     for (i, r) in log.rows.iter().enumerate().skip(offset).take(body_h) {
