@@ -40,6 +40,8 @@ pub struct Grid {
     pub col: usize,
     pub filter: Filter,
     pub undo: Vec<UndoStep>,
+    /// Row of each (type, node): the Delivery Log looks labels up per visible row and frame.
+    by_codes: std::collections::HashMap<(String, String), usize>,
     pub loaded: bool,
     /// First display line shown; updated by the view so the cursor stays visible.
     pub offset: Cell<usize>,
@@ -58,6 +60,12 @@ impl Grid {
             .current_row()
             .map(|r| (r.type_code.clone(), r.node_code.clone()));
         self.rows = rows;
+        self.by_codes = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.type_code.clone(), r.node_code.clone()), i))
+            .collect();
         self.loaded = true;
         self.rebuild();
         if let Some((t, n)) = keep
@@ -112,10 +120,11 @@ impl Grid {
 
     /// The catalogue's labels of a (type, node), as the Delivery Log shows them.
     pub fn labels(&self, type_code: &str, node_code: &str) -> Option<(&str, &str)> {
-        self.rows
-            .iter()
-            .find(|r| r.type_code == type_code && r.node_code == node_code)
-            .map(|r| (r.type_label.as_str(), r.node_label.as_str()))
+        let i = *self
+            .by_codes
+            .get(&(type_code.to_string(), node_code.to_string()))?;
+        let r = &self.rows[i];
+        Some((r.type_label.as_str(), r.node_label.as_str()))
     }
 
     pub fn current_index(&self) -> Option<usize> {
