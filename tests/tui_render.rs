@@ -1221,3 +1221,33 @@ fn the_sandbox_sends_a_sample_event_from_the_delivery_log() {
     );
     assert_eq!(ev.members, vec!["zhangsan".to_string()]);
 }
+
+#[test]
+fn a_long_error_is_wrapped_whole_where_there_is_room() {
+    let mut app = app(Theme::color());
+    let long = "DingTalk error 88/60011: the app lacks the permission qyapi_get_member_by_mobile. Fix: in the DingTalk developer console open Permission Management, grant qyapi_get_member_by_mobile and publish the app; then wait a minute for the grant to reach every DingTalk server and press t to test again (request id 01A08FE7-CD6B-4C2B)";
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(Some(TestRecord {
+        at: AT,
+        ok: false,
+        summary: long.into(),
+    })))));
+    let s = text_of(render(&app, 200, 50).backend().buffer());
+    assert!(s.contains("(request id 01A08FE7-CD6B-4C2B)"), "{s}");
+    // And in the dialog at 80x24, a failed test shows its fix.
+    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    let seq = match ctrl(&mut app, 't').as_slice() {
+        [Effect::SendTest { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    app.handle(Msg::TestFinished {
+        seq,
+        record: TestRecord {
+            at: AT,
+            ok: false,
+            summary: long.into(),
+        },
+        detail: None,
+    });
+    let s = screen(&app);
+    assert!(s.contains("press t to test again"), "{s}");
+}
