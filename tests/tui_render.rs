@@ -1226,11 +1226,13 @@ fn the_sandbox_sends_a_sample_event_from_the_delivery_log() {
 fn a_long_error_is_wrapped_whole_where_there_is_room() {
     let mut app = app(Theme::color());
     let long = "DingTalk error 88/60011: the app lacks the permission qyapi_get_member_by_mobile. Fix: in the DingTalk developer console open Permission Management, grant qyapi_get_member_by_mobile and publish the app; then wait a minute for the grant to reach every DingTalk server and press t to test again (request id 01A08FE7-CD6B-4C2B)";
-    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(Some(TestRecord {
-        at: AT,
-        ok: false,
-        summary: long.into(),
-    })))));
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(Some(
+        TestRecord {
+            at: AT,
+            ok: false,
+            summary: long.into(),
+        },
+    )))));
     let s = text_of(render(&app, 200, 50).backend().buffer());
     assert!(s.contains("(request id 01A08FE7-CD6B-4C2B)"), "{s}");
     // And in the dialog at 80x24, a failed test shows its fix.
@@ -1250,4 +1252,24 @@ fn a_long_error_is_wrapped_whole_where_there_is_room() {
     });
     let s = screen(&app);
     assert!(s.contains("press t to test again"), "{s}");
+}
+
+#[test]
+fn the_sandbox_hint_keeps_the_phone_on_a_small_terminal() {
+    let mut app = app(Theme::color());
+    app.set_banner(
+        notifydesk::tui::app::Level::Info,
+        &[
+            "Try: AppKey dingsandbox0001 · AppSecret sandbox-secret · phone 13800000001".into(),
+            "Try dingsandbox0001 / sandbox-secret / 13800000001".into(),
+        ],
+    );
+    for w in [60, 80] {
+        let s = text_of(render(&app, w, 18).backend().buffer());
+        assert!(
+            s.contains("13800000001") && s.contains("sandbox-secret"),
+            "{w}:\n{s}"
+        );
+    }
+    assert!(screen(&app).contains("AppSecret sandbox-secret"));
 }

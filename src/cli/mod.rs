@@ -72,7 +72,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
             // The temporary path is shown, so a newcomer can open it with the CLI meanwhile.
             db_label: format!("SANDBOX {}", db_path.display()),
             force_mono: cli.no_color,
-            banner: Some(sandbox::banner()),
+            banner: sandbox::banner(),
             sandbox: true,
         };
         tui::run(config).await
@@ -133,7 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 client,
                 db_label: shorten_home(&db_path),
                 force_mono: cli.no_color,
-                banner: None,
+                banner: Vec::new(),
                 sandbox: false,
             };
             runtime.block_on(tui::run(config))?;

@@ -40,8 +40,9 @@ pub struct TuiConfig {
     pub client: Client,
     pub db_label: String,
     pub force_mono: bool,
-    /// A first status line (e.g. the sandbox's credentials).
-    pub banner: Option<String>,
+    /// A first status line shown on every tab (e.g. the sandbox's credentials), longest
+    /// version first; the longest that fits is shown.
+    pub banner: Vec<String>,
     /// The sandbox's temporary database: the Delivery Log's `s` sends sample events.
     pub sandbox: bool,
 }
@@ -61,9 +62,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         utc_offset: offset,
     });
     app.sandbox = cfg.sandbox;
-    if let Some(banner) = cfg.banner {
-        app.set_banner(app::Level::Info, banner);
-    }
+    app.set_banner(app::Level::Info, &cfg.banner);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let store = StoreHandle::spawn(cfg.store)?;
     let db_path = store.path().to_path_buf();

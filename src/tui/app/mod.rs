@@ -135,6 +135,8 @@ pub struct App {
     pub db_label: String,
     pub utc_offset: FixedOffset,
     next_seq: u64,
+    /// The banner's versions, longest first (see `set_banner`).
+    banner: Vec<String>,
     /// Running on the sandbox's temporary database: sample events may be sent.
     pub sandbox: bool,
     /// The tab whose `r` reload is under way, to confirm it when its data is back.
@@ -165,6 +167,7 @@ impl App {
             utc_offset: opts.utc_offset,
             next_seq: 0,
             sandbox: false,
+            banner: Vec::new(),
             reloading: None,
         }
     }
@@ -244,9 +247,21 @@ impl App {
         self.status = Some((level, sanitize_text(&text.into()), Some(self.tab)));
     }
 
-    /// A status line shown on every tab (e.g. the sandbox's credentials).
-    pub fn set_banner(&mut self, level: Level, text: impl Into<String>) {
-        self.status = Some((level, sanitize_text(&text.into()), None));
+    /// A status line shown on every tab (e.g. the sandbox's credentials), in versions from the
+    /// longest to the shortest: the status line shows the longest that fits, never a cut one.
+    pub fn set_banner(&mut self, level: Level, variants: &[String]) {
+        self.banner = variants.iter().map(|v| sanitize_text(v)).collect();
+        if let Some(first) = self.banner.first() {
+            self.status = Some((level, first.clone(), None));
+        }
+    }
+
+    /// The versions of the banner, if the status line shows it.
+    pub fn banner_variants(&self) -> &[String] {
+        match &self.status {
+            Some((_, _, None)) => &self.banner,
+            _ => &[],
+        }
     }
 
     /// The status line for the tab shown: a message belongs to the tab it was made on.

@@ -101,6 +101,11 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         Level::Error => ("✗", Role::Error),
     };
     let width = area.width.saturating_sub(3) as usize;
+    let fitting = app
+        .banner_variants()
+        .iter()
+        .find(|v| unicode_width::UnicodeWidthStr::width(v.as_str()) <= width);
+    let text = fitting.map_or(text, |v| v.as_str());
     let line = Line::from(vec![
         Span::styled(format!(" {marker} "), t.style(role)),
         Span::styled(truncate(text, width), t.style(role)),
