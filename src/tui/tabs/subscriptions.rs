@@ -41,7 +41,8 @@ pub struct Grid {
     pub filter: Filter,
     pub undo: Vec<UndoStep>,
     /// Row of each (type, node): the Delivery Log looks labels up per visible row and frame.
-    by_codes: std::collections::HashMap<(String, String), usize>,
+    /// (type → node → row), so a lookup by `&str` allocates nothing.
+    by_codes: std::collections::HashMap<String, std::collections::HashMap<String, usize>>,
     pub loaded: bool,
     /// First display line shown; updated by the view so the cursor stays visible.
     pub offset: Cell<usize>,
@@ -60,12 +61,13 @@ impl Grid {
             .current_row()
             .map(|r| (r.type_code.clone(), r.node_code.clone()));
         self.rows = rows;
-        self.by_codes = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| ((r.type_code.clone(), r.node_code.clone()), i))
-            .collect();
+        self.by_codes.clear();
+        for (i, r) in self.rows.iter().enumerate() {
+            self.by_codes
+                .entry(r.type_code.clone())
+                .or_default()
+                .insert(r.node_code.clone(), i);
+        }
         self.loaded = true;
         self.rebuild();
         if let Some((t, n)) = keep
@@ -120,9 +122,7 @@ impl Grid {
 
     /// The catalogue's labels of a (type, node), as the Delivery Log shows them.
     pub fn labels(&self, type_code: &str, node_code: &str) -> Option<(&str, &str)> {
-        let i = *self
-            .by_codes
-            .get(&(type_code.to_string(), node_code.to_string()))?;
+        let i = *self.by_codes.get(type_code)?.get(node_code)?;
         let r = &self.rows[i];
         Some((r.type_label.as_str(), r.node_label.as_str()))
     }
