@@ -4,7 +4,7 @@ use super::{App, Level, Overlay, Tab};
 use crate::store::{DeliveryStatus, EnqueueOutcome, NewEvent};
 use crate::tui::filter::FilterKey;
 use crate::tui::keymap::Action;
-use crate::tui::msg::{Effect, StoreResult};
+use crate::tui::msg::{Effect, Outcome, StoreResult};
 use crate::tui::tabs::delivery_log::LogPage;
 use crossterm::event::KeyEvent;
 
@@ -30,26 +30,26 @@ impl App {
             .min(self.log.rows.len().saturating_sub(1));
     }
 
-    pub(super) fn on_log_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn on_log_key(&mut self, action: Option<Action>, key: KeyEvent) -> Outcome {
         if self.log.search.editing {
             return match self.log.search.on_key(action, &key) {
                 FilterKey::Changed => {
                     self.log.reset_paging();
-                    vec![self.load_log()]
+                    Outcome::Handled(vec![self.load_log()])
                 }
-                FilterKey::Kept => vec![],
+                FilterKey::Kept => Outcome::Handled(vec![]),
                 FilterKey::Ignored => {
                     self.dirty = false;
-                    vec![]
+                    Outcome::Handled(vec![])
                 }
             };
         }
         match action {
             Some(Action::Up) => self.log.move_by(-1),
-            Some(Action::Down) => return self.log_down(1),
+            Some(Action::Down) => return Outcome::Handled(self.log_down(1)),
             Some(Action::PageDown) => {
                 let page = self.log.view_height.get().max(1) as isize;
-                return self.log_down(page);
+                return Outcome::Handled(self.log_down(page));
             }
             Some(Action::Home) => self.log.cursor = 0,
             Some(Action::End) => self.log.cursor = self.log.rows.len().saturating_sub(1),
@@ -58,7 +58,7 @@ impl App {
                     // At the top of this database page: go to the newer one.
                     if let Some(before) = self.log.newer.pop() {
                         self.log.before = before;
-                        return vec![self.load_log()];
+                        return Outcome::Handled(vec![self.load_log()]);
                     }
                 }
                 let page = self.log.view_height.get().max(1) as isize;
@@ -66,28 +66,28 @@ impl App {
             }
             Some(Action::CycleStatus) => {
                 self.log.cycle_status();
-                return vec![self.load_log()];
+                return Outcome::Handled(vec![self.load_log()]);
             }
             Some(Action::Filter) => self.log.search.start(),
             // Esc goes back one level: an active search is cleared first.
             Some(Action::Back) if self.log.search.clear() => {
                 self.log.reset_paging();
-                return vec![self.load_log()];
+                return Outcome::Handled(vec![self.load_log()]);
             }
             Some(Action::Edit) => {
                 if let Some(r) = self.log.current() {
                     self.overlays.push(Overlay::Delivery(Box::new(r.clone())));
                 }
             }
-            Some(Action::Retry) => return self.retry_current(),
-            Some(Action::SendSample) => return self.send_sample(),
+            Some(Action::Retry) => return Outcome::Handled(self.retry_current()),
+            Some(Action::SendSample) => return Outcome::Handled(self.send_sample()),
             Some(Action::Reload) => {
                 let load = self.load_log();
-                return self.reload(Tab::Log, load);
+                return Outcome::Handled(self.reload(Tab::Log, load));
             }
-            other => return self.on_main_key(other),
+            _ => return Outcome::Ignored,
         }
-        vec![]
+        Outcome::Handled(vec![])
     }
 
     /// Moves down by `rows`, into the next database page past the end of this one, and says

@@ -7,7 +7,7 @@ use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
 use crate::tui::dialogs::receivers::ReceiversPicker;
 use crate::tui::filter::FilterKey;
 use crate::tui::keymap::Action;
-use crate::tui::msg::{Effect, StoreResult};
+use crate::tui::msg::{Effect, Outcome, StoreResult};
 use crossterm::event::KeyEvent;
 
 impl App {
@@ -18,7 +18,7 @@ impl App {
         }
     }
 
-    pub(super) fn on_members_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn on_members_key(&mut self, action: Option<Action>, key: KeyEvent) -> Outcome {
         let tab = &mut self.members;
         if tab.filter.editing {
             match tab.filter.on_key(action, &key) {
@@ -26,7 +26,7 @@ impl App {
                 FilterKey::Kept => {}
                 FilterKey::Ignored => self.dirty = false,
             }
-            return vec![];
+            return Outcome::Handled(vec![]);
         }
         match action {
             Some(Action::Up) => tab.move_by(-1),
@@ -55,10 +55,12 @@ impl App {
                         .push(Overlay::Confirm(Confirm::DeleteMember { id, name }));
                 }
             }
-            Some(Action::Reload) => return self.reload(Tab::Members, Effect::LoadMembers),
-            other => return self.on_main_key(other),
+            Some(Action::Reload) => {
+                return Outcome::Handled(self.reload(Tab::Members, Effect::LoadMembers));
+            }
+            _ => return Outcome::Ignored,
         }
-        vec![]
+        Outcome::Handled(vec![])
     }
 
     pub(super) fn on_form_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {

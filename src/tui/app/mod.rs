@@ -291,24 +291,26 @@ impl App {
             Some(Overlay::Help(h)) => h.on_action(action),
             Some(Overlay::Confirm(c)) => match c.on_action(action) {
                 Outcome::Close => return self.on_confirmed(),
-                other => other,
+                // "No": the question goes away, whatever was below stays.
+                Outcome::Handled(effects) => {
+                    self.overlays.pop();
+                    return effects;
+                }
+                Outcome::Ignored => Outcome::Ignored,
             },
-            None if self.tab == Tab::Subscription => return self.on_grid_key(action, key),
-            None if self.tab == Tab::Members => return self.on_members_key(action, key),
-            None if self.tab == Tab::Log => return self.on_log_key(action, key),
-            None => return self.on_main_key(action),
+            // A tab's own keys first; what it ignores goes to the keys every tab shares.
+            None => match self.tab {
+                Tab::Subscription => self.on_grid_key(action, key),
+                Tab::Members => self.on_members_key(action, key),
+                Tab::Log => self.on_log_key(action, key),
+                Tab::Channels => Outcome::Ignored,
+            },
         };
         match outcome {
+            Outcome::Ignored if self.overlays.is_empty() => self.on_main_key(action),
             Outcome::Ignored => {
                 self.dirty = false;
                 vec![]
-            }
-            Outcome::Handled(effects)
-                if matches!(self.overlays.last(), Some(Overlay::Confirm(_))) =>
-            {
-                // "No": the question goes away, whatever was below stays.
-                self.overlays.pop();
-                effects
             }
             Outcome::Handled(effects) => effects,
             Outcome::Close => {

@@ -3,19 +3,19 @@
 use super::{App, Level, Tab};
 use crate::tui::filter::FilterKey;
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Effect, Outcome};
 use crate::tui::tabs::subscriptions::UndoStep;
 use crossterm::event::KeyEvent;
 
 impl App {
-    pub(super) fn on_grid_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn on_grid_key(&mut self, action: Option<Action>, key: KeyEvent) -> Outcome {
         if self.subscriptions.filter.editing {
             match self.subscriptions.filter.on_key(action, &key) {
                 FilterKey::Changed => self.subscriptions.rebuild(),
                 FilterKey::Kept => {}
                 FilterKey::Ignored => self.dirty = false,
             }
-            return vec![];
+            return Outcome::Handled(vec![]);
         }
         let page = 10;
         let saved = |app: &mut App, result: Result<Vec<_>, &str>, what: &str| -> Vec<Effect> {
@@ -44,7 +44,7 @@ impl App {
             Some(Action::Right) => self.subscriptions.move_col(1),
             Some(Action::Toggle) => {
                 let r = self.subscriptions.toggle_cell();
-                return saved(self, r, "Toggled");
+                return Outcome::Handled(saved(self, r, "Toggled"));
             }
             Some(Action::ToggleColumn) => {
                 let r = self.subscriptions.toggle_column_in_type();
@@ -66,25 +66,27 @@ impl App {
                         format!("{method} {state} for {n} {kind} {nodes} (u undoes)"),
                     );
                 }
-                return fx;
+                return Outcome::Handled(fx);
             }
             Some(Action::ToggleRow) => {
                 let r = self.subscriptions.toggle_row();
-                return saved(self, r, "Row set");
+                return Outcome::Handled(saved(self, r, "Row set"));
             }
             Some(Action::Undo) => match self.subscriptions.undo() {
-                Some(UndoStep::Methods(changes)) => return saved(self, Ok(changes), "Undone"),
+                Some(UndoStep::Methods(changes)) => {
+                    return Outcome::Handled(saved(self, Ok(changes), "Undone"));
+                }
                 Some(UndoStep::Receivers {
                     type_code,
                     node_code,
                     logins,
                 }) => {
                     self.set_status(Level::Ok, "Undone: custom receivers restored");
-                    return vec![Effect::SetReceivers {
+                    return Outcome::Handled(vec![Effect::SetReceivers {
                         type_code,
                         node_code,
                         logins,
-                    }];
+                    }]);
                 }
                 None => self.set_status(Level::Info, "Nothing to undo"),
             },
@@ -98,11 +100,11 @@ impl App {
                 self.selected = 0;
             }
             Some(Action::Reload) => {
-                return self.reload(Tab::Subscription, Effect::LoadSubscriptions);
+                return Outcome::Handled(self.reload(Tab::Subscription, Effect::LoadSubscriptions));
             }
             Some(Action::EditReceivers) => self.open_receivers(),
-            other => return self.on_main_key(other),
+            _ => return Outcome::Ignored,
         }
-        vec![]
+        Outcome::Handled(vec![])
     }
 }
