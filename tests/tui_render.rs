@@ -1273,3 +1273,33 @@ fn the_sandbox_hint_keeps_the_phone_on_a_small_terminal() {
     }
     assert!(screen(&app).contains("AppSecret sandbox-secret"));
 }
+
+#[test]
+fn a_cut_card_error_can_be_read_in_full() {
+    let mut app = app(Theme::color());
+    let long = format!(
+        "DingTalk error 60121: {} Fix: check the number (end of message)",
+        "no active member. ".repeat(12)
+    );
+    app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(Some(
+        TestRecord {
+            at: AT,
+            ok: false,
+            summary: long.clone(),
+        },
+    )))));
+    let s = screen(&app);
+    assert!(
+        !s.contains("(end of message)"),
+        "the card has no room at 80x24:\n{s}"
+    );
+    assert!(
+        s.contains("v full text"),
+        "the card says how to read it:\n{s}"
+    );
+    key(&mut app, KeyCode::Char('v'));
+    let s = screen(&app);
+    assert!(s.contains("(end of message)"), "{s}");
+    key(&mut app, KeyCode::Esc);
+    assert!(!screen(&app).contains("(end of message)"));
+}

@@ -18,12 +18,13 @@ pub enum Context {
     Dialog,
     Select,
     Confirm,
+    Message,
     Help,
 }
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Channels,
         Context::Subscription,
@@ -36,6 +37,7 @@ impl Context {
         Context::Dialog,
         Context::Select,
         Context::Confirm,
+        Context::Message,
         Context::Help,
     ];
 }
@@ -55,6 +57,7 @@ impl Context {
             Context::Dialog => "Configure dialog",
             Context::Select => "Source Column select (in the dialog)",
             Context::Confirm => "Confirmation",
+            Context::Message => "Full text of a message",
             Context::Help => "Help",
         }
     }
@@ -105,6 +108,7 @@ pub enum Action {
     CycleStatus,
     Retry,
     SendSample,
+    ViewFull,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -175,6 +179,7 @@ pub static BINDINGS: &[Binding] = &[
     b(C::Help, &[k(K::End), c('G')], A::End, "end", false),
     b(C::Channels, &[k(K::Enter), c('c')], A::Configure, "configure", true),
     b(C::Channels, &[c('t')], A::TestStored, "test", true),
+    b(C::Channels, &[c('v')], A::ViewFull, "full text of the last test", false),
     b(C::Channels, &[k(K::Left), c('h')], A::Left, "previous card", false),
     b(C::Channels, &[k(K::Right), c('l')], A::Right, "next card", false),
     b(C::Channels, &[k(K::Up), c('k')], A::Up, "card above", false),
@@ -232,6 +237,7 @@ pub static BINDINGS: &[Binding] = &[
     b(C::Log, &[k(K::Home), c('g')], A::Home, "first row", false),
     b(C::Log, &[k(K::End), c('G')], A::End, "last row", false),
     b(C::Log, &[c('R'), k(K::F(5))], A::Reload, "reload", false),
+    b(C::Message, &[k(K::Esc), k(K::Enter), c('q'), c('v')], A::Close, "close", true),
     b(C::Detail, &[c('r')], A::Retry, "retry", true),
     b(C::Detail, &[k(K::Esc), k(K::Enter), c('q')], A::Close, "close", true),
     b(C::Global, &[k(K::Tab)], A::NextTab, "switch tab", true),

@@ -2,7 +2,9 @@
 
 use super::{App, CardTest, Level, Overlay, Tab};
 use crate::domain::ChannelKind;
+use crate::domain::sanitize_text;
 use crate::tui::dialogs::confirm::Confirm;
+use crate::tui::dialogs::message::MessageDialog;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Effect;
 
@@ -45,6 +47,20 @@ impl App {
             Action::Up => self.selected = self.selected.saturating_sub(2),
             Action::Down => self.selected = (self.selected + 2).min(n - 1),
             Action::Reload => return self.reload(Tab::Channels, Effect::LoadChannels),
+            Action::ViewFull => {
+                let failed = self
+                    .selected_channel()
+                    .and_then(|c| c.last_test.as_ref())
+                    .filter(|t| !t.ok)
+                    .map(|t| t.summary.clone());
+                match failed {
+                    Some(text) => self.overlays.push(Overlay::Message(MessageDialog {
+                        title: "Last test failed".into(),
+                        text: sanitize_text(&text),
+                    })),
+                    None => self.set_status(Level::Info, "No failed test to show on this card"),
+                }
+            }
             Action::Configure => {
                 let Some(ch) = self.selected_channel() else {
                     return vec![];

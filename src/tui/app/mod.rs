@@ -15,6 +15,7 @@ use super::dialogs::configure::{ConfigureDialog, Focus};
 use super::dialogs::confirm::Confirm;
 use super::dialogs::help::HelpDialog;
 use super::dialogs::member_form::MemberForm;
+use super::dialogs::message::MessageDialog;
 use super::dialogs::receivers::ReceiversPicker;
 use super::keymap::{self, Context};
 use super::msg::{Effect, Outcome};
@@ -72,6 +73,7 @@ pub enum Overlay {
     MemberForm(Box<MemberForm>),
     Receivers(Box<ReceiversPicker>),
     Delivery(Box<crate::store::DeliveryRow>),
+    Message(MessageDialog),
 }
 
 impl Overlay {
@@ -88,6 +90,7 @@ impl Overlay {
             Overlay::Receivers(p) if p.filter.editing => vec![Context::Filter],
             Overlay::Receivers(_) => vec![Context::Picker],
             Overlay::Delivery(_) => vec![Context::Detail],
+            Overlay::Message(_) => vec![Context::Message],
         }
     }
 }
@@ -289,6 +292,7 @@ impl App {
             Some(Overlay::Receivers(_)) => return self.on_picker_key(action, key),
             Some(Overlay::Delivery(_)) => return self.on_delivery_detail_key(action),
             Some(Overlay::Help(h)) => h.on_action(action),
+            Some(Overlay::Message(m)) => m.on_action(action),
             Some(Overlay::Confirm(c)) => match c.on_action(action) {
                 Outcome::Close => return self.on_confirmed(),
                 // "No": the question goes away, whatever was below stays.

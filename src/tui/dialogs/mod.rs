@@ -4,4 +4,5 @@ pub mod configure;
 pub mod confirm;
 pub mod help;
 pub mod member_form;
+pub mod message;
 pub mod receivers;

@@ -8,6 +8,7 @@ mod form;
 mod header;
 mod help;
 mod members;
+mod message;
 mod subscriptions;
 
 use ratatui::Frame;
@@ -68,6 +69,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             Overlay::MemberForm(f) => members::render_form(app, f, frame, beneath),
             Overlay::Receivers(p) => members::render_picker(app, p, frame, beneath),
             Overlay::Delivery(r) => delivery_log::render_detail(app, r, frame, beneath),
+            Overlay::Message(m) => message::render(app, m, frame, beneath),
         }
     }
 }
