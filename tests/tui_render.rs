@@ -32,6 +32,13 @@ fn app(theme: Theme) -> App {
     app
 }
 
+fn unconfigured_summaries() -> Vec<ChannelSummary> {
+    ChannelKind::ALL
+        .into_iter()
+        .map(ChannelSummary::unconfigured)
+        .collect()
+}
+
 fn configured_summaries(last_test: Option<TestRecord>) -> Vec<ChannelSummary> {
     ChannelKind::ALL
         .into_iter()
@@ -101,10 +108,7 @@ fn screen(app: &App) -> String {
 #[test]
 fn channels_unconfigured() {
     let mut app = app(Theme::color());
-    app.handle(Msg::ChannelsLoaded(Ok(ChannelKind::ALL
-        .into_iter()
-        .map(ChannelSummary::unconfigured)
-        .collect())));
+    app.handle(Msg::ChannelsLoaded(Ok(unconfigured_summaries())));
     insta::assert_snapshot!(screen(&app));
 }
 
@@ -406,10 +410,7 @@ fn members_tab_form_and_receivers_picker() {
 fn card_test_key_uses_the_saved_channel_and_reports_inline() {
     let mut app = app(Theme::color());
     // Unconfigured: `t` explains instead of sending.
-    app.handle(Msg::ChannelsLoaded(Ok(ChannelKind::ALL
-        .into_iter()
-        .map(ChannelSummary::unconfigured)
-        .collect())));
+    app.handle(Msg::ChannelsLoaded(Ok(unconfigured_summaries())));
     assert!(key(&mut app, KeyCode::Char('t')).is_empty());
     assert!(screen(&app).contains("is not configured"));
     app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
@@ -850,10 +851,7 @@ fn unsupported_cards_say_so_for_every_key() {
 #[test]
 fn a_status_message_stays_where_it_was_made() {
     let mut app = app(Theme::color());
-    app.handle(Msg::ChannelsLoaded(Ok(ChannelKind::ALL
-        .into_iter()
-        .map(ChannelSummary::unconfigured)
-        .collect())));
+    app.handle(Msg::ChannelsLoaded(Ok(unconfigured_summaries())));
     key(&mut app, KeyCode::Char('t'));
     assert!(screen(&app).contains("is not configured"));
     key(&mut app, KeyCode::Char('2'));
