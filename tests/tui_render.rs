@@ -1301,3 +1301,19 @@ fn a_cut_card_error_can_be_read_in_full() {
     key(&mut app, KeyCode::Esc);
     assert!(!screen(&app).contains("(end of message)"));
 }
+
+#[test]
+fn the_members_table_drops_a_column_rather_than_cut_it() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::MembersLoaded(Ok(members())));
+    key(&mut app, KeyCode::Char('3'));
+    let t = render(&app, 60, 18);
+    let header = row_cells(t.backend().buffer(), 3);
+    assert!(header.contains("Phone"), "{header}");
+    assert!(
+        !header.contains("DingTal") || header.contains("DingTalk userid"),
+        "{header}"
+    );
+    // The detail line still has the userid.
+    assert!(text_of(t.backend().buffer()).contains("userid manager4711"));
+}

@@ -48,13 +48,16 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
             ("DingTalk userid", 18),
             ("Resolved", 16),
         ]
-    } else {
+    } else if width >= 68 {
         &[
             ("Name", 16),
             ("Login", 14),
             ("Phone", 13),
             ("DingTalk userid", 16),
         ]
+    } else {
+        // Too narrow for the userid: it stays in the detail line below.
+        &[("Name", 16), ("Login", 14), ("Phone", 13)]
     };
     let mut lines = vec![Line::from(
         cols.iter()
