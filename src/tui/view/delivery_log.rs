@@ -37,7 +37,8 @@ fn thousands(n: u64) -> String {
 pub fn what_of(app: &App, r: &DeliveryRow) -> String {
     match app.subscriptions.labels(&r.type_code, &r.node_code) {
         Some((t, n)) => format!("{t} / {n}"),
-        None => format!("{} / {}", r.type_code, r.node_code),
+        // Codes of a type no longer in the catalogue come from the database: clean them.
+        None => sanitize_text(&format!("{} / {}", r.type_code, r.node_code)),
     }
 }
 
@@ -144,7 +145,8 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
                     "{marker}{} {} {} {} ",
                     pad(&created, time_w),
                     cell(&r.title, title_w),
-                    cell(&what_of(app, r), what_w),
+                    // The catalogue's labels are ours, not untrusted text.
+                    pad(&truncate(&what_of(app, r), what_w), what_w),
                     cell(member, member_w)
                 ),
                 t.style(base),
