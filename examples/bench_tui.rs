@@ -141,12 +141,14 @@ fn main() {
             next_attempt_at: 0,
         })
         .collect();
-    a.handle(Msg::LogLoaded(Ok(notifydesk::tui::log::LogPage {
-        before: None,
-        rows,
-        total: 50_000,
-        counts: Default::default(),
-    })));
+    a.handle(Msg::LogLoaded(Ok(
+        notifydesk::tui::tabs::delivery_log::LogPage {
+            before: None,
+            rows,
+            total: 50_000,
+            counts: Default::default(),
+        },
+    )));
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let samples = (0..iterations)
         .map(|i| {

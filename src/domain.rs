@@ -293,6 +293,16 @@ fn check_token_field(value: &str, name: &str, required: bool) -> Option<String> 
     None
 }
 
+/// A saved AppSecret belongs to the saved AppKey's app and is never reused for another AppKey
+/// (the CLI and the TUI apply this one rule, with this message and their own way to fix it).
+pub const STORED_SECRET_OTHER_APP: &str =
+    "the AppKey changed, so the saved AppSecret no longer applies";
+
+/// Whether the saved secret of `stored_key` may be kept for `new_key`.
+pub fn stored_secret_applies(stored_key: &str, new_key: &str) -> bool {
+    stored_key.trim() == new_key.trim()
+}
+
 /// Validate raw field values (as typed) and build a config, or say what is wrong with each field.
 /// `receiver_required` is true for Test Message Sending, false for saving.
 pub fn validate_dingtalk(

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Options every command takes, listed after the command's own.
+const GLOBAL: &str = "Global options";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "notifydesk",
@@ -14,13 +17,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 )]
 pub struct Cli {
     /// SQLite database file [default: notifydesk.db in the user's data directory]
-    #[arg(long, global = true, env = "NOTIFYDESK_DB", value_name = "PATH")]
+    #[arg(long, global = true, env = "NOTIFYDESK_DB", value_name = "PATH", help_heading = GLOBAL)]
     pub db: Option<PathBuf>,
 
     /// Base URL of DingTalk's new API (api.dingtalk.com), e.g. a private deployment or a local fake
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         env = "NOTIFYDESK_DINGTALK_API",
         value_name = "URL",
         default_value = "https://api.dingtalk.com"
@@ -31,6 +35,7 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         env = "NOTIFYDESK_DINGTALK_OAPI",
         value_name = "URL",
         default_value = "https://oapi.dingtalk.com"
@@ -41,6 +46,7 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         env = "NOTIFYDESK_HTTP_TIMEOUT",
         value_name = "SECS",
         default_value_t = 10.0
@@ -48,7 +54,7 @@ pub struct Cli {
     pub http_timeout: f64,
 
     /// Monochrome UI (also when NO_COLOR is set)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub no_color: bool,
 
     /// Open the TUI on a temporary database wired to a built-in DingTalk sandbox (try it first)
@@ -160,12 +166,16 @@ pub struct SubscriptionSet {
     /// Also send through the member's personal channel (DingTalk)
     #[arg(long, value_enum, value_name = "on|off")]
     pub personal: Option<OnOff>,
+    /// Turn the Email method on or off for this node
     #[arg(long, value_enum, value_name = "on|off")]
     pub email: Option<OnOff>,
+    /// Turn the SMS method on or off for this node
     #[arg(long, value_enum, value_name = "on|off")]
     pub sms: Option<OnOff>,
+    /// Turn the Phone (voice call) method on or off for this node
     #[arg(long, value_enum, value_name = "on|off")]
     pub phone: Option<OnOff>,
+    /// Turn the Webhook method on or off for this node
     #[arg(long, value_enum, value_name = "on|off")]
     pub webhook: Option<OnOff>,
     /// Custom receivers added to the default receiver: member logins, comma-separated; they
@@ -307,9 +317,11 @@ pub struct LogArgs {
     /// Only deliveries in this state
     #[arg(long, value_parser = ["pending", "sending", "sent", "failed", "skipped", "unknown"])]
     pub status: Option<String>,
+    /// Machine-readable output
     #[arg(long)]
     pub json: bool,
-    #[arg(long, default_value_t = 50)]
+    /// Show at most this many deliveries (newest first)
+    #[arg(long, default_value_t = 50, value_name = "N")]
     pub limit: usize,
     /// Put a failed delivery back in the queue
     #[arg(long, value_name = "ID")]
@@ -324,6 +336,56 @@ pub struct LogArgs {
 pub enum SettingsCommand {
     /// Print every setting and its value
     List,
+    /// Print one setting's value, e.g. `settings get message.language`
+    Get {
+        /// The setting's name (see `settings list`)
+        key: String,
+    },
     /// Change a setting, e.g. `settings set message.language zh`
-    Set { key: String, value: String },
+    Set {
+        /// The setting's name (see `settings list`)
+        key: String,
+        /// Its new value (`settings list` shows the current ones)
+        value: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every option of every command, with the command's path.
+    fn all_args(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Arg)>) {
+        for a in cmd.get_arguments() {
+            out.push((path.to_string(), a.clone()));
+        }
+        for sub in cmd.get_subcommands() {
+            all_args(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_option_says_what_it_does_and_global_ones_are_grouped() {
+        let mut args = Vec::new();
+        all_args(&Cli::command(), "notifydesk", &mut args);
+        for (path, a) in &args {
+            let id = a.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            // `notify`'s options are being reworked with the delivery code.
+            if path.ends_with(" notify") {
+                continue;
+            }
+            assert!(a.get_help().is_some(), "{path} --{id} has no description");
+            if a.is_global_set() {
+                assert_eq!(
+                    a.get_help_heading(),
+                    Some("Global options"),
+                    "{path} --{id}"
+                );
+            }
+        }
+    }
 }

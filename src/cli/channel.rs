@@ -14,7 +14,8 @@ use super::args::{
 use super::out;
 use crate::dingtalk::Client;
 use crate::domain::{
-    ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord, validate_dingtalk,
+    ChannelSummary, DingTalkConfig, Mobile, STORED_SECRET_OTHER_APP, SourceColumn, TestRecord,
+    stored_secret_applies, validate_dingtalk,
 };
 use crate::store::{Store, StoreError};
 
@@ -138,9 +139,9 @@ async fn configure(
     let secret = match read_secret(args.app_secret_stdin)? {
         Some(s) => s,
         None => match &stored {
-            Some(s) if s.app_key == args.app_key.trim() => s.app_secret.clone(),
+            Some(s) if stored_secret_applies(&s.app_key, &args.app_key) => s.app_secret.clone(),
             Some(_) => bail!(
-                "the AppKey changed, so the saved AppSecret no longer applies: pass --app-secret-stdin (or set NOTIFYDESK_APP_SECRET with `read -rs`)"
+                "{STORED_SECRET_OTHER_APP}: pass --app-secret-stdin (or set NOTIFYDESK_APP_SECRET with `read -rs`)"
             ),
             None => bail!(
                 "AppSecret is required: pass --app-secret-stdin to be asked for it or to pipe it in (or set NOTIFYDESK_APP_SECRET with `read -rs`); it is never accepted as an argument"

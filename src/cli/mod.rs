@@ -10,7 +10,6 @@ mod subscription;
 mod table;
 
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -68,11 +67,13 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
         let fake = sandbox::start_fake(0, 5).await?;
         let client = Client::new(Endpoints::single(&fake.base_url())?, options)?;
         let config = tui::TuiConfig {
-            store: Arc::new(Mutex::new(store)),
+            store,
             client,
-            db_label: "SANDBOX (temporary database)".into(),
+            // The temporary path is shown, so a newcomer can open it with the CLI meanwhile.
+            db_label: format!("SANDBOX {}", db_path.display()),
             force_mono: cli.no_color,
-            banner: Some(sandbox::banner()),
+            banner: sandbox::banner(),
+            sandbox: true,
         };
         tui::run(config).await
     })?;
@@ -85,6 +86,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return runtime()?.block_on(sandbox::serve(port, members));
     }
     if cli.sandbox {
+        if let Some(db) = &cli.db {
+            // Silently using another database than the one asked for would be worse.
+            bail!(
+                "--sandbox always uses a new temporary database, so it cannot use --db {} (or NOTIFYDESK_DB); drop one of them",
+                db.display()
+            );
+        }
         if cli.command.is_some() {
             bail!(
                 "--sandbox opens the TUI; for scripts, run `notifydesk sandbox` and point --dingtalk-api at it"
@@ -121,11 +129,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         None => {
             let config = tui::TuiConfig {
-                store: Arc::new(Mutex::new(store)),
+                store,
                 client,
                 db_label: shorten_home(&db_path),
                 force_mono: cli.no_color,
-                banner: None,
+                banner: Vec::new(),
+                sandbox: false,
             };
             runtime.block_on(tui::run(config))?;
             Ok(ExitCode::SUCCESS)
@@ -172,6 +181,18 @@ const SETTINGS: &[(&str, &[&str], &str)] = &[
     (crate::delivery::RESEND_AMBIGUOUS, &["off", "on"], "off"),
 ];
 
+fn known_setting(
+    key: &str,
+) -> anyhow::Result<&'static (&'static str, &'static [&'static str], &'static str)> {
+    match SETTINGS.iter().find(|(k, _, _)| *k == key) {
+        Some(setting) => Ok(setting),
+        None => {
+            let known: Vec<&str> = SETTINGS.iter().map(|(k, _, _)| *k).collect();
+            bail!("unknown setting {key:?}; known: {}", known.join(", "))
+        }
+    }
+}
+
 fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<ExitCode> {
     let mut out = out::stdout();
     match cmd {
@@ -181,11 +202,13 @@ fn settings(cmd: args::SettingsCommand, mut store: Store) -> anyhow::Result<Exit
                 out.line(format_args!("{key} = {value}"))?;
             }
         }
+        args::SettingsCommand::Get { key } => {
+            let (_, _, default) = known_setting(&key)?;
+            let value = store.setting(&key)?.unwrap_or_else(|| default.to_string());
+            out.line(format_args!("{value}"))?;
+        }
         args::SettingsCommand::Set { key, value } => {
-            let Some((_, allowed, _)) = SETTINGS.iter().find(|(k, _, _)| *k == key) else {
-                let known: Vec<&str> = SETTINGS.iter().map(|(k, _, _)| *k).collect();
-                bail!("unknown setting {key:?}; known: {}", known.join(", "));
-            };
+            let (_, allowed, _) = known_setting(&key)?;
             if !allowed.contains(&value.as_str()) {
                 bail!("{key} must be one of: {}", allowed.join(", "));
             }
@@ -203,5 +226,35 @@ fn shorten_home(path: &std::path::Path) -> String {
             format!("~{}", &shown[home.len()..])
         }
         _ => shown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_get_prints_one_setting_and_names_the_known_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("n.db");
+        let db = db.to_str().unwrap();
+        let get = |key: &str| {
+            let cli = Cli::try_parse_from(["notifydesk", "--db", db, "settings", "get", key]);
+            run(cli.expect("settings get parses"))
+        };
+        assert!(get("message.language").is_ok());
+        let err = get("message.lang").unwrap_err().to_string();
+        assert!(err.contains("known: message.language"), "{err}");
+    }
+
+    #[test]
+    fn sandbox_refuses_a_database_path_instead_of_ignoring_it() {
+        let cli =
+            Cli::try_parse_from(["notifydesk", "--sandbox", "--db", "/nonexistent/x.db"]).unwrap();
+        let err = run(cli).unwrap_err().to_string();
+        assert!(
+            err.contains("--sandbox") && err.contains("--db /nonexistent/x.db"),
+            "{err}"
+        );
     }
 }

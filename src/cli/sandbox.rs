@@ -51,9 +51,13 @@ pub fn seed_members(store: &mut Store, members: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One line for the TUI's status bar: what to type in the Configure dialog.
-pub fn banner() -> String {
-    format!("Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE}")
+/// The TUI's status line: what to type in the Configure dialog, longest version first (the
+/// narrow one keeps every value and drops the labels).
+pub fn banner() -> Vec<String> {
+    vec![
+        format!("Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE}"),
+        format!("Try {APP_KEY} / {APP_SECRET} / {FIRST_PHONE}"),
+    ]
 }
 
 /// `notifydesk sandbox`: serve until Ctrl-C, printing every message the fake receives.

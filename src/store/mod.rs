@@ -6,6 +6,7 @@
 //! The secret never appears in an error or a log line.
 
 mod channels;
+pub mod handle;
 mod members;
 pub mod migrations;
 mod outbox;

@@ -36,6 +36,27 @@ pub struct TextField {
 pub struct PasteOutcome {
     pub inserted: usize,
     pub dropped: usize,
+    /// The text had several lines: nothing was inserted (joining them would silently make a
+    /// different value, e.g. "tmpl-onetmpl-two").
+    pub refused_lines: usize,
+}
+
+impl PasteOutcome {
+    /// What to tell the user about this paste, if anything.
+    pub fn notice(&self) -> Option<String> {
+        if self.refused_lines > 0 {
+            return Some(format!(
+                "Not pasted: the text has {} lines and this field takes one (only a trailing line break is dropped)",
+                self.refused_lines
+            ));
+        }
+        (self.dropped > 0).then(|| {
+            format!(
+                "Paste: {} character(s) dropped (control characters or over {MAX_FIELD_CHARS} characters)",
+                self.dropped
+            )
+        })
+    }
 }
 
 impl TextField {
@@ -86,13 +107,21 @@ impl TextField {
         self.input.handle(req).is_some_and(|changed| changed.value)
     }
 
-    /// Insert pasted text at the cursor. Line breaks and other control characters are dropped:
-    /// a secret copied with a trailing newline must not submit the form or corrupt the value.
+    /// Insert pasted text at the cursor. A trailing line break is dropped (a secret copied with
+    /// one must not submit the form); text of several lines is refused whole; other control
+    /// characters are dropped.
     pub fn paste(&mut self, text: &str) -> PasteOutcome {
         let mut out = PasteOutcome {
             inserted: 0,
             dropped: 0,
+            refused_lines: 0,
         };
+        let text = text.trim_end_matches(['\n', '\r']);
+        let lines = text.split(['\n', '\r']).filter(|l| !l.is_empty()).count();
+        if lines > 1 {
+            out.refused_lines = lines;
+            return out;
+        }
         for ch in text.chars() {
             if ch == '\n' || ch == '\r' {
                 continue;
@@ -143,11 +172,20 @@ mod tests {
     use crossterm::event::{KeyCode, KeyModifiers};
 
     #[test]
-    fn paste_strips_newlines_and_controls() {
+    fn paste_drops_a_trailing_line_break_and_controls() {
         let mut f = TextField::new("");
-        let out = f.paste("abc\r\n\x1b[1m");
+        let out = f.paste("abc\x1b[1m\r\n");
         assert_eq!(f.value(), "abc[1m");
         assert_eq!(out.dropped, 1);
+    }
+
+    #[test]
+    fn paste_of_several_lines_is_refused_not_joined() {
+        let mut f = TextField::new("x");
+        let out = f.paste("tmpl-one\ntmpl-two\n");
+        assert_eq!(f.value(), "x");
+        assert_eq!(out.refused_lines, 2);
+        assert!(out.notice().unwrap().contains("2 lines"));
     }
 
     #[test]

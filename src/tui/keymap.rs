@@ -16,8 +16,30 @@ pub enum Context {
     Log,
     Detail,
     Dialog,
+    Select,
     Confirm,
+    Message,
     Help,
+}
+
+impl Context {
+    /// Every context, in the order the help overlay lists them.
+    pub const ALL: [Context; 14] = [
+        Context::Global,
+        Context::Channels,
+        Context::Subscription,
+        Context::Filter,
+        Context::Picker,
+        Context::Members,
+        Context::Form,
+        Context::Log,
+        Context::Detail,
+        Context::Dialog,
+        Context::Select,
+        Context::Confirm,
+        Context::Message,
+        Context::Help,
+    ];
 }
 
 impl Context {
@@ -33,7 +55,9 @@ impl Context {
             Context::Log => "Delivery Log",
             Context::Detail => "Delivery detail",
             Context::Dialog => "Configure dialog",
+            Context::Select => "Source Column select (in the dialog)",
             Context::Confirm => "Confirmation",
+            Context::Message => "Full text of a message",
             Context::Help => "Help",
         }
     }
@@ -61,6 +85,7 @@ pub enum Action {
     ToggleReveal,
     Cycle,
     Close,
+    Back,
     Yes,
     No,
     ScrollUp,
@@ -82,6 +107,8 @@ pub enum Action {
     Delete,
     CycleStatus,
     Retry,
+    SendSample,
+    ViewFull,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -104,8 +131,6 @@ pub struct Binding {
     pub context: Context,
     pub keys: &'static [Key],
     pub action: Action,
-    /// How the keys are written in the footer and help.
-    pub keys_label: &'static str,
     pub desc: &'static str,
     /// Shown in the footer (the help overlay shows every binding).
     pub footer: bool,
@@ -115,7 +140,6 @@ const fn b(
     context: Context,
     keys: &'static [Key],
     action: Action,
-    keys_label: &'static str,
     desc: &'static str,
     footer: bool,
 ) -> Binding {
@@ -123,7 +147,6 @@ const fn b(
         context,
         keys,
         action,
-        keys_label,
         desc,
         footer,
     }
@@ -136,81 +159,97 @@ use KeyCode as K;
 #[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
     // Dialog: only non-printing keys, so every character can be typed into a field.
-    b(C::Dialog, &[k(K::Tab), k(K::Down)], A::NextField, "Tab", "next field", true),
-    b(C::Dialog, &[k(K::BackTab), Key(K::BackTab, KeyModifiers::SHIFT), k(K::Up)], A::PrevField, "S-Tab/↑", "previous field", false),
-    b(C::Dialog, &[k(K::Enter)], A::Activate, "Enter", "press / next", true),
-    b(C::Dialog, &[ctrl('t')], A::SendTest, "^T", "test", true),
-    b(C::Dialog, &[ctrl('s')], A::Save, "^S", "save", true),
-    b(C::Dialog, &[k(K::Esc)], A::Close, "Esc", "cancel/close", true),
-    b(C::Dialog, &[ctrl('r'), k(K::F(2))], A::ToggleReveal, "^R", "reveal", true),
-    b(C::Dialog, &[c(' ')], A::Cycle, "Space", "change Source Column (on the select)", false),
-    b(C::Confirm, &[c('y'), c('Y')], A::Yes, "y", "yes", true),
-    b(C::Confirm, &[c('n'), c('N'), k(K::Esc)], A::No, "n/Esc", "no", true),
-    b(C::Help, &[k(K::Esc), c('q'), c('?'), k(K::F(1))], A::Close, "Esc/?", "close help", true),
-    b(C::Help, &[k(K::Down), c('j')], A::ScrollDown, "↓/j", "scroll", true),
-    b(C::Help, &[k(K::Up), c('k')], A::ScrollUp, "↑/k", "scroll", false),
-    b(C::Channels, &[k(K::Enter), c('c')], A::Configure, "Enter", "configure", true),
-    b(C::Channels, &[c('t')], A::TestStored, "t", "test", true),
-    b(C::Channels, &[k(K::Left), c('h')], A::Left, "←/h", "previous card", false),
-    b(C::Channels, &[k(K::Right), c('l')], A::Right, "→/l", "next card", false),
-    b(C::Channels, &[k(K::Up), c('k')], A::Up, "↑/k", "card above", false),
-    b(C::Channels, &[k(K::Down), c('j')], A::Down, "↓/j", "card below", false),
-    b(C::Channels, &[c('r'), k(K::F(5))], A::Reload, "r", "reload", false),
-    b(C::Subscription, &[c(' ')], A::Toggle, "Space", "toggle", true),
-    b(C::Subscription, &[c('c')], A::ToggleColumn, "c", "column for type", true),
-    b(C::Subscription, &[c('w')], A::ToggleRow, "w", "whole row", true),
-    b(C::Subscription, &[c('u')], A::Undo, "u", "undo", true),
-    b(C::Subscription, &[c('/')], A::Filter, "/", "filter", true),
-    b(C::Subscription, &[k(K::Enter)], A::EditReceivers, "Enter", "custom receivers", false),
-    b(C::Subscription, &[k(K::Up), c('k')], A::Up, "↑/k", "previous row", false),
-    b(C::Subscription, &[k(K::Down), c('j')], A::Down, "↓/j", "next row", false),
-    b(C::Subscription, &[k(K::Left), c('h')], A::Left, "←/h", "previous column", false),
-    b(C::Subscription, &[k(K::Right), c('l')], A::Right, "→/l", "next column", false),
-    b(C::Subscription, &[k(K::PageUp)], A::PageUp, "PgUp", "page up", false),
-    b(C::Subscription, &[k(K::PageDown)], A::PageDown, "PgDn", "page down", false),
-    b(C::Subscription, &[k(K::Home), c('g')], A::Home, "Home/g", "first row", false),
-    b(C::Subscription, &[k(K::End), c('G')], A::End, "End/G", "last row", false),
-    b(C::Subscription, &[c('p')], A::GotoChannels, "p", "set up the personal channel", false),
-    b(C::Subscription, &[c('r'), k(K::F(5))], A::Reload, "r", "reload", false),
-    b(C::Filter, &[k(K::Enter), k(K::Down), k(K::Up)], A::Close, "Enter", "keep filter", true),
-    b(C::Filter, &[k(K::Esc)], A::ClearFilter, "Esc", "clear filter", true),
-    b(C::Members, &[c('a')], A::Add, "a", "add", true),
-    b(C::Members, &[k(K::Enter), c('e')], A::Edit, "Enter/e", "edit", true),
-    b(C::Members, &[c('d'), k(K::Delete)], A::Delete, "d", "delete", true),
-    b(C::Members, &[k(K::Up), c('k')], A::Up, "↑/k", "previous member", false),
-    b(C::Members, &[k(K::Down), c('j')], A::Down, "↓/j", "next member", false),
-    b(C::Members, &[c('r'), k(K::F(5))], A::Reload, "r", "reload", false),
-    b(C::Form, &[k(K::Tab), k(K::Down)], A::NextField, "Tab", "next field", true),
-    b(C::Form, &[k(K::BackTab), Key(K::BackTab, KeyModifiers::SHIFT), k(K::Up)], A::PrevField, "S-Tab", "previous field", false),
-    b(C::Form, &[k(K::Enter)], A::Activate, "Enter", "press / next", true),
-    b(C::Form, &[ctrl('s')], A::Save, "^S", "save", true),
-    b(C::Form, &[k(K::Esc)], A::Close, "Esc", "close", true),
-    b(C::Picker, &[c(' ')], A::Toggle, "Space", "add/remove", true),
-    b(C::Picker, &[k(K::Enter), ctrl('s')], A::Save, "Enter", "save", true),
-    b(C::Picker, &[k(K::Up), c('k')], A::Up, "↑/k", "previous", false),
-    b(C::Picker, &[k(K::Down), c('j')], A::Down, "↓/j", "next", false),
-    b(C::Picker, &[k(K::Esc)], A::Close, "Esc", "cancel", true),
-    b(C::Log, &[k(K::Enter)], A::Edit, "Enter", "details", true),
-    b(C::Log, &[c('r')], A::Retry, "r", "retry failed", true),
-    b(C::Log, &[c('f')], A::CycleStatus, "f", "status filter", true),
-    b(C::Log, &[c('/')], A::Filter, "/", "search", true),
-    b(C::Log, &[k(K::Up), c('k')], A::Up, "↑/k", "newer", false),
-    b(C::Log, &[k(K::Down), c('j')], A::Down, "↓/j", "older", false),
-    b(C::Log, &[k(K::PageDown), c(']')], A::PageDown, "PgDn/]", "older page", false),
-    b(C::Log, &[k(K::PageUp), c('[')], A::PageUp, "PgUp/[", "newer page", false),
-    b(C::Log, &[k(K::Home), c('g')], A::Home, "Home/g", "first on page", false),
-    b(C::Log, &[k(K::End), c('G')], A::End, "End/G", "last on page", false),
-    b(C::Log, &[c('R'), k(K::F(5))], A::Reload, "R", "reload", false),
-    b(C::Detail, &[c('r')], A::Retry, "r", "retry", true),
-    b(C::Detail, &[k(K::Esc), k(K::Enter), c('q')], A::Close, "Esc", "close", true),
-    b(C::Global, &[k(K::Tab)], A::NextTab, "Tab/1-4", "switch tab", true),
-    b(C::Global, &[k(K::BackTab), Key(K::BackTab, KeyModifiers::SHIFT)], A::PrevTab, "S-Tab", "previous tab", false),
-    b(C::Global, &[c('1')], A::GotoTab(0), "1", "Channel Management", false),
-    b(C::Global, &[c('2')], A::GotoTab(1), "2", "Subscription", false),
-    b(C::Global, &[c('3')], A::GotoTab(2), "3", "Members", false),
-    b(C::Global, &[c('4')], A::GotoTab(3), "4", "Delivery Log", false),
-    b(C::Global, &[c('?'), k(K::F(1))], A::Help, "?", "help", true),
-    b(C::Global, &[c('q'), k(K::Esc), ctrl('c')], A::Quit, "q/Esc", "quit", true),
+    b(C::Dialog, &[k(K::Tab), k(K::Down)], A::NextField, "next field", true),
+    b(C::Dialog, &[k(K::BackTab), Key(K::BackTab, KeyModifiers::SHIFT), k(K::Up)], A::PrevField, "previous field", false),
+    b(C::Dialog, &[k(K::Enter)], A::Activate, "press / next", true),
+    b(C::Dialog, &[ctrl('t')], A::SendTest, "test", true),
+    b(C::Dialog, &[ctrl('s')], A::Save, "save", true),
+    b(C::Dialog, &[k(K::Esc)], A::Close, "cancel/close", true),
+    b(C::Dialog, &[ctrl('r'), k(K::F(2))], A::ToggleReveal, "reveal", true),
+    // On the Source Column select, before the dialog's own keys.
+    b(C::Select, &[c(' '), k(K::Left), k(K::Right)], A::Cycle, "change Source Column", true),
+    b(C::Confirm, &[c('y'), c('Y')], A::Yes, "yes", true),
+    b(C::Confirm, &[c('n'), c('N'), k(K::Esc)], A::No, "no", true),
+    b(C::Help, &[k(K::Esc), c('q'), c('?'), k(K::F(1))], A::Close, "close help", true),
+    b(C::Help, &[k(K::Down), c('j')], A::ScrollDown, "scroll", true),
+    b(C::Help, &[k(K::Up), c('k')], A::ScrollUp, "scroll up", false),
+    b(C::Help, &[k(K::PageDown), c(' ')], A::PageDown, "page down", false),
+    b(C::Help, &[k(K::PageUp)], A::PageUp, "page up", false),
+    b(C::Help, &[k(K::Home), c('g')], A::Home, "top", false),
+    b(C::Help, &[k(K::End), c('G')], A::End, "end", false),
+    b(C::Channels, &[k(K::Enter), c('c')], A::Configure, "configure", true),
+    b(C::Channels, &[c('t')], A::TestStored, "test", true),
+    b(C::Channels, &[c('v')], A::ViewFull, "full text of the last test", false),
+    b(C::Channels, &[k(K::Left), c('h')], A::Left, "previous card", false),
+    b(C::Channels, &[k(K::Right), c('l')], A::Right, "next card", false),
+    b(C::Channels, &[k(K::Up), c('k')], A::Up, "card above", false),
+    b(C::Channels, &[k(K::Down), c('j')], A::Down, "card below", false),
+    b(C::Channels, &[c('r'), k(K::F(5))], A::Reload, "reload", false),
+    b(C::Subscription, &[c(' ')], A::Toggle, "toggle", true),
+    b(C::Subscription, &[c('c')], A::ToggleColumn, "column for type", true),
+    b(C::Subscription, &[c('w')], A::ToggleRow, "whole row", true),
+    b(C::Subscription, &[c('u')], A::Undo, "undo", true),
+    b(C::Subscription, &[c('/')], A::Filter, "filter", true),
+    b(C::Subscription, &[k(K::Enter)], A::EditReceivers, "custom receivers", false),
+    b(C::Subscription, &[k(K::Up), c('k')], A::Up, "previous row", false),
+    b(C::Subscription, &[k(K::Down), c('j')], A::Down, "next row", false),
+    b(C::Subscription, &[k(K::Left), c('h')], A::Left, "previous column", false),
+    b(C::Subscription, &[k(K::Right), c('l')], A::Right, "next column", false),
+    b(C::Subscription, &[k(K::PageUp)], A::PageUp, "page up", false),
+    b(C::Subscription, &[k(K::PageDown)], A::PageDown, "page down", false),
+    b(C::Subscription, &[k(K::Home), c('g')], A::Home, "first row", false),
+    b(C::Subscription, &[k(K::End), c('G')], A::End, "last row", false),
+    b(C::Subscription, &[c('p')], A::GotoChannels, "set up the personal channel", false),
+    b(C::Subscription, &[c('r'), k(K::F(5))], A::Reload, "reload", false),
+    b(C::Filter, &[k(K::Enter), k(K::Down), k(K::Up)], A::Close, "keep filter", true),
+    b(C::Filter, &[k(K::Esc)], A::ClearFilter, "clear filter", true),
+    b(C::Members, &[c('a')], A::Add, "add", true),
+    b(C::Members, &[k(K::Enter), c('e')], A::Edit, "edit", true),
+    b(C::Members, &[c('d'), k(K::Delete)], A::Delete, "delete", true),
+    b(C::Members, &[k(K::Up), c('k')], A::Up, "previous member", false),
+    b(C::Members, &[k(K::Down), c('j')], A::Down, "next member", false),
+    b(C::Members, &[c('/')], A::Filter, "filter", true),
+    b(C::Members, &[k(K::PageUp)], A::PageUp, "page up", false),
+    b(C::Members, &[k(K::PageDown)], A::PageDown, "page down", false),
+    b(C::Members, &[k(K::Home), c('g')], A::Home, "first member", false),
+    b(C::Members, &[k(K::End), c('G')], A::End, "last member", false),
+    b(C::Members, &[c('r'), k(K::F(5))], A::Reload, "reload", false),
+    b(C::Form, &[k(K::Tab), k(K::Down)], A::NextField, "next field", true),
+    b(C::Form, &[k(K::BackTab), Key(K::BackTab, KeyModifiers::SHIFT), k(K::Up)], A::PrevField, "previous field", false),
+    b(C::Form, &[k(K::Enter)], A::Activate, "press / next", true),
+    b(C::Form, &[ctrl('s')], A::Save, "save", true),
+    b(C::Form, &[k(K::Esc)], A::Close, "close", true),
+    b(C::Picker, &[c(' ')], A::Toggle, "add/remove", true),
+    b(C::Picker, &[k(K::Enter), ctrl('s')], A::Save, "save", true),
+    b(C::Picker, &[k(K::Up), c('k')], A::Up, "previous", false),
+    b(C::Picker, &[k(K::Down), c('j')], A::Down, "next", false),
+    b(C::Picker, &[c('/')], A::Filter, "filter", true),
+    b(C::Picker, &[k(K::Esc)], A::Close, "clear filter / cancel", true),
+    b(C::Log, &[k(K::Enter)], A::Edit, "details", true),
+    b(C::Log, &[c('r')], A::Retry, "retry failed", true),
+    b(C::Log, &[c('f')], A::CycleStatus, "status filter", true),
+    b(C::Log, &[c('/')], A::Filter, "search", true),
+    b(C::Log, &[c('s')], A::SendSample, "send a sample event (--sandbox)", false),
+    b(C::Log, &[k(K::Up), c('k')], A::Up, "newer", false),
+    b(C::Log, &[k(K::Down), c('j')], A::Down, "older", false),
+    b(C::Log, &[k(K::PageDown), c(']')], A::PageDown, "page down", false),
+    b(C::Log, &[k(K::PageUp), c('[')], A::PageUp, "page up", false),
+    b(C::Log, &[k(K::Home), c('g')], A::Home, "first row", false),
+    b(C::Log, &[k(K::End), c('G')], A::End, "last row", false),
+    b(C::Log, &[c('R'), k(K::F(5))], A::Reload, "reload", false),
+    b(C::Message, &[k(K::Esc), k(K::Enter), c('q'), c('v')], A::Close, "close", true),
+    b(C::Detail, &[c('r')], A::Retry, "retry", true),
+    b(C::Detail, &[k(K::Esc), k(K::Enter), c('q')], A::Close, "close", true),
+    b(C::Global, &[k(K::Tab)], A::NextTab, "switch tab", true),
+    b(C::Global, &[k(K::BackTab), Key(K::BackTab, KeyModifiers::SHIFT)], A::PrevTab, "previous tab", false),
+    b(C::Global, &[c('1')], A::GotoTab(0), "Channel Management", false),
+    b(C::Global, &[c('2')], A::GotoTab(1), "Subscription", false),
+    b(C::Global, &[c('3')], A::GotoTab(2), "Members", false),
+    b(C::Global, &[c('4')], A::GotoTab(3), "Delivery Log", false),
+    b(C::Global, &[c('?'), k(K::F(1))], A::Help, "help", true),
+    b(C::Global, &[c('q'), ctrl('c')], A::Quit, "quit", true),
+    // Esc goes back one level (clears a filter); on a main screen it never quits.
+    b(C::Global, &[k(K::Esc)], A::Back, "back / clear filter", false),
 ];
 
 fn matches(key: &Key, ev: &KeyEvent) -> bool {
@@ -234,84 +273,81 @@ pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
         .map(|b| b.action)
 }
 
-/// Footer hints for a chain of contexts, most specific first.
-pub fn footer_hints(contexts: &[Context]) -> Vec<(&'static str, &'static str)> {
+/// How one key is written in the footer and help.
+pub fn key_label(key: &Key) -> String {
+    let name = match key.0 {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(ch) => ch.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "S-Tab".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::Backspace => "Bksp".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if key.1.contains(KeyModifiers::CONTROL) {
+        format!("^{}", name.to_uppercase())
+    } else {
+        name
+    }
+}
+
+impl Binding {
+    /// Every key of the binding, as the help lists them ("Esc/q/?/F1").
+    pub fn all_keys_label(&self) -> String {
+        let mut labels: Vec<String> = Vec::new();
+        for key in self.keys {
+            let l = key_label(key);
+            if !labels.contains(&l) {
+                labels.push(l);
+            }
+        }
+        labels.join("/")
+    }
+
+    /// The first key, as the footer shows it (the help lists the others).
+    pub fn first_key_label(&self) -> String {
+        self.keys.first().map(key_label).unwrap_or_default()
+    }
+}
+
+/// The bindings of one context, in table order.
+pub fn bindings_of(context: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.context == context)
+}
+
+/// The first key bound to `action` in `context`, for texts that name a key.
+pub fn key_for(context: Context, action: Action) -> String {
+    bindings_of(context)
+        .find(|b| b.action == action)
+        .map(Binding::first_key_label)
+        .unwrap_or_default()
+}
+
+/// Footer hints for a chain of contexts, most specific first: (key, description, essential).
+/// Help and quit are essential: the footer never drops them.
+pub fn footer_hints(contexts: &[Context]) -> Vec<(String, &'static str, bool)> {
     contexts
         .iter()
-        .flat_map(|ctx| {
-            BINDINGS
-                .iter()
-                .filter(move |b| b.context == *ctx && b.footer)
+        .flat_map(|ctx| bindings_of(*ctx).filter(|b| b.footer))
+        .map(|b| {
+            let essential =
+                b.context == Context::Global && matches!(b.action, Action::Help | Action::Quit);
+            (b.first_key_label(), b.desc, essential)
         })
-        .map(|b| (b.keys_label, b.desc))
         .collect()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, mods)
-    }
-
-    #[test]
-    fn dialog_binds_no_printable_character_except_space_on_select() {
-        for b in BINDINGS.iter().filter(|b| b.context == Context::Dialog) {
-            for k in b.keys {
-                if let KeyCode::Char(ch) = k.0 {
-                    assert!(
-                        k.1.contains(KeyModifiers::CONTROL)
-                            || (ch == ' ' && b.action == Action::Cycle)
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn no_duplicate_keys_within_a_context() {
-        for (i, a) in BINDINGS.iter().enumerate() {
-            for bnd in &BINDINGS[i + 1..] {
-                if a.context != bnd.context {
-                    continue;
-                }
-                for ka in a.keys {
-                    for kb in bnd.keys {
-                        assert!(
-                            !(ka.0 == kb.0 && ka.1 == kb.1),
-                            "{:?} bound twice in {:?}",
-                            ka.0,
-                            a.context
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn shifted_characters_match() {
-        assert_eq!(
-            lookup(
-                Context::Global,
-                &key(KeyCode::Char('?'), KeyModifiers::SHIFT)
-            ),
-            Some(Action::Help)
-        );
-        assert_eq!(
-            lookup(
-                Context::Global,
-                &key(KeyCode::Char('c'), KeyModifiers::CONTROL)
-            ),
-            Some(Action::Quit)
-        );
-        assert_eq!(
-            lookup(
-                Context::Global,
-                &key(KeyCode::Char('x'), KeyModifiers::NONE)
-            ),
-            None
-        );
-    }
-}
+#[path = "keymap_tests.rs"]
+mod tests;

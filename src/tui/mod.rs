@@ -3,20 +3,22 @@
 //! performs effects off the UI task; a frame is drawn only when something changed.
 
 pub mod app;
-pub mod configure;
+pub mod dialogs;
 pub mod field;
-pub mod grid;
+pub mod filter;
+pub mod focus;
 pub mod keymap;
-pub mod log;
-pub mod members;
+pub mod list;
 pub mod msg;
 pub mod runner;
+pub mod tabs;
 pub mod terminal;
+pub mod text;
 pub mod theme;
 pub mod view;
 
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
@@ -26,6 +28,7 @@ use tokio::sync::mpsc;
 
 use crate::dingtalk::Client;
 use crate::store::Store;
+use crate::store::handle::StoreHandle;
 use app::{App, AppOptions};
 use msg::Msg;
 use runner::Runner;
@@ -33,12 +36,15 @@ use terminal::TerminalGuard;
 use theme::Theme;
 
 pub struct TuiConfig {
-    pub store: Arc<Mutex<Store>>,
+    pub store: Store,
     pub client: Client,
     pub db_label: String,
     pub force_mono: bool,
-    /// A first status line (e.g. the sandbox's credentials).
-    pub banner: Option<String>,
+    /// A first status line shown on every tab (e.g. the sandbox's credentials), longest
+    /// version first; the longest that fits is shown.
+    pub banner: Vec<String>,
+    /// The sandbox's temporary database: the Delivery Log's `s` sends sample events.
+    pub sandbox: bool,
 }
 
 const TICK: Duration = Duration::from_millis(80);
@@ -55,15 +61,11 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         theme: Theme::from_env(cfg.force_mono),
         utc_offset: offset,
     });
-    if let Some(banner) = cfg.banner {
-        app.set_status(app::Level::Info, banner);
-    }
+    app.sandbox = cfg.sandbox;
+    app.set_banner(app::Level::Info, &cfg.banner);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let db_path = cfg
-        .store
-        .lock()
-        .map(|s| s.path().to_path_buf())
-        .unwrap_or_default();
+    let store = StoreHandle::spawn(cfg.store)?;
+    let db_path = store.path().to_path_buf();
     let worker = if db_path.as_os_str() == ":memory:" {
         None
     } else {
@@ -73,13 +75,16 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
             runner::spawn_worker(db_path, cfg.client.clone(), wake.clone(), tx.clone());
         Some((handle, stop, wake))
     };
-    let mut runner = Runner::new(cfg.store, cfg.client, tx);
+    let mut runner = Runner::new(store, cfg.client, tx);
     if let Some((_, _, wake)) = &worker {
         runner.wake = wake.clone();
     }
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigquit = signal(SignalKind::quit())?;
+    // Raw mode turns ^C into a key, so a SIGINT can only come from outside (`kill -INT`):
+    // without a handler it would end the process with the alternate screen still up.
+    let mut sigint = signal(SignalKind::interrupt())?;
 
     let mut guard = TerminalGuard::enter()?;
     let mut events = EventStream::new();
@@ -110,6 +115,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
             _ = sigterm.recv() => Some(Msg::Quit),
             _ = sighup.recv() => Some(Msg::Quit),
             _ = sigquit.recv() => Some(Msg::Quit),
+            _ = sigint.recv() => Some(Msg::Quit),
         };
         let mut pending: Vec<Msg> = msg.into_iter().collect();
         // Take everything already waiting before drawing, so a paste or a key burst over a

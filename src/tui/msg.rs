@@ -1,11 +1,18 @@
 //! What flows into the App (messages) and out of it (effects). The App never does I/O itself:
 //! the runner performs each effect off the UI task and answers with a message.
 
+use std::sync::Arc;
+
 use crossterm::event::KeyEvent;
 
 use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, TestRecord};
 use crate::member::{Member, NewMember};
+use crate::store::{EnqueueOutcome, NewEvent, StoreError};
 use crate::subscription::{MethodChange, SubscriptionRow};
+
+/// A store result as it reaches the App: the typed error decides where it is shown (e.g. a
+/// duplicate login on the Login field); `Arc` because messages are passed on, not cloned.
+pub type StoreResult<T> = Result<T, Arc<StoreError>>;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -14,10 +21,10 @@ pub enum Msg {
     Resize,
     Tick,
     Quit,
-    ChannelsLoaded(Result<Vec<ChannelSummary>, String>),
+    ChannelsLoaded(StoreResult<Vec<ChannelSummary>>),
     /// The stored DingTalk configuration, to open the Configure dialog with.
-    DingTalkLoaded(Result<Option<DingTalkConfig>, String>),
-    Saved(Result<(), String>),
+    DingTalkLoaded(StoreResult<Option<DingTalkConfig>>),
+    Saved(StoreResult<()>),
     /// A Test Message Sending ended (not sent for a cancelled test). `record` is its outcome (the
     /// channel's last test only if the tested values are the saved ones); `detail` adds e.g. the
     /// receiver's userid on success.
@@ -26,15 +33,22 @@ pub enum Msg {
         record: TestRecord,
         detail: Option<String>,
     },
-    SubscriptionsLoaded(Result<Vec<SubscriptionRow>, String>),
-    MembersLoaded(Result<Vec<Member>, String>),
-    MemberSaved(Result<Member, String>),
-    MemberDeleted(Result<(), String>),
-    ReceiversSaved(Result<(), String>),
-    LogLoaded(Result<crate::tui::log::LogPage, String>),
-    DeliveryRetried(Result<(), String>),
+    SubscriptionsLoaded(StoreResult<Vec<SubscriptionRow>>),
+    MembersLoaded(StoreResult<Vec<Member>>),
+    MemberSaved(StoreResult<Member>),
+    MemberDeleted {
+        /// "Name (login)", to say who was deleted.
+        name: String,
+        result: StoreResult<()>,
+    },
+    ReceiversSaved(StoreResult<()>),
+    LogLoaded(StoreResult<crate::tui::tabs::delivery_log::LogPage>),
+    DeliveryRetried(StoreResult<()>),
+    SampleQueued(StoreResult<EnqueueOutcome>),
     /// A line for the status bar from a background task.
     Notice(String),
+    /// A database job failed without an answer (it panicked, or the store thread is gone).
+    JobFailed(String),
     /// The background worker's view of the outbox.
     DeliveryProgress(crate::store::DeliveryCounts),
     /// The background worker waits for a database lock held by another process (or no more).
@@ -42,7 +56,7 @@ pub enum Msg {
     /// A batch of grid changes was saved (or not: then the grid reverts it).
     MethodsSaved {
         changes: Vec<MethodChange>,
-        result: Result<(), String>,
+        result: StoreResult<()>,
     },
 }
 
@@ -81,6 +95,7 @@ pub enum Effect {
     },
     DeleteMember {
         id: i64,
+        name: String,
     },
     LoadLog {
         filter: crate::store::DeliveryFilter,
@@ -93,9 +108,21 @@ pub enum Effect {
     },
     /// Something was queued: let the background worker look now.
     WakeWorker,
+    /// Queue an event through the real outbox (the sandbox's sample).
+    SendSample(NewEvent),
     SetReceivers {
         type_code: String,
         node_code: String,
         logins: Vec<String>,
     },
+}
+
+/// What a tab or an overlay did with a key: the App routes keys and acts on this only.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Not for this handler: the App offers the key to the next one (or ignores it).
+    Ignored,
+    Handled(Vec<Effect>),
+    /// The overlay is done: the App pops it.
+    Close,
 }

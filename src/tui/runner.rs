@@ -1,21 +1,23 @@
 //! Performs the App's effects off the UI task and reports back as messages.
-//! Database work runs on the blocking pool; HTTP on tokio. A test can be aborted (Esc).
+//! Database work runs in order on the store's own thread; HTTP on tokio. A test can be
+//! aborted (Esc).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::log::{LogPage, PAGE_SIZE};
 use super::msg::{Effect, Msg};
+use super::tabs::delivery_log::{LogPage, PAGE_SIZE};
 use crate::dingtalk::Client;
 use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};
 use crate::store::Store;
+use crate::store::handle::StoreHandle;
 use tokio::sync::Notify;
 
 pub struct Runner {
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     client: Client,
     tx: UnboundedSender<Msg>,
     tests: HashMap<u64, JoinHandle<()>>,
@@ -24,7 +26,7 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(store: Arc<Mutex<Store>>, client: Client, tx: UnboundedSender<Msg>) -> Runner {
+    pub fn new(store: StoreHandle, client: Client, tx: UnboundedSender<Msg>) -> Runner {
         Runner {
             store,
             client,
@@ -37,15 +39,15 @@ impl Runner {
     pub fn run(&mut self, effect: Effect) {
         self.tests.retain(|_, h| !h.is_finished());
         match effect {
-            Effect::LoadChannels => self.blocking(|s| {
-                Msg::ChannelsLoaded(s.channel_summaries().map_err(|e| e.to_string()))
-            }),
+            Effect::LoadChannels => {
+                self.blocking(|s| Msg::ChannelsLoaded(s.channel_summaries().map_err(Arc::new)))
+            }
             Effect::LoadDingTalk => {
-                self.blocking(|s| Msg::DingTalkLoaded(s.load_dingtalk().map_err(|e| e.to_string())))
+                self.blocking(|s| Msg::DingTalkLoaded(s.load_dingtalk().map_err(Arc::new)))
             }
             Effect::SaveDingTalk { config, test } => self.blocking(move |s| {
                 let result = s.save_dingtalk_tested(&config, test.as_ref());
-                Msg::Saved(result.map_err(|e| e.to_string()))
+                Msg::Saved(result.map_err(Arc::new))
             }),
             Effect::SendTest { seq, kind, config } => {
                 let handle = tokio::spawn(run_test(self.ctx(), seq, kind, Some(config)));
@@ -55,11 +57,11 @@ impl Runner {
                 let handle = tokio::spawn(run_test(self.ctx(), seq, kind, None));
                 self.tests.insert(seq, handle);
             }
-            Effect::LoadSubscriptions => self.blocking(|s| {
-                Msg::SubscriptionsLoaded(s.subscription_rows().map_err(|e| e.to_string()))
-            }),
+            Effect::LoadSubscriptions => {
+                self.blocking(|s| Msg::SubscriptionsLoaded(s.subscription_rows().map_err(Arc::new)))
+            }
             Effect::SaveMethods(changes) => self.blocking(move |s| {
-                let result = s.apply_method_changes(&changes).map_err(|e| e.to_string());
+                let result = s.apply_method_changes(&changes).map_err(Arc::new);
                 Msg::MethodsSaved { changes, result }
             }),
             Effect::LoadLog { filter, before } => self.blocking(move |s| {
@@ -71,24 +73,28 @@ impl Runner {
                         counts: s.delivery_counts()?,
                     })
                 })();
-                Msg::LogLoaded(page.map_err(|e| e.to_string()))
+                Msg::LogLoaded(page.map_err(Arc::new))
             }),
             Effect::RetryDelivery { id, force } => self.blocking(move |s| {
-                Msg::DeliveryRetried(s.retry_delivery(id, force).map_err(|e| e.to_string()))
+                Msg::DeliveryRetried(s.retry_delivery(id, force).map_err(Arc::new))
             }),
             Effect::WakeWorker => self.wake.notify_one(),
+            Effect::SendSample(event) => {
+                self.blocking(move |s| Msg::SampleQueued(s.enqueue_event(&event).map_err(Arc::new)))
+            }
             Effect::LoadMembers => {
-                self.blocking(|s| Msg::MembersLoaded(s.members().map_err(|e| e.to_string())))
+                self.blocking(|s| Msg::MembersLoaded(s.members().map_err(Arc::new)))
             }
             Effect::SaveMember { id, member } => self.blocking(move |s| {
                 let result = match id {
                     Some(id) => s.update_member(id, &member),
                     None => s.add_member(&member),
                 };
-                Msg::MemberSaved(result.map_err(|e| e.to_string()))
+                Msg::MemberSaved(result.map_err(Arc::new))
             }),
-            Effect::DeleteMember { id } => self.blocking(move |s| {
-                Msg::MemberDeleted(s.delete_member(id).map(|_| ()).map_err(|e| e.to_string()))
+            Effect::DeleteMember { id, name } => self.blocking(move |s| {
+                let result = s.delete_member(id).map(|_| ()).map_err(Arc::new);
+                Msg::MemberDeleted { name, result }
             }),
             Effect::SetReceivers {
                 type_code,
@@ -97,7 +103,7 @@ impl Runner {
             } => self.blocking(move |s| {
                 let result = s
                     .set_custom_receivers(&type_code, &node_code, &logins)
-                    .map_err(|e| e.to_string());
+                    .map_err(Arc::new);
                 Msg::ReceiversSaved(result)
             }),
             Effect::CancelTest { seq } => {
@@ -117,34 +123,31 @@ impl Runner {
         }
     }
 
+    /// Queues `job` on the store thread now (so effects run in the order they were made) and
+    /// sends its message back; a job that failed is reported, never silently dropped.
     fn blocking(&self, job: impl FnOnce(&mut Store) -> Msg + Send + 'static) {
-        let store = self.store.clone();
+        let answer = self.store.call(job);
         let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let msg = match store.lock() {
-                Ok(mut s) => job(&mut s),
-                Err(_) => return,
-            };
+        tokio::spawn(async move {
+            let msg = answer
+                .await
+                .unwrap_or_else(|e| Msg::JobFailed(e.to_string()));
             let _ = tx.send(msg);
         });
     }
 }
 
 struct TestCtx {
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     client: Client,
     tx: UnboundedSender<Msg>,
 }
 
 async fn with_store<T: Send + 'static>(
-    store: &Arc<Mutex<Store>>,
+    store: &StoreHandle,
     job: impl FnOnce(&mut Store) -> T + Send + 'static,
 ) -> Option<T> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || store.lock().ok().map(|mut s| job(&mut s)))
-        .await
-        .ok()
-        .flatten()
+    store.call(job).await.ok()
 }
 
 /// Token → lookup → send; the outcome becomes the channel's last test if the tested values are

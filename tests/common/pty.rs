@@ -105,7 +105,11 @@ impl Pty {
         self.send(&format!("\x1b[200~{text}\x1b[201~"));
     }
 
+    /// Resizes the parser, then the pty, under one lock: the app's redraw for the new size
+    /// (triggered by the pty's SIGWINCH) must never be parsed into the old screen.
     pub fn resize(&mut self, cols: u16, rows: u16) {
+        let mut parser = self.parser.lock().unwrap();
+        parser.screen_mut().set_size(rows, cols);
         self.master
             .resize(PtySize {
                 rows,
@@ -114,11 +118,6 @@ impl Pty {
                 pixel_height: 0,
             })
             .unwrap();
-        self.parser
-            .lock()
-            .unwrap()
-            .screen_mut()
-            .set_size(rows, cols);
     }
 
     pub fn screen(&self) -> String {
@@ -200,4 +199,4 @@ impl Drop for Pty {
 }
 
 #[allow(unused_imports)]
-pub use libc::{SIGHUP, SIGTERM};
+pub use libc::{SIGHUP, SIGINT, SIGTERM};

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Padding, Paragraph};
 use super::{SPINNER, format_time, truncate, wrap_text};
 use crate::domain::ChannelSummary;
 use crate::tui::app::{App, CardTest};
+use crate::tui::keymap::{self, Action, Context};
 use crate::tui::theme::Role;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -82,15 +83,38 @@ fn render_card(app: &App, ch: &ChannelSummary, selected: bool, frame: &mut Frame
         ));
     } else if let Some(test) = &ch.last_test {
         let when = format_time(test.at, app.utc_offset);
-        if test.ok {
-            lines.push(Line::styled("✓ Last test: Successful", t.style(Role::Ok)));
+        let (head, role) = if test.ok {
+            ("✓ Last test: Successful", Role::Ok)
         } else {
-            lines.push(Line::styled("✗ Last test failed", t.style(Role::Error)));
+            ("✗ Last test failed", Role::Error)
+        };
+        // The time goes beside the result when it fits, leaving a line to the error.
+        let beside = format!("{head} {when}");
+        if unicode_width::UnicodeWidthStr::width(beside.as_str()) <= inner_w {
+            lines.push(Line::styled(beside, t.style(role)));
+        } else {
+            lines.push(Line::styled(head, t.style(role)));
+            lines.push(Line::styled(format!("  at {when}"), t.style(Role::Muted)));
         }
-        lines.push(Line::styled(format!("  at {when}"), t.style(Role::Muted)));
         if !test.ok {
-            for l in wrap_text(&test.summary, inner_w, 2) {
-                lines.push(Line::styled(l, t.style(Role::Error)));
+            // All the room the card has (the hint keeps the last line): the fix comes last.
+            let inner_h = area.height.saturating_sub(2) as usize;
+            let room = inner_h.saturating_sub(lines.len() + 1).max(1);
+            let whole = wrap_text(&test.summary, inner_w, usize::MAX);
+            if whole.len() <= room || !selected {
+                for l in wrap_text(&test.summary, inner_w, room) {
+                    lines.push(Line::styled(l, t.style(Role::Error)));
+                }
+            } else {
+                // Cut: the last line says where the whole text is.
+                for l in wrap_text(&test.summary, inner_w, room.saturating_sub(1).max(1)) {
+                    lines.push(Line::styled(l, t.style(Role::Error)));
+                }
+                let view = keymap::key_for(Context::Channels, Action::ViewFull);
+                lines.push(Line::styled(
+                    format!("{view} full text"),
+                    t.style(Role::Key),
+                ));
             }
         }
     } else if ch.configured {

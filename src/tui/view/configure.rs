@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 
 use super::form::{FieldSpec, FormLines, button, render_dialog};
 use super::{SPINNER, format_time, wrap_text};
-use crate::domain::SECRET_MASK;
+use crate::domain::{SECRET_MASK, SourceColumn};
 use crate::tui::app::App;
-use crate::tui::configure::{ConfigureDialog, Focus, TestState};
+use crate::tui::dialogs::configure::{ConfigureDialog, Focus, TestState};
 use crate::tui::field::TextField;
 use crate::tui::theme::Role;
 
@@ -67,10 +67,10 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     form.lines.push(Line::from(vec![
         label,
         Span::styled(
-            format!("< {} >", d.source_column.label()),
+            source_value(d.source_column),
             t.style(if focused { Role::Focus } else { Role::Base }),
         ),
-        Span::styled("  the member field used to find them", t.style(Role::Muted)),
+        Span::styled(source_hint(), t.style(Role::Muted)),
     ]));
     form.field(
         app,
@@ -116,7 +116,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         }
         TestState::Failed { message } => {
             test_line.push(Span::styled("✗ Failed", t.style(Role::Error)));
-            for l in wrap_text(message, result_w, 4) {
+            for l in wrap_text(message, result_w, 8) {
                 result_lines.push(Line::styled(l, t.style(Role::Error)));
             }
         }
@@ -137,7 +137,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         d.notice.clone()
     };
     if let Some(n) = notice {
-        for l in wrap_text(&n, inner_w, 2) {
+        for l in wrap_text(&n, inner_w, 4) {
             form.lines.push(Line::styled(l, t.style(Role::Warn)));
         }
     }
@@ -170,5 +170,22 @@ fn spec<'a>(
         placeholder,
         reveal,
         error: error.as_deref(),
+    }
+}
+
+/// A select shows its arrows only when there is something to choose.
+fn source_value(column: SourceColumn) -> String {
+    if SourceColumn::ALL.len() > 1 {
+        format!("< {} >", column.label())
+    } else {
+        column.label().to_string()
+    }
+}
+
+fn source_hint() -> &'static str {
+    if SourceColumn::ALL.len() > 1 {
+        "  the member field used to find them"
+    } else {
+        "  the only field DingTalk finds members by"
     }
 }

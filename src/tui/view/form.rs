@@ -72,7 +72,8 @@ impl FormLines {
         ]));
         if let Some(e) = f.error {
             let width = self.inner_w.saturating_sub(self.label_w + 1);
-            for l in wrap_text(&format!("✗ {e}"), width, 2) {
+            // Errors carry their fix at the end: room for all of it.
+            for l in wrap_text(&format!("✗ {e}"), width, 5) {
                 self.lines.push(Line::from(vec![
                     Span::raw(" ".repeat(self.label_w + 1)),
                     Span::styled(l, t.style(Role::Error)),

@@ -6,20 +6,32 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::form::{FieldSpec, FormLines, render_dialog};
-use super::{centered, format_time, truncate, wrap_text};
+use super::{centered, format_time, pad, truncate, wrap_text};
 use crate::tui::app::App;
+use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
+use crate::tui::dialogs::receivers::ReceiversPicker;
 use crate::tui::field::TextField;
-use crate::tui::members::{FormFocus, MemberForm, ReceiversPicker};
 use crate::tui::theme::Role;
 
 pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let tab = &app.members;
+    let shown = tab.shown();
+    let filter = if tab.filter.is_shown() {
+        format!(
+            "{} of {} · {} ",
+            shown.len(),
+            tab.members.len(),
+            tab.filter.label()
+        )
+    } else {
+        format!("{} ", tab.members.len())
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
         .title(Span::styled(
-            format!(" Members · {} ", tab.members.len()),
+            format!(" Members · {filter}"),
             t.style(Role::Title),
         ));
     let inner = block.inner(area);
@@ -36,13 +48,16 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
             ("DingTalk userid", 18),
             ("Resolved", 16),
         ]
-    } else {
+    } else if width >= 68 {
         &[
             ("Name", 16),
             ("Login", 14),
             ("Phone", 13),
             ("DingTalk userid", 16),
         ]
+    } else {
+        // Too narrow for the userid: it stays in the detail line below.
+        &[("Name", 16), ("Login", 14), ("Phone", 13)]
     };
     let mut lines = vec![Line::from(
         cols.iter()
@@ -51,6 +66,8 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     )];
     if !tab.loaded {
         lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
+    } else if shown.is_empty() && !tab.members.is_empty() {
+        lines.push(Line::styled(super::NOTHING_MATCHES, t.style(Role::Muted)));
     } else if tab.members.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
@@ -64,8 +81,9 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     }
     // The last line details the focused member, so narrow terminals lose no column.
     let body_h = (inner.height as usize).saturating_sub(2);
+    tab.view_height.set(body_h);
     let offset = tab.cursor.saturating_sub(body_h.saturating_sub(1));
-    for (i, m) in tab.members.iter().enumerate().skip(offset).take(body_h) {
+    for (i, m) in shown.iter().enumerate().skip(offset).take(body_h) {
         let focused = i == tab.cursor;
         let userid = m.dingtalk_userid.clone().unwrap_or_else(|| "-".into());
         let mut values = vec![m.name.clone(), m.login.clone(), m.mobile.to_string()];
@@ -186,32 +204,6 @@ pub fn render_form(app: &App, f: &MemberForm, frame: &mut Frame, area: Rect) {
     );
 }
 
-pub fn render_confirm_delete(app: &App, name: &str, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let rect = centered(area, 56, 6);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::BorderFocus))
-        .title(" Delete member? ");
-    let text = vec![
-        Line::raw(truncate(&format!("Delete {name}?"), 52)),
-        Line::styled(
-            "They are also removed as a custom receiver.",
-            t.style(Role::Muted),
-        ),
-        Line::from(vec![
-            Span::styled("y", t.style(Role::Key)),
-            Span::raw(" delete   "),
-            Span::styled("n", t.style(Role::Key)),
-            Span::raw("/"),
-            Span::styled("Esc", t.style(Role::Key)),
-            Span::raw(" keep"),
-        ]),
-    ];
-    frame.render_widget(Paragraph::new(text).block(block), rect);
-}
-
 pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let width = area.width.min(64);
@@ -220,22 +212,34 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
     let mut lines = vec![
         Line::styled(truncate(&p.title, inner_w), t.style(Role::Label)),
         Line::from(vec![
-            Span::styled("[#] ", t.style(Role::Muted)),
+            // The same marker column as the members below, so the boxes line up.
+            Span::styled(" [#] ", t.style(Role::Muted)),
             Span::styled(
                 truncate(
                     &format!(
                         "{} (default receiver, cannot be removed)",
                         p.default_receiver
                     ),
-                    inner_w - 4,
+                    inner_w - 5,
                 ),
                 t.style(Role::Muted),
             ),
         ]),
     ];
+    if p.filter.is_shown() {
+        lines.push(Line::styled(
+            truncate(&p.filter.label(), inner_w),
+            t.style(Role::Label),
+        ));
+    }
+    let shown = p.shown();
+    if shown.is_empty() {
+        lines.push(Line::styled(super::NOTHING_MATCHES, t.style(Role::Muted)));
+    }
     let offset = p.cursor.saturating_sub(max_list.saturating_sub(1));
-    for (i, (login, name, chosen)) in p.choices.iter().enumerate().skip(offset).take(max_list) {
-        let focused = i == p.cursor;
+    for (pos, &i) in shown.iter().enumerate().skip(offset).take(max_list) {
+        let (login, name, chosen) = &p.choices[i];
+        let focused = pos == p.cursor;
         let mark = if *chosen { "[x]" } else { "[ ]" };
         let marker = if focused { ">" } else { " " };
         lines.push(Line::styled(
@@ -254,17 +258,19 @@ pub fn render_picker(app: &App, p: &ReceiversPicker, frame: &mut Frame, area: Re
         .borders(Borders::ALL)
         .border_style(t.style(Role::BorderFocus))
         .title(Span::styled(" Custom receivers ", t.style(Role::Title)))
+        .title(
+            Line::styled(
+                format!(" {} chosen ", p.chosen().len()),
+                t.style(Role::Muted),
+            )
+            .right_aligned(),
+        )
         .title_bottom(
             Line::styled(
-                " Space add/remove · Enter save · Esc cancel ",
+                " Space add/remove · / filter · Enter save · Esc cancel ",
                 t.style(Role::Muted),
             )
             .right_aligned(),
         );
     frame.render_widget(Paragraph::new(lines).block(block), rect);
-}
-
-fn pad(s: &str, w: usize) -> String {
-    let len = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(w.saturating_sub(len)))
 }

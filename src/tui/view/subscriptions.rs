@@ -6,10 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::truncate;
+use super::{pad, truncate};
 use crate::subscription::Method;
 use crate::tui::app::App;
-use crate::tui::grid::{COLUMNS, Grid, Line};
+use crate::tui::tabs::subscriptions::{COLUMNS, Grid, Line};
 use crate::tui::theme::Role;
 
 /// Cell width of each method column (title width, at least a checkbox, plus a gap).
@@ -24,13 +24,9 @@ const RECEIVER_W: usize = 12;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let g = &app.grid;
-    let filter = if g.filter_editing || !g.filter.is_empty() {
-        format!(
-            " · filter: {}{}",
-            g.filter.value(),
-            if g.filter_editing { "▏" } else { "" }
-        )
+    let g = &app.subscriptions;
+    let filter = if g.filter.is_shown() {
+        format!(" · {}", g.filter.label())
     } else {
         String::new()
     };
@@ -111,7 +107,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let msg = if g.rows.is_empty() {
             "  No subscription types in the catalogue."
         } else {
-            "  No row matches the filter (Esc in the filter clears it)."
+            super::NOTHING_MATCHES
         };
         lines.push(TextLine::styled(msg, t.style(Role::Muted)));
     }
@@ -244,13 +240,8 @@ fn scroll_offset(g: &Grid, height: usize) -> usize {
     offset
 }
 
-fn pad(s: &str, w: usize) -> String {
-    let len = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(w.saturating_sub(len)))
-}
-
 fn center(s: &str, w: usize) -> String {
-    let len = s.chars().count();
+    let len = unicode_width::UnicodeWidthStr::width(s);
     let left = w.saturating_sub(len) / 2;
     format!(
         "{}{s}{}",

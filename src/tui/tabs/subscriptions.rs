@@ -4,8 +4,8 @@
 
 use std::cell::Cell;
 
-use super::field::TextField;
 use crate::subscription::{Method, MethodChange, SubscriptionRow};
+use crate::tui::filter::Filter;
 
 /// Methods that have a column the cursor can reach (Inbox is shown but locked).
 pub const COLUMNS: [Method; 6] = Method::ALL;
@@ -17,6 +17,18 @@ pub enum Line {
     Row(usize),
 }
 
+/// One undoable change: a batch of method changes, or a row's custom receivers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UndoStep {
+    Methods(Vec<MethodChange>),
+    /// The receivers a row had before; undoing saves them back.
+    Receivers {
+        type_code: String,
+        node_code: String,
+        logins: Vec<String>,
+    },
+}
+
 #[derive(Debug, Default)]
 pub struct Grid {
     pub rows: Vec<SubscriptionRow>,
@@ -26,9 +38,11 @@ pub struct Grid {
     pub cursor: usize,
     /// Index into `COLUMNS`.
     pub col: usize,
-    pub filter: TextField,
-    pub filter_editing: bool,
-    pub undo: Vec<Vec<MethodChange>>,
+    pub filter: Filter,
+    pub undo: Vec<UndoStep>,
+    /// Row of each (type, node): the Delivery Log looks labels up per visible row and frame.
+    /// (type → node → row), so a lookup by `&str` allocates nothing.
+    by_codes: std::collections::HashMap<String, std::collections::HashMap<String, usize>>,
     pub loaded: bool,
     /// First display line shown; updated by the view so the cursor stays visible.
     pub offset: Cell<usize>,
@@ -47,6 +61,13 @@ impl Grid {
             .current_row()
             .map(|r| (r.type_code.clone(), r.node_code.clone()));
         self.rows = rows;
+        self.by_codes.clear();
+        for (i, r) in self.rows.iter().enumerate() {
+            self.by_codes
+                .entry(r.type_code.clone())
+                .or_default()
+                .insert(r.node_code.clone(), i);
+        }
         self.loaded = true;
         self.rebuild();
         if let Some((t, n)) = keep
@@ -97,6 +118,13 @@ impl Grid {
         {
             self.cursor = i;
         }
+    }
+
+    /// The catalogue's labels of a (type, node), as the Delivery Log shows them.
+    pub fn labels(&self, type_code: &str, node_code: &str) -> Option<(&str, &str)> {
+        let i = *self.by_codes.get(type_code)?.get(node_code)?;
+        let r = &self.rows[i];
+        Some((r.type_label.as_str(), r.node_label.as_str()))
     }
 
     pub fn current_index(&self) -> Option<usize> {
@@ -202,11 +230,32 @@ impl Grid {
         if applied.is_empty() {
             return None;
         }
-        self.undo.push(applied.clone());
+        self.push_undo(UndoStep::Methods(applied.clone()));
+        Some(applied)
+    }
+
+    fn push_undo(&mut self, step: UndoStep) {
+        self.undo.push(step);
         if self.undo.len() > 100 {
             self.undo.remove(0);
         }
-        Some(applied)
+    }
+
+    /// The custom receivers of a row are about to be replaced: remember the old ones for `u`.
+    pub fn record_receivers(&mut self, type_code: &str, node_code: &str) {
+        let Some(row) = self
+            .rows
+            .iter()
+            .find(|r| r.type_code == type_code && r.node_code == node_code)
+        else {
+            return;
+        };
+        let step = UndoStep::Receivers {
+            type_code: type_code.to_string(),
+            node_code: node_code.to_string(),
+            logins: row.custom_receivers.clone(),
+        };
+        self.push_undo(step);
     }
 
     /// Space: flip the focused cell.
@@ -275,14 +324,18 @@ impl Grid {
     }
 
     /// Undo the last batch: the inverse changes, to be saved like any other.
-    pub fn undo(&mut self) -> Option<Vec<MethodChange>> {
-        let last = self.undo.pop()?;
-        let inverse: Vec<MethodChange> = last
-            .into_iter()
-            .rev()
-            .map(|c| MethodChange { on: !c.on, ..c })
-            .collect();
-        Some(self.apply(inverse))
+    pub fn undo(&mut self) -> Option<UndoStep> {
+        match self.undo.pop()? {
+            UndoStep::Methods(last) => {
+                let inverse: Vec<MethodChange> = last
+                    .into_iter()
+                    .rev()
+                    .map(|c| MethodChange { on: !c.on, ..c })
+                    .collect();
+                Some(UndoStep::Methods(self.apply(inverse)))
+            }
+            receivers => Some(receivers),
+        }
     }
 
     /// A save failed: put the rows back as they were and forget the batch.
@@ -296,7 +349,11 @@ impl Grid {
             })
             .collect();
         self.apply(inverse);
-        if self.undo.last().is_some_and(|l| l == changes) {
+        if self
+            .undo
+            .last()
+            .is_some_and(|l| matches!(l, UndoStep::Methods(m) if m == changes))
+        {
             self.undo.pop();
         }
     }
@@ -318,111 +375,5 @@ fn row_matches(r: &SubscriptionRow, needle: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::subscription::MethodSet;
-
-    fn row(t: &str, n: &str) -> SubscriptionRow {
-        SubscriptionRow {
-            type_code: t.into(),
-            node_code: n.into(),
-            type_label: t.to_uppercase(),
-            node_label: n.replace('_', " "),
-            receiver: "Approvers".into(),
-            methods: MethodSet::default(),
-            custom_receivers: vec![],
-        }
-    }
-
-    fn grid() -> Grid {
-        let mut g = Grid::new();
-        g.set_rows(vec![
-            row("sql_task", "to_be_submitted"),
-            row("sql_task", "to_be_approved"),
-            row("data_export", "approved"),
-        ]);
-        g
-    }
-
-    #[test]
-    fn cursor_starts_on_first_row_and_skips_headings() {
-        let mut g = grid();
-        assert_eq!(g.lines.len(), 5);
-        assert_eq!(g.current_row().unwrap().node_code, "to_be_submitted");
-        g.move_rows(2);
-        assert_eq!(g.current_row().unwrap().type_code, "data_export");
-        g.move_rows(5);
-        assert_eq!(g.current_row().unwrap().node_code, "approved");
-        g.move_rows(-1);
-        assert_eq!(g.current_row().unwrap().node_code, "to_be_approved");
-        g.home();
-        assert_eq!(g.cursor, 1);
-        g.end();
-        assert_eq!(g.cursor, 4);
-    }
-
-    #[test]
-    fn toggle_and_undo() {
-        let mut g = grid();
-        g.move_rows(1);
-        assert_eq!(g.column(), Method::Personal);
-        let ch = g.toggle_cell().unwrap();
-        assert_eq!(ch.len(), 1);
-        assert!(ch[0].on);
-        assert!(g.rows[1].methods.contains(Method::Personal));
-        let inv = g.undo().unwrap();
-        assert!(!inv[0].on);
-        assert!(!g.rows[1].methods.contains(Method::Personal));
-        assert!(g.undo().is_none());
-    }
-
-    #[test]
-    fn inbox_column_is_unreachable_and_locked() {
-        let mut g = grid();
-        for _ in 0..20 {
-            g.move_col(1);
-            assert_ne!(g.column(), Method::Inbox);
-        }
-        g.col = 0;
-        assert!(g.toggle_cell().is_err());
-    }
-
-    #[test]
-    fn column_for_type_and_whole_row() {
-        let mut g = grid();
-        let ch = g.toggle_column_in_type().unwrap();
-        assert_eq!(ch.len(), 2, "both sql_task nodes");
-        assert!(
-            !g.rows[2].methods.contains(Method::Personal),
-            "other type untouched"
-        );
-        let ch = g.toggle_row().unwrap();
-        assert_eq!(ch.len(), 4, "the four methods that were off");
-        let ch = g.toggle_row().unwrap();
-        assert_eq!(ch.len(), 5, "all off again");
-        assert_eq!(g.rows[0].methods, MethodSet::default());
-    }
-
-    #[test]
-    fn filter_keeps_headings_of_matching_rows() {
-        let mut g = grid();
-        g.filter.paste("approved");
-        g.rebuild();
-        assert_eq!(g.visible_rows(), 2);
-        assert_eq!(g.lines.len(), 4);
-        g.filter.paste("zzz");
-        g.rebuild();
-        assert_eq!(g.visible_rows(), 0);
-        assert!(g.current_row().is_none());
-        assert!(g.toggle_cell().is_err());
-    }
-
-    #[test]
-    fn revert_after_failed_save() {
-        let mut g = grid();
-        let ch = g.toggle_cell().unwrap();
-        g.revert(&ch);
-        assert_eq!(g.rows[0].methods, MethodSet::default());
-        assert!(g.undo.is_empty());
-    }
-}
+#[path = "subscriptions_tests.rs"]
+mod tests;

@@ -5,8 +5,11 @@ use crossterm::event::KeyEvent;
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
-use super::field::TextField;
-use crate::domain::{ConfigErrors, DingTalkConfig, SourceColumn, TestRecord, validate_dingtalk};
+use crate::domain::{
+    ConfigErrors, DingTalkConfig, STORED_SECRET_OTHER_APP, SourceColumn, TestRecord,
+    stored_secret_applies, validate_dingtalk,
+};
+use crate::tui::field::TextField;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -33,13 +36,7 @@ impl Focus {
     ];
 
     fn step(self, forward: bool) -> Focus {
-        let i = Focus::RING.iter().position(|f| *f == self).unwrap_or(0);
-        let n = Focus::RING.len();
-        Focus::RING[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
+        crate::tui::focus::step(&Focus::RING, self, forward)
     }
 
     pub fn is_text(self) -> bool {
@@ -96,20 +93,25 @@ pub struct ConfigureDialog {
     pub notice: Option<String>,
 }
 
+/// The field values a dialog starts from: the stored configuration's, or empty ones.
+fn loaded_values(stored: Option<&DingTalkConfig>) -> (String, String, SourceColumn, String) {
+    match stored {
+        Some(c) => (
+            c.app_key.clone(),
+            c.template_id.clone().unwrap_or_default(),
+            c.source_column,
+            c.receiver
+                .as_ref()
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        ),
+        None => Default::default(),
+    }
+}
+
 impl ConfigureDialog {
     pub fn new(stored: Option<DingTalkConfig>) -> ConfigureDialog {
-        let (key, template, source, receiver) = match &stored {
-            Some(c) => (
-                c.app_key.clone(),
-                c.template_id.clone().unwrap_or_default(),
-                c.source_column,
-                c.receiver
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-            ),
-            None => Default::default(),
-        };
+        let (key, template, source, receiver) = loaded_values(stored.as_ref());
         ConfigureDialog {
             focus: Focus::AppKey,
             app_key: TextField::new(&key),
@@ -134,6 +136,15 @@ impl ConfigureDialog {
         !self.secret_touched && self.stored.is_some()
     }
 
+    /// The AppKey was changed but the secret field was not: the saved secret is another app's.
+    fn keeps_secret_of_other_app(&self) -> bool {
+        self.uses_stored_secret()
+            && self
+                .stored
+                .as_ref()
+                .is_some_and(|s| !stored_secret_applies(&s.app_key, self.app_key.value()))
+    }
+
     fn effective_secret(&self) -> SecretString {
         match (&self.stored, self.secret_touched) {
             (Some(stored), false) => stored.app_secret.clone(),
@@ -155,23 +166,7 @@ impl ConfigureDialog {
 
     /// Whether anything differs from what was loaded.
     pub fn is_dirty(&self) -> bool {
-        let (key, template, source, receiver) = match &self.stored {
-            Some(c) => (
-                c.app_key.clone(),
-                c.template_id.clone().unwrap_or_default(),
-                c.source_column,
-                c.receiver
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-            ),
-            None => (
-                String::new(),
-                String::new(),
-                SourceColumn::Phone,
-                String::new(),
-            ),
-        };
+        let (key, template, source, receiver) = loaded_values(self.stored.as_ref());
         self.app_key.value() != key
             || self.template_id.value() != template
             || self.source_column != source
@@ -189,6 +184,16 @@ impl ConfigureDialog {
             self.receiver.value(),
             for_test,
         ) {
+            Ok(_) if self.keeps_secret_of_other_app() => {
+                self.errors = ConfigErrors {
+                    app_secret: Some(format!(
+                        "{STORED_SECRET_OTHER_APP}: type the new app's AppSecret"
+                    )),
+                    ..ConfigErrors::default()
+                };
+                self.focus_first_error();
+                None
+            }
             Ok(cfg) => {
                 self.errors = ConfigErrors::default();
                 Some(cfg)
@@ -261,7 +266,7 @@ impl ConfigureDialog {
         }
         if self.focus == Focus::AppSecret {
             // Only keys that would change the value discard the stored secret.
-            if !super::field::changes_value(key) {
+            if !crate::tui::field::changes_value(key) {
                 return false;
             }
             self.touch_secret();
@@ -284,14 +289,7 @@ impl ConfigureDialog {
         let Some(field) = self.focused_field() else {
             return;
         };
-        let out = field.paste(text);
-        self.notice = (out.dropped > 0).then(|| {
-            format!(
-                "Paste: {} character(s) dropped (control characters or over {} characters)",
-                out.dropped,
-                super::field::MAX_FIELD_CHARS
-            )
-        });
+        self.notice = field.paste(text).notice();
         self.clear_error_of_focus();
     }
 
@@ -366,83 +364,5 @@ impl ConfigureDialog {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Mobile;
-    use crossterm::event::{KeyCode, KeyModifiers};
-
-    fn key(c: KeyCode) -> KeyEvent {
-        KeyEvent::new(c, KeyModifiers::NONE)
-    }
-
-    fn stored() -> DingTalkConfig {
-        DingTalkConfig {
-            app_key: "dingkey".into(),
-            app_secret: SecretString::from("stored-secret"),
-            template_id: None,
-            source_column: SourceColumn::Phone,
-            receiver: Some(Mobile::parse("13800138000").unwrap()),
-        }
-    }
-
-    #[test]
-    fn untouched_secret_keeps_stored_value() {
-        let mut d = ConfigureDialog::new(Some(stored()));
-        assert!(!d.is_dirty());
-        match d.request_save() {
-            DialogRequest::Save(cfg) => assert_eq!(cfg.app_secret.expose_secret(), "stored-secret"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn arrow_keys_do_not_discard_stored_secret() {
-        let mut d = ConfigureDialog::new(Some(stored()));
-        d.focus = Focus::AppSecret;
-        d.edit(&key(KeyCode::Left));
-        assert!(d.uses_stored_secret());
-        d.edit(&key(KeyCode::Char('n')));
-        assert!(!d.uses_stored_secret());
-        assert_eq!(d.secret_for_test(), "n");
-        assert!(d.is_dirty());
-    }
-
-    #[test]
-    fn empty_form_reports_required_fields_and_focuses_first() {
-        let mut d = ConfigureDialog::new(None);
-        d.focus = Focus::Ok;
-        assert!(matches!(d.request_save(), DialogRequest::None));
-        assert!(d.errors.app_key.is_some());
-        assert!(d.errors.app_secret.is_some());
-        assert_eq!(d.focus, Focus::AppKey);
-    }
-
-    #[test]
-    fn test_requires_receiver() {
-        let mut d = ConfigureDialog::new(None);
-        d.app_key.paste("k");
-        d.focus = Focus::AppSecret;
-        d.paste("s\n");
-        assert!(matches!(d.request_test(), DialogRequest::None));
-        assert!(d.errors.receiver.is_some());
-        assert_eq!(d.focus, Focus::Receiver);
-    }
-
-    #[test]
-    fn escape_cancels_running_test_before_closing() {
-        let mut d = ConfigureDialog::new(None);
-        d.test = TestState::Sending { seq: 7 };
-        assert!(matches!(d.escape(), DialogRequest::CancelTest(7)));
-        assert_eq!(d.test, TestState::Cancelled);
-        assert!(matches!(d.escape(), DialogRequest::Close { dirty: false }));
-    }
-
-    #[test]
-    fn focus_ring_wraps() {
-        let mut d = ConfigureDialog::new(None);
-        d.prev_field();
-        assert_eq!(d.focus, Focus::Cancel);
-        d.next_field();
-        assert_eq!(d.focus, Focus::AppKey);
-    }
-}
+#[path = "configure_tests.rs"]
+mod tests;
