@@ -87,10 +87,20 @@ fn notify_deliver_and_log() {
     let env = Env::new(3);
     let o = env.run(&notify_args("T-1", &["u1", "u2"]));
     assert!(o.status.success(), "{}", err(&o));
-    assert!(out(&o).contains("queued 2"), "{}", out(&o));
+    assert!(out(&o).contains("queued 2 deliveries"), "{}", out(&o));
     let dup = env.run(&notify_args("T-1", &["u1", "u2", "u3"]));
     assert!(dup.status.success());
-    assert!(out(&dup).contains("duplicate event, ignored"));
+    assert!(out(&dup).contains("already received"), "{}", out(&dup));
+    // An unknown type is named as clearly as `subscription set` names it.
+    let mut typo = notify_args("T-typo", &["u1"]);
+    typo[2] = "sqltask";
+    let o = env.run(&typo);
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains("unknown subscription type \"sqltask\"; valid types: sql_task"),
+        "{}",
+        err(&o)
+    );
     let bad = env.run(&[
         "notify",
         "--type",
@@ -136,6 +146,17 @@ fn notify_deliver_and_log() {
         out(&text)
     );
     assert!(!out(&text).contains(SECRET) && !err(&d).contains(SECRET));
+    // An event skipped earlier says so, why, and how to send it.
+    let mut other = notify_args("T-skip", &["u1"]);
+    other[4] = "approved";
+    assert!(env.run(&other).status.success());
+    let again = env.run(&other);
+    let text = out(&again);
+    assert!(
+        text.contains("skipped then: Personal Channel is not checked")
+            && text.contains("new --event-id"),
+        "{text}"
+    );
 }
 
 #[test]

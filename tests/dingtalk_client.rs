@@ -1144,6 +1144,13 @@ async fn connection_refused_is_a_network_error() {
     );
     assert!(e.is_transient());
     assert!(!format!("{e} {e:?}").contains(SECRET));
+    // A local failure says which host it could not reach, not "DingTalk error".
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!("Could not reach 127.0.0.1:{port}:")),
+        "{text}"
+    );
+    assert!(text.contains("--dingtalk-api"), "{text}");
 }
 
 #[test]

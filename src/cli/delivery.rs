@@ -27,7 +27,8 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
             link: args.link,
             members: args.members,
         };
-        out.line(describe(&ev.event_id, store.enqueue_event(&ev)?))?;
+        let outcome = store.enqueue_event(&ev)?;
+        out.line(describe(&store, &ev.event_id, outcome))?;
         return Ok(ExitCode::SUCCESS);
     }
     // Lines are read on their own thread; events are committed in groups (one transaction
@@ -64,7 +65,7 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
                 Ok(outcomes) => {
                     for ((n, ev), outcome) in group.iter().zip(outcomes) {
                         match outcome {
-                            Ok(o) => out.line(describe(&ev.event_id, o))?,
+                            Ok(o) => out.line(describe(&store, &ev.event_id, o))?,
                             Err(e) => {
                                 err.line(format_args!("stdin:{n}: {e}"))?;
                                 bad += 1;
@@ -167,22 +168,32 @@ fn read_bounded_line(
         .to_string())))
 }
 
-fn describe(event_id: &str, outcome: EnqueueOutcome) -> String {
+fn describe(store: &Store, event_id: &str, outcome: EnqueueOutcome) -> String {
+    let deliveries = |n: usize| match n {
+        1 => "1 delivery".to_string(),
+        n => format!("{n} deliveries"),
+    };
     match outcome {
         EnqueueOutcome::Queued {
-            deliveries,
+            deliveries: n,
             unknown,
-        } if unknown.is_empty() => {
-            format!("event {event_id}: queued {deliveries} delivery(ies)")
-        }
+        } if unknown.is_empty() => format!("event {event_id}: queued {}", deliveries(n)),
         EnqueueOutcome::Queued {
-            deliveries,
+            deliveries: n,
             unknown,
         } => format!(
-            "event {event_id}: queued {deliveries} delivery(ies); unknown member(s) recorded as failed: {}",
+            "event {event_id}: queued {}; no member has the login {}: recorded as failed (add them with `notifydesk member add`)",
+            deliveries(n),
             unknown.join(", ")
         ),
-        EnqueueOutcome::Duplicate => format!("event {event_id}: duplicate event, ignored"),
+        EnqueueOutcome::Duplicate => match store.skipped_reason(event_id).ok().flatten() {
+            Some(reason) => format!(
+                "event {event_id}: already recorded, and skipped then: {reason}; not sent now either. To send it, fix that (check Personal Channel on the node, or configure the channel) and notify again with a new --event-id"
+            ),
+            None => {
+                format!("event {event_id}: already received; the same event id is delivered once")
+            }
+        },
         EnqueueOutcome::Skipped { reason } => format!("event {event_id}: skipped: {reason}"),
     }
 }

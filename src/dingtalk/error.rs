@@ -139,6 +139,8 @@ pub struct DingTalkError {
     pub server_retry_after: Option<Duration>,
     /// DingTalk's request id (`requestid` / `request_id` / `requestId`), sanitised, ≤ 64 chars.
     pub request_id: Option<String>,
+    /// For transport errors: the host (and port) that could not be reached.
+    pub host: Option<String>,
 }
 
 const MAX_MESSAGE_CHARS: usize = 200;
@@ -166,6 +168,7 @@ impl DingTalkError {
             timeout_after: None,
             server_retry_after: None,
             request_id: None,
+            host: None,
         }
     }
 
@@ -285,12 +288,23 @@ impl DingTalkError {
     }
 
     fn line(&self) -> String {
-        let mut s = format!(
-            "DingTalk error {}: {}. Fix: {}",
-            self.code,
-            self.meaning(),
-            self.fix()
-        );
+        // A connection that never got anywhere is a local problem, not DingTalk's answer.
+        let mut s = match (
+            &self.host,
+            self.kind == ErrorKind::Network && self.code == CODE_CONNECT,
+        ) {
+            (Some(host), true) => format!(
+                "Could not reach {host}: {}. Fix: {}",
+                self.meaning(),
+                self.fix()
+            ),
+            _ => format!(
+                "DingTalk error {}: {}. Fix: {}",
+                self.code,
+                self.meaning(),
+                self.fix()
+            ),
+        };
         if let Some(m) = &self.message {
             s.push_str(&format!(" (DingTalk said: {m})"));
         }

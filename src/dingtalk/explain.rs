@@ -66,10 +66,10 @@ impl DingTalkError {
                 format!("no answer from DingTalk within {secs}")
             }
             ErrorKind::Network if self.code == CODE_CONNECT && self.step.is_send() => {
-                "could not connect to DingTalk; nothing was sent".into()
+                "the connection was refused or could not be made, so nothing was sent".into()
             }
             ErrorKind::Network if self.code == CODE_CONNECT => {
-                "could not connect to DingTalk".into()
+                "the connection was refused or could not be made".into()
             }
             ErrorKind::Network => "the connection to DingTalk dropped".into(),
             ErrorKind::BadResponse => {
@@ -112,6 +112,9 @@ impl DingTalkError {
                 format!("{CHECK_BEFORE_RESEND}; DingTalk may have delivered it before failing")
             }
             ErrorKind::ServerBusy => "retry in a few seconds".into(),
+            ErrorKind::Network if self.code == CODE_CONNECT => {
+                "check the API base URLs (--dingtalk-api / --dingtalk-oapi, NOTIFYDESK_DINGTALK_API / _OAPI), this server's network, DNS and proxy settings, then retry".into()
+            }
             ErrorKind::Timeout | ErrorKind::Network => {
                 let base = "check this server's network connection, DNS and proxy settings";
                 if maybe_sent {

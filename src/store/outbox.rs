@@ -360,13 +360,8 @@ fn enqueue_on(
             nodes.insert(key.clone(), info);
         }
         let Some(node) = &nodes[&key] else {
-            let valid = valid_nodes(conn).map_err(err)?;
-            outcomes.push(Err(StoreError::NotFound {
-                what: format!(
-                    "subscription node {} {} (valid: {})",
-                    ev.type_code, ev.node_code, valid
-                ),
-            }));
+            let what = unknown_node(conn, &ev.type_code, &ev.node_code).map_err(err)?;
+            outcomes.push(Err(StoreError::Invalid { what }));
             continue;
         };
         outcomes.push(Ok(insert_event(conn, ev, node, configured, t).map_err(err)?));
@@ -417,17 +412,36 @@ fn node_info(
     }))
 }
 
-/// "sql_task to_be_approved, …": for the error naming an unknown node.
-fn valid_nodes(tx: &rusqlite::Connection) -> rusqlite::Result<String> {
-    let list = tx
-        .prepare_cached(
-            "SELECT n.type_code || ' ' || n.code FROM subscription_node n
-             JOIN subscription_type t ON t.code = n.type_code
-             WHERE t.retired = 0 AND n.retired = 0 ORDER BY t.position, n.position",
-        )?
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(list.join(", "))
+/// The error for a (type, node) that is not in the catalogue, naming the valid codes (as
+/// `subscription set` does).
+fn unknown_node(
+    tx: &rusqlite::Connection,
+    type_code: &str,
+    node_code: &str,
+) -> rusqlite::Result<String> {
+    let codes = |sql: &str, arg: &str| -> rusqlite::Result<Vec<String>> {
+        tx.prepare_cached(sql)?
+            .query_map([arg], |r| r.get::<_, String>(0))?
+            .collect()
+    };
+    let types = codes(
+        "SELECT code FROM subscription_type WHERE retired = 0 AND ?1 = ?1 ORDER BY position",
+        "",
+    )?;
+    if !types.iter().any(|t| t == type_code) {
+        return Ok(format!(
+            "unknown subscription type {type_code:?}; valid types: {}",
+            types.join(", ")
+        ));
+    }
+    let nodes = codes(
+        "SELECT code FROM subscription_node WHERE type_code = ?1 AND retired = 0 ORDER BY position",
+        type_code,
+    )?;
+    Ok(format!(
+        "unknown node {node_code:?} for subscription type {type_code}; valid nodes: {}",
+        nodes.join(", ")
+    ))
 }
 
 fn insert_event(
@@ -1077,6 +1091,19 @@ impl Store {
         self.conn
             .query_row(&format!("{ROW_SELECT} WHERE d.id = ?1"), [id], row)
             .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Why an event already recorded was skipped, if all its deliveries were.
+    pub fn skipped_reason(&self, event_id: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT MIN(d.last_error), SUM(d.status <> 'skipped')
+                 FROM delivery d JOIN event e ON e.id = d.event_ref WHERE e.event_id = ?1",
+                [event_id],
+                |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<i64>>(1)?)),
+            )
+            .map(|(reason, others)| reason.filter(|_| others == Some(0)))
             .map_err(|e| self.err(e))
     }
 

@@ -48,7 +48,7 @@ impl Client {
             let resp = req
                 .send()
                 .await
-                .map_err(|e| self.transport(e, step, &redactor))?;
+                .map_err(|e| self.transport(e, step, &redactor, &url))?;
             let status = resp.status().as_u16();
             if resp.status().is_redirection() {
                 let location = resp
@@ -71,7 +71,7 @@ impl Client {
             let bytes = resp
                 .bytes()
                 .await
-                .map_err(|e| self.transport(e, step, &redactor))?;
+                .map_err(|e| self.transport(e, step, &redactor, &url))?;
             Ok::<_, DingTalkError>((status, wait, bytes))
         }
         .await;
@@ -93,7 +93,16 @@ impl Client {
         })
     }
 
-    fn transport(&self, e: reqwest::Error, step: Step, r: &Redactor) -> DingTalkError {
+    fn transport(&self, e: reqwest::Error, step: Step, r: &Redactor, url: &Url) -> DingTalkError {
+        let mut err = self.transport_kind(e, step, r);
+        err.host = url.host_str().map(|h| match url.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_string(),
+        });
+        err
+    }
+
+    fn transport_kind(&self, e: reqwest::Error, step: Step, r: &Redactor) -> DingTalkError {
         let e = e.without_url();
         let mut detail = e.to_string();
         let mut src = std::error::Error::source(&e);
