@@ -327,7 +327,7 @@ fn a_write_lock_held_for_ten_seconds_is_waited_out() {
     // The next answer comes back while another process holds the write lock, so the write
     // that records the accepted send has to wait (longer than the 5 s busy timeout).
     env.fake
-        .inject(FakeEndpoint::BatchSend, Fault::Delay { ms: 1_500 }, 1);
+        .inject(FakeEndpoint::BatchSend, Fault::Delay { ms: 3_000 }, 1);
     let calls = env.fake.calls_to(FakeEndpoint::BatchSend).len();
     enqueue(&env.db(), "locked", 1, 40);
     wait_until("a call in flight", Duration::from_secs(30), || {
