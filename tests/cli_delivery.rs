@@ -4,62 +4,14 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
+use notifydesk::fake::{FakeDingTalk, FakeEndpoint, Fault};
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, Store};
 
-const KEY: &str = "dingcli0002";
-const SECRET: &str = "cli-delivery-secret";
-
-struct Env {
-    fake: FakeDingTalk,
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new(members: usize) -> Env {
-        let fake = FakeDingTalk::start_background();
-        fake.add_app(FakeApp::new(KEY, SECRET));
-        let dir = tempfile::tempdir().unwrap();
-        let env = Env { fake, dir };
-        let mut store = Store::open(&env.db()).unwrap();
-        common::fixtures::channel_with_personal(&mut store, KEY, SECRET, "13900000001");
-        common::fixtures::members(&env.fake, &mut store, members, |i| format!("1390000{i:04}"));
-        env
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("nd.db")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_notifydesk"));
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("NOTIFYDESK_DB", self.db())
-            .env("NOTIFYDESK_DINGTALK_API", self.fake.base_url())
-            .env("NOTIFYDESK_DINGTALK_OAPI", self.fake.base_url())
-            .args(args)
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::cli_env::{Env, SECRET, err, out};
 
 fn notify_args<'a>(id: &'a str, members: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![

@@ -4,49 +4,26 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use notifydesk::fake::{FakeApp, FakeDingTalk};
 use notifydesk::store::Store;
 use serde_json::{Value, json};
 
-const KEY: &str = "dingingest001";
-const SECRET: &str = "ingest-secret-99";
+use common::cli_env::Env;
+
+const SECRET: &str = common::cli_env::SECRET;
 const TOKEN: &str = "ingest-token-0123456789abcdef";
 
-struct Env {
-    fake: FakeDingTalk,
-    dir: tempfile::TempDir,
+/// The worker with an HTTP listener.
+trait Listen {
+    fn cmd_with_token(&self, args: &[&str], token: Option<&str>) -> Command;
+    fn listen(&self, token: Option<&str>) -> (Child, String);
 }
 
-impl Env {
-    fn new(members: usize) -> Env {
-        let fake = FakeDingTalk::start_background();
-        fake.add_app(FakeApp::new(KEY, SECRET));
-        let dir = tempfile::tempdir().unwrap();
-        let env = Env { fake, dir };
-        let mut store = Store::open(&env.db()).unwrap();
-        common::fixtures::channel_with_personal(&mut store, KEY, SECRET, "13600000001");
-        common::fixtures::members(&env.fake, &mut store, members, |i| format!("1360000{i:04}"));
-        env
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("nd.db")
-    }
-
-    fn cmd(&self, args: &[&str], token: Option<&str>) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_notifydesk"));
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("NOTIFYDESK_DB", self.db())
-            .env("NOTIFYDESK_DINGTALK_API", self.fake.base_url())
-            .env("NOTIFYDESK_DINGTALK_OAPI", self.fake.base_url())
-            .args(args)
-            .stdin(Stdio::null());
+impl Listen for Env {
+    fn cmd_with_token(&self, args: &[&str], token: Option<&str>) -> Command {
+        let mut c = self.cmd(args);
         if let Some(t) = token {
             c.env("NOTIFYDESK_INGEST_TOKEN", t);
         }
@@ -56,7 +33,7 @@ impl Env {
     /// A worker listening on a free loopback port, and its base URL.
     fn listen(&self, token: Option<&str>) -> (Child, String) {
         let mut child = self
-            .cmd(&["worker", "--listen", "127.0.0.1:0"], token)
+            .cmd_with_token(&["worker", "--listen", "127.0.0.1:0"], token)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -212,7 +189,7 @@ async fn bad_requests_get_precise_status_codes_and_store_nothing() {
 fn a_non_loopback_address_needs_a_token() {
     let env = Env::new(1);
     let o = env
-        .cmd(&["worker", "--listen", "0.0.0.0:0"], None)
+        .cmd_with_token(&["worker", "--listen", "0.0.0.0:0"], None)
         .output()
         .unwrap();
     assert!(!o.status.success());

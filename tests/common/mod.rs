@@ -1,2 +1,3 @@
+pub mod cli_env;
 pub mod fixtures;
 pub mod pty;
