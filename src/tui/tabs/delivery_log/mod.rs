@@ -1,8 +1,17 @@
 //! State of the Delivery Log tab: one page of deliveries at a time, newest first, read from
 //! SQLite with keyset paging (never every row in memory).
 
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
 use crate::store::{DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus};
 use crate::tui::filter::Filter;
+use crate::tui::tabs::subscriptions::Grid;
+use crate::tui::ui::Ui;
+
+pub mod detail;
+mod draw;
+mod keys;
 
 pub const PAGE_SIZE: usize = 200;
 
@@ -44,6 +53,11 @@ pub struct LogTab {
 }
 
 impl LogTab {
+    /// `grid` names the types and nodes; `sandbox` offers sample events when the log is empty.
+    pub fn draw(&self, ui: &Ui, grid: &Grid, sandbox: bool, frame: &mut Frame, area: Rect) {
+        draw::render(self, ui, grid, sandbox, frame, area);
+    }
+
     pub fn filter(&self) -> DeliveryFilter {
         let text = self.search.value().trim();
         DeliveryFilter {
