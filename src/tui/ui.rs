@@ -10,6 +10,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use super::filter::FilterKey;
 use super::keymap::{Action, Context};
 use super::msg::{Effect, Outcome};
 use super::theme::Theme;
@@ -44,15 +45,6 @@ impl Tab {
             Tab::Log => "Log",
         }
     }
-
-    pub fn context(self) -> Context {
-        match self {
-            Tab::Channels => Context::Channels,
-            Tab::Subscription => Context::Subscription,
-            Tab::Members => Context::Members,
-            Tab::Log => Context::Log,
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +58,8 @@ pub enum Level {
 #[derive(Debug)]
 pub enum Request {
     Open(Box<dyn Overlay>),
+    /// Show this delivery in its detail overlay (the App names its type and node).
+    OpenDelivery(Box<crate::store::DeliveryRow>),
     /// Close the overlay that is now on top (below a confirmation that was answered yes).
     CloseBelow,
     /// Show the Channel Management tab from its first card.
@@ -142,6 +136,18 @@ impl Ui {
         self.dirty = false;
     }
 
+    /// What a key did to a filter being typed: true if the list must be filtered again.
+    pub fn filter_changed(&mut self, key: FilterKey) -> bool {
+        match key {
+            FilterKey::Changed => true,
+            FilterKey::Kept => false,
+            FilterKey::Ignored => {
+                self.unchanged();
+                false
+            }
+        }
+    }
+
     /// `r` was pressed on `tab`: say so now, and again when the data is back.
     pub fn reload(&mut self, tab: Tab, effect: Effect) -> Vec<Effect> {
         self.reloading = Some(tab);
@@ -183,6 +189,21 @@ impl Ui {
             Some((level, text, tab)) if tab.is_none_or(|t| t == self.tab) => Some((*level, text)),
             _ => None,
         }
+    }
+}
+
+/// One tab's keys and paste. Its drawing is called by name: it may show data of other tabs.
+pub trait TabUnit {
+    /// The keymap contexts that get keys on this tab, most specific first.
+    fn contexts(&self) -> Vec<Context>;
+
+    /// `Ignored` keys go on to the keys every tab shares.
+    fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome;
+
+    /// Pasted text, for a filter being typed.
+    fn on_paste(&mut self, _text: &str, ui: &mut Ui) -> Vec<Effect> {
+        ui.unchanged();
+        vec![]
     }
 }
 

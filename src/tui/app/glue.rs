@@ -5,6 +5,7 @@ use super::{App, Tab};
 use crate::store::{NewEvent, StoreError};
 use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
 use crate::tui::msg::{Effect, StoreResult};
+use crate::tui::tabs::delivery_log::detail::DeliveryDetail;
 use crate::tui::tabs::subscriptions::receivers::ReceiversPicker;
 use crate::tui::ui::{Level, Request};
 
@@ -15,6 +16,10 @@ impl App {
         for request in self.ui.take_requests() {
             match request {
                 Request::Open(overlay) => self.overlays.push(overlay),
+                Request::OpenDelivery(row) => {
+                    let detail = DeliveryDetail::new(*row, &self.subscriptions);
+                    self.overlays.push(Box::new(detail));
+                }
                 Request::CloseBelow => effects.extend(self.close_top()),
                 Request::GotoChannels => {
                     self.ui.tab = Tab::Channels;

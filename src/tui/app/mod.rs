@@ -20,7 +20,7 @@ use super::tabs::delivery_log::LogTab;
 use super::tabs::members::MembersTab;
 use super::tabs::subscriptions::Grid;
 use super::theme::Theme;
-pub use super::ui::{Level, Overlay, Tab, Ui};
+pub use super::ui::{Level, Overlay, Tab, TabUnit, Ui};
 
 pub struct AppOptions {
     /// Where the data lives, shown in the title bar.
@@ -114,12 +114,26 @@ impl App {
         if let Some(top) = self.overlays.last() {
             return top.contexts();
         }
+        self.tab_unit().contexts()
+    }
+
+    fn tab_unit(&self) -> &dyn TabUnit {
         match self.ui.tab {
-            Tab::Channels => vec![Context::Channels, Context::Global],
-            Tab::Subscription => self.subscriptions.contexts(),
-            Tab::Members => self.members.contexts(),
-            Tab::Log => self.log.contexts(),
+            Tab::Channels => &self.channels,
+            Tab::Subscription => &self.subscriptions,
+            Tab::Members => &self.members,
+            Tab::Log => &self.log,
         }
+    }
+
+    fn tab_unit_mut(&mut self) -> (&mut dyn TabUnit, &mut Ui) {
+        let unit: &mut dyn TabUnit = match self.ui.tab {
+            Tab::Channels => &mut self.channels,
+            Tab::Subscription => &mut self.subscriptions,
+            Tab::Members => &mut self.members,
+            Tab::Log => &mut self.log,
+        };
+        (unit, &mut self.ui)
     }
 
     pub fn set_banner(&mut self, level: Level, variants: &[String]) {
@@ -137,16 +151,13 @@ impl App {
         }
         let contexts = self.contexts();
         let action = contexts.iter().find_map(|c| keymap::lookup(*c, &key));
-        let ui = &mut self.ui;
         let outcome = match self.overlays.last_mut() {
-            Some(top) => top.on_key(action, &key, ui),
+            Some(top) => top.on_key(action, &key, &mut self.ui),
             // A tab's own keys first; what it ignores goes to the keys every tab shares.
-            None => match ui.tab {
-                Tab::Channels => self.channels.on_key(action, &key, ui),
-                Tab::Subscription => self.subscriptions.on_key(action, &key, ui),
-                Tab::Members => self.members.on_key(action, &key, ui),
-                Tab::Log => self.log.on_key(action, &key, ui, &self.subscriptions),
-            },
+            None => {
+                let (unit, ui) = self.tab_unit_mut();
+                unit.on_key(action, &key, ui)
+            }
         };
         let mut effects = match outcome {
             Outcome::Ignored if self.overlays.is_empty() => self.on_main_key(action),
@@ -163,18 +174,12 @@ impl App {
 
     /// Pasted text goes to the focused field or the filter being typed.
     fn on_paste(&mut self, text: &str) -> Vec<Effect> {
-        let ui = &mut self.ui;
         match self.overlays.last_mut() {
-            Some(top) => top.on_paste(text, ui),
-            None => match ui.tab {
-                Tab::Channels => {
-                    ui.unchanged();
-                    vec![]
-                }
-                Tab::Subscription => self.subscriptions.on_paste(text, ui),
-                Tab::Members => self.members.on_paste(text, ui),
-                Tab::Log => self.log.on_paste(text, ui),
-            },
+            Some(top) => top.on_paste(text, &mut self.ui),
+            None => {
+                let (unit, ui) = self.tab_unit_mut();
+                unit.on_paste(text, ui)
+            }
         }
     }
 

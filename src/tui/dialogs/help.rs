@@ -26,24 +26,6 @@ pub struct HelpDialog {
 }
 
 impl HelpDialog {
-    fn keys(&mut self, action: Option<Action>) -> Outcome {
-        let max = self.max_scroll.get();
-        let page = self.page.get().max(1);
-        // Start from what is on screen, so a key after the end moves at once.
-        let at = self.scroll.min(max);
-        self.scroll = match action {
-            Some(Action::Close) => return Outcome::Close,
-            Some(Action::ScrollDown) => (at + 1).min(max),
-            Some(Action::ScrollUp) => at.saturating_sub(1),
-            Some(Action::PageDown) => (at + page).min(max),
-            Some(Action::PageUp) => at.saturating_sub(page),
-            Some(Action::Home) => 0,
-            Some(Action::End) => max,
-            _ => return Outcome::Ignored,
-        };
-        Outcome::Handled(vec![])
-    }
-
     /// The scroll to draw with `total` lines in a view of `page` lines; remembered for keys.
     pub fn clamp(&self, total: usize, page: usize) -> usize {
         let max = total.saturating_sub(page);
@@ -59,7 +41,21 @@ impl Overlay for HelpDialog {
     }
 
     fn on_key(&mut self, action: Option<Action>, _key: &KeyEvent, _ui: &mut Ui) -> Outcome {
-        self.keys(action)
+        let max = self.max_scroll.get();
+        let page = self.page.get().max(1);
+        // Start from what is on screen, so a key after the end moves at once.
+        let at = self.scroll.min(max);
+        self.scroll = match action {
+            Some(Action::Close) => return Outcome::Close,
+            Some(Action::ScrollDown) => (at + 1).min(max),
+            Some(Action::ScrollUp) => at.saturating_sub(1),
+            Some(Action::PageDown) => (at + page).min(max),
+            Some(Action::PageUp) => at.saturating_sub(page),
+            Some(Action::Home) => 0,
+            Some(Action::End) => max,
+            _ => return Outcome::Ignored,
+        };
+        Outcome::Handled(vec![])
     }
 
     fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {

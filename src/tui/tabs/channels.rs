@@ -12,7 +12,7 @@ use crate::tui::dialogs::message::MessageDialog;
 use crate::tui::keymap::{self, Action, Context};
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::theme::Role;
-use crate::tui::ui::{Level, Tab, Ui};
+use crate::tui::ui::{Level, Tab, TabUnit, Ui};
 use crate::tui::widgets::{SPINNER, format_time, truncate, wrap_text};
 
 /// A test started from a card with the stored configuration (key `t`).
@@ -63,8 +63,14 @@ impl ChannelsTab {
     pub fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {
         render(self, ui, frame, area);
     }
+}
 
-    pub fn on_key(&mut self, action: Option<Action>, _key: &KeyEvent, ui: &mut Ui) -> Outcome {
+impl TabUnit for ChannelsTab {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Channels, Context::Global]
+    }
+
+    fn on_key(&mut self, action: Option<Action>, _key: &KeyEvent, ui: &mut Ui) -> Outcome {
         let Some(action) = action else {
             return Outcome::Ignored;
         };

@@ -1,14 +1,11 @@
 //! The Delivery Log tab's keys and the results they lead to: paging through the database,
 //! the status filter and `/` search, retries and the sandbox's sample events.
 
-use super::detail::DeliveryDetail;
 use super::{LogPage, LogTab};
 use crate::store::{DeliveryRow, DeliveryStatus, EnqueueOutcome};
-use crate::tui::filter::FilterKey;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, Outcome, StoreResult};
-use crate::tui::tabs::subscriptions::Grid;
-use crate::tui::ui::{Level, Request, Tab, Ui};
+use crate::tui::ui::{Level, Request, Tab, TabUnit, Ui};
 use crossterm::event::KeyEvent;
 
 impl LogTab {
@@ -17,25 +14,6 @@ impl LogTab {
             filter: self.filter(),
             before: self.before,
         }
-    }
-
-    pub fn contexts(&self) -> Vec<Context> {
-        if self.search.editing {
-            vec![Context::Filter]
-        } else {
-            vec![Context::Log, Context::Global]
-        }
-    }
-
-    /// Pasted text goes to the search being typed.
-    pub fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
-        if !self.search.editing {
-            ui.unchanged();
-            return vec![];
-        }
-        self.search.text.paste(text);
-        self.reset_paging();
-        vec![self.load()]
     }
 
     pub fn on_loaded(&mut self, page: LogPage, ui: &mut Ui) {
@@ -50,78 +28,6 @@ impl LogTab {
             .and_then(|id| self.rows.iter().position(|r| r.id == id))
             .unwrap_or(0)
             .min(self.rows.len().saturating_sub(1));
-    }
-
-    /// `grid` names the types and nodes in the detail overlay.
-    pub fn on_key(
-        &mut self,
-        action: Option<Action>,
-        key: &KeyEvent,
-        ui: &mut Ui,
-        grid: &Grid,
-    ) -> Outcome {
-        if self.search.editing {
-            return match self.search.on_key(action, key) {
-                FilterKey::Changed => {
-                    self.reset_paging();
-                    Outcome::Handled(vec![self.load()])
-                }
-                FilterKey::Kept => Outcome::Handled(vec![]),
-                FilterKey::Ignored => {
-                    ui.unchanged();
-                    Outcome::Handled(vec![])
-                }
-            };
-        }
-        match action {
-            Some(Action::Up) => self.move_by(-1),
-            Some(Action::Down) => return Outcome::Handled(self.log_down(1, ui)),
-            Some(Action::PageDown) => {
-                let page = self.view_height.get().max(1) as isize;
-                return Outcome::Handled(self.log_down(page, ui));
-            }
-            Some(Action::Home) => self.cursor = 0,
-            Some(Action::End) => self.cursor = self.rows.len().saturating_sub(1),
-            Some(Action::PageUp) => {
-                if self.cursor == 0 {
-                    // At the top of this database page: go to the newer one.
-                    if let Some(before) = self.newer.pop() {
-                        self.before = before;
-                        return Outcome::Handled(vec![self.load()]);
-                    }
-                }
-                let page = self.view_height.get().max(1) as isize;
-                self.move_by(-page);
-            }
-            Some(Action::CycleStatus) => {
-                self.cycle_status();
-                return Outcome::Handled(vec![self.load()]);
-            }
-            Some(Action::Filter) => self.search.start(),
-            // Esc goes back one level: an active search is cleared first.
-            Some(Action::Back) if self.search.clear() => {
-                self.reset_paging();
-                return Outcome::Handled(vec![self.load()]);
-            }
-            Some(Action::Edit) => {
-                if let Some(r) = self.current() {
-                    ui.open(DeliveryDetail::new(r.clone(), grid));
-                }
-            }
-            Some(Action::Retry) => {
-                let Some(row) = self.current().cloned() else {
-                    return Outcome::Handled(vec![]);
-                };
-                return Outcome::Handled(self.retry(&row, ui));
-            }
-            Some(Action::SendSample) => ui.request(Request::SendSample),
-            Some(Action::Reload) => {
-                let load = self.load();
-                return Outcome::Handled(ui.reload(Tab::Log, load));
-            }
-            _ => return Outcome::Ignored,
-        }
-        Outcome::Handled(vec![])
     }
 
     /// Moves down by `rows`, into the next database page past the end of this one, and says
@@ -223,5 +129,84 @@ impl LogTab {
                 vec![]
             }
         }
+    }
+}
+
+impl TabUnit for LogTab {
+    fn contexts(&self) -> Vec<Context> {
+        if self.search.editing {
+            vec![Context::Filter]
+        } else {
+            vec![Context::Log, Context::Global]
+        }
+    }
+
+    /// Pasted text goes to the search being typed.
+    fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
+        if !self.search.paste(text) {
+            ui.unchanged();
+            return vec![];
+        }
+        self.reset_paging();
+        vec![self.load()]
+    }
+
+    fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
+        if self.search.editing {
+            if ui.filter_changed(self.search.on_key(action, key)) {
+                self.reset_paging();
+                return Outcome::Handled(vec![self.load()]);
+            }
+            return Outcome::Handled(vec![]);
+        }
+        match action {
+            Some(Action::Up) => self.move_by(-1),
+            Some(Action::Down) => return Outcome::Handled(self.log_down(1, ui)),
+            Some(Action::PageDown) => {
+                let page = self.view_height.get().max(1) as isize;
+                return Outcome::Handled(self.log_down(page, ui));
+            }
+            Some(Action::Home) => self.cursor = 0,
+            Some(Action::End) => self.cursor = self.rows.len().saturating_sub(1),
+            Some(Action::PageUp) => {
+                if self.cursor == 0 {
+                    // At the top of this database page: go to the newer one.
+                    if let Some(before) = self.newer.pop() {
+                        self.before = before;
+                        return Outcome::Handled(vec![self.load()]);
+                    }
+                }
+                let page = self.view_height.get().max(1) as isize;
+                self.move_by(-page);
+            }
+            Some(Action::CycleStatus) => {
+                self.cycle_status();
+                return Outcome::Handled(vec![self.load()]);
+            }
+            Some(Action::Filter) => self.search.start(),
+            // Esc goes back one level: an active search is cleared first.
+            Some(Action::Back) if self.search.clear() => {
+                self.reset_paging();
+                return Outcome::Handled(vec![self.load()]);
+            }
+            Some(Action::Edit) => {
+                if let Some(r) = self.current() {
+                    ui.request(Request::OpenDelivery(Box::new(r.clone())));
+                }
+            }
+            Some(Action::Retry) => {
+                let Some(row) = self.current().cloned() else {
+                    return Outcome::Handled(vec![]);
+                };
+                return Outcome::Handled(self.retry(&row, ui));
+            }
+            Some(Action::SendSample) => ui.request(Request::SendSample),
+            Some(Action::Reload) => {
+                let load = self.load();
+                return Outcome::Handled(ui.reload(Tab::Log, load));
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Handled(vec![])
     }
 }

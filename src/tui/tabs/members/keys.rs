@@ -3,14 +3,13 @@
 use super::MembersTab;
 use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::dialogs::member_form::MemberForm;
-use crate::tui::filter::FilterKey;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, Outcome};
-use crate::tui::ui::{Level, Tab, Ui};
+use crate::tui::ui::{Level, Tab, TabUnit, Ui};
 use crossterm::event::KeyEvent;
 
-impl MembersTab {
-    pub fn contexts(&self) -> Vec<Context> {
+impl TabUnit for MembersTab {
+    fn contexts(&self) -> Vec<Context> {
         if self.filter.editing {
             vec![Context::Filter]
         } else {
@@ -19,23 +18,19 @@ impl MembersTab {
     }
 
     /// Pasted text goes to the filter being typed.
-    pub fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
-        if self.filter.editing {
-            self.filter.text.paste(text);
-            self.clamp();
-        } else {
-            ui.unchanged();
+    fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
+        match self.filter.paste(text) {
+            true => self.clamp(),
+            false => ui.unchanged(),
         }
         vec![]
     }
 
-    pub fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
+    fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
         let tab = self;
         if tab.filter.editing {
-            match tab.filter.on_key(action, key) {
-                FilterKey::Changed => tab.clamp(),
-                FilterKey::Kept => {}
-                FilterKey::Ignored => ui.unchanged(),
+            if ui.filter_changed(tab.filter.on_key(action, key)) {
+                tab.clamp();
             }
             return Outcome::Handled(vec![]);
         }

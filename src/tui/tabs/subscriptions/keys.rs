@@ -1,14 +1,13 @@
 //! The Subscription tab's keys: a grid change is applied at once and saved as one batch.
 
 use super::{Grid, UndoStep};
-use crate::tui::filter::FilterKey;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, Outcome};
-use crate::tui::ui::{Level, Request, Tab, Ui};
+use crate::tui::ui::{Level, Request, Tab, TabUnit, Ui};
 use crossterm::event::KeyEvent;
 
-impl Grid {
-    pub fn contexts(&self) -> Vec<Context> {
+impl TabUnit for Grid {
+    fn contexts(&self) -> Vec<Context> {
         if self.filter.editing {
             vec![Context::Filter]
         } else {
@@ -17,22 +16,18 @@ impl Grid {
     }
 
     /// Pasted text goes to the filter being typed.
-    pub fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
-        if self.filter.editing {
-            self.filter.text.paste(text);
-            self.rebuild();
-        } else {
-            ui.unchanged();
+    fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
+        match self.filter.paste(text) {
+            true => self.rebuild(),
+            false => ui.unchanged(),
         }
         vec![]
     }
 
-    pub fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
+    fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
         if self.filter.editing {
-            match self.filter.on_key(action, key) {
-                FilterKey::Changed => self.rebuild(),
-                FilterKey::Kept => {}
-                FilterKey::Ignored => ui.unchanged(),
+            if ui.filter_changed(self.filter.on_key(action, key)) {
+                self.rebuild();
             }
             return Outcome::Handled(vec![]);
         }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::member::Member;
 use crate::subscription::SubscriptionRow;
-use crate::tui::filter::{Filter, FilterKey};
+use crate::tui::filter::Filter;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::list;
 use crate::tui::msg::{Effect, Outcome};
@@ -122,10 +122,8 @@ impl Overlay for ReceiversPicker {
 
     fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
         if self.filter.editing {
-            match self.filter.on_key(action, key) {
-                FilterKey::Changed => self.clamp(),
-                FilterKey::Kept => {}
-                FilterKey::Ignored => ui.unchanged(),
+            if ui.filter_changed(self.filter.on_key(action, key)) {
+                self.clamp();
             }
             return Outcome::Handled(vec![]);
         }
@@ -156,11 +154,9 @@ impl Overlay for ReceiversPicker {
     }
 
     fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
-        if self.filter.editing {
-            self.filter.text.paste(text);
-            self.clamp();
-        } else {
-            ui.unchanged();
+        match self.filter.paste(text) {
+            true => self.clamp(),
+            false => ui.unchanged(),
         }
         vec![]
     }
