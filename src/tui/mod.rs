@@ -11,6 +11,8 @@ pub mod keymap;
 pub mod list;
 pub mod msg;
 pub mod runner;
+#[cfg(test)]
+mod structure_tests;
 pub mod tabs;
 pub mod terminal;
 pub mod text;
