@@ -2,8 +2,8 @@
 //! that concern more than one unit.
 
 use super::{App, Tab};
-use crate::store::{NewEvent, StoreError};
-use crate::tui::dialogs::member_form::{FormFocus, MemberForm};
+use crate::store::NewEvent;
+use crate::tui::dialogs::member_form::MemberForm;
 use crate::tui::msg::{Effect, StoreResult};
 use crate::tui::tabs::delivery_log::detail::DeliveryDetail;
 use crate::tui::tabs::subscriptions::receivers::ReceiversPicker;
@@ -85,10 +85,10 @@ impl App {
         let seq = self.ui.next_seq();
         let at = chrono::Utc::now().timestamp();
         vec![Effect::SendSample(NewEvent {
-            event_id: format!("sample-{at}-{}", seq),
+            event_id: format!("sample-{at}-{seq}"),
             type_code: row.type_code.clone(),
             node_code: row.node_code.clone(),
-            title: format!("Sample event {}", seq),
+            title: format!("Sample event {seq}"),
             text: "Sent from the sandbox with the s key of the Delivery Log.".into(),
             link: None,
             members: vec![member.login.clone()],
@@ -115,14 +115,7 @@ impl App {
             }
             Err(e) => {
                 if let Some(f) = self.top_mut::<MemberForm>() {
-                    f.saving = false;
-                    // Logins are the only unique member field the store checks.
-                    if matches!(*e, StoreError::Duplicate { .. }) {
-                        f.errors[1] = Some(e.to_string());
-                        f.focus = FormFocus::Login;
-                    } else {
-                        f.notice = Some(format!("Not saved: {e}"));
-                    }
+                    f.save_failed(&e);
                 }
                 vec![]
             }
@@ -155,8 +148,7 @@ impl App {
             }
             Err(e) => {
                 if let Some(p) = self.top_mut::<ReceiversPicker>() {
-                    p.saving = false;
-                    p.notice = Some(format!("Not saved: {e}"));
+                    p.save_failed(&e);
                 }
                 vec![]
             }

@@ -3,9 +3,8 @@
 
 use super::{App, Level, Tab};
 use crate::domain::sanitize_text;
-use crate::tui::dialogs::configure::{ConfigureDialog, TestState};
+use crate::tui::dialogs::configure::ConfigureDialog;
 use crate::tui::msg::{Effect, Msg, StoreResult};
-use crate::tui::tabs::channels::CardTest;
 use crossterm::event::KeyEventKind;
 
 impl App {
@@ -122,30 +121,11 @@ impl App {
                 detail,
             } => {
                 let summary = sanitize_text(&record.summary);
-                if let Some(d) = self.find_mut::<ConfigureDialog>()
-                    && d.test == (TestState::Sending { seq })
-                {
-                    d.tested = d.testing.take().map(|config| (config, record.clone()));
-                    d.test = if record.ok {
-                        TestState::Succeeded {
-                            at: record.at,
-                            detail,
-                        }
-                    } else {
-                        TestState::Failed {
-                            message: summary.clone(),
-                        }
-                    };
+                if let Some(d) = self.find_mut::<ConfigureDialog>() {
+                    d.test_finished(seq, &record, &summary, detail);
                 }
-                if self.channels.card_test == (CardTest::Sending { seq }) {
-                    self.channels.card_test = CardTest::Idle;
-                    if record.ok {
-                        self.ui
-                            .set_status(Level::Ok, "Test Message Sending: Successful");
-                    } else {
-                        self.ui.set_status(Level::Error, summary);
-                    }
-                }
+                self.channels
+                    .test_finished(seq, record.ok, summary, &mut self.ui);
                 vec![Effect::LoadChannels]
             }
         }
@@ -164,8 +144,7 @@ impl App {
             }
             Err(e) => {
                 if let Some(d) = self.find_mut::<ConfigureDialog>() {
-                    d.saving = false;
-                    d.notice = Some(format!("Not saved: {e}"));
+                    d.save_failed(&e);
                 }
                 vec![]
             }

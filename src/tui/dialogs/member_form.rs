@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use crate::member::{Member, NewMember};
+use crate::store::StoreError;
 use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::field::TextField;
 use crate::tui::keymap::{Action, Context};
@@ -142,6 +143,17 @@ impl MemberForm {
 }
 
 impl MemberForm {
+    pub fn save_failed(&mut self, error: &StoreError) {
+        self.saving = false;
+        // Logins are the only unique member field the store checks.
+        if matches!(error, StoreError::Duplicate { .. }) {
+            self.errors[1] = Some(error.to_string());
+            self.focus = FormFocus::Login;
+        } else {
+            self.notice = Some(format!("Not saved: {error}"));
+        }
+    }
+
     fn submit_effects(&mut self) -> Vec<Effect> {
         if self.saving {
             return vec![];

@@ -60,6 +60,19 @@ impl ChannelsTab {
         self.selected = self.selected.min(self.channels.len().saturating_sub(1));
     }
 
+    /// Test `seq` ended; only the card's own test (`t`) is reported here.
+    pub fn test_finished(&mut self, seq: u64, ok: bool, summary: String, ui: &mut Ui) {
+        if self.card_test != (CardTest::Sending { seq }) {
+            return;
+        }
+        self.card_test = CardTest::Idle;
+        if ok {
+            ui.set_status(Level::Ok, "Test Message Sending: Successful");
+        } else {
+            ui.set_status(Level::Error, summary);
+        }
+    }
+
     pub fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {
         render(self, ui, frame, area);
     }

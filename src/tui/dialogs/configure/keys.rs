@@ -1,15 +1,47 @@
-//! The Configure dialog as an overlay: its keys, paste and drawing.
+//! The Configure dialog as an overlay: its keys, paste and drawing, and the results of the
+//! test and the save it started.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{ConfigureDialog, DialogRequest, Focus, TestState};
-use crate::domain::ChannelKind;
+use crate::domain::{ChannelKind, TestRecord};
 use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::ui::{Overlay, Ui};
+
+impl ConfigureDialog {
+    /// Test `seq` ended; a result of an older (cancelled or replaced) test is dropped.
+    pub fn test_finished(
+        &mut self,
+        seq: u64,
+        record: &TestRecord,
+        summary: &str,
+        detail: Option<String>,
+    ) {
+        if self.test != (TestState::Sending { seq }) {
+            return;
+        }
+        self.tested = self.testing.take().map(|config| (config, record.clone()));
+        self.test = if record.ok {
+            TestState::Succeeded {
+                at: record.at,
+                detail,
+            }
+        } else {
+            TestState::Failed {
+                message: summary.to_string(),
+            }
+        };
+    }
+
+    pub fn save_failed(&mut self, error: &impl std::fmt::Display) {
+        self.saving = false;
+        self.notice = Some(format!("Not saved: {error}"));
+    }
+}
 
 impl Overlay for ConfigureDialog {
     fn contexts(&self) -> Vec<Context> {

@@ -95,6 +95,11 @@ impl ReceiversPicker {
             .collect()
     }
 
+    pub fn save_failed(&mut self, error: &impl std::fmt::Display) {
+        self.saving = false;
+        self.notice = Some(format!("Not saved: {error}"));
+    }
+
     pub fn toggle(&mut self) {
         if let Some(&i) = self.shown().get(self.cursor) {
             self.choices[i].2 = !self.choices[i].2;
