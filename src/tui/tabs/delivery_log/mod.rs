@@ -9,6 +9,9 @@ use crate::tui::filter::Filter;
 use crate::tui::tabs::subscriptions::Grid;
 use crate::tui::ui::Ui;
 
+/// Where tests and the runner have always found it; it is a message, so it lives in `msg`.
+pub use crate::tui::msg::LogPage;
+
 pub mod detail;
 mod draw;
 mod keys;
@@ -108,13 +111,4 @@ impl LogTab {
     pub fn at_end(&self) -> bool {
         self.older_cursor().is_none() && self.cursor + 1 >= self.rows.len()
     }
-}
-
-/// One page read from the store, with the totals shown around it.
-#[derive(Debug)]
-pub struct LogPage {
-    pub before: Option<i64>,
-    pub rows: Vec<DeliveryRow>,
-    pub total: u64,
-    pub counts: DeliveryCounts,
 }
