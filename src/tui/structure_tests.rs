@@ -1,5 +1,6 @@
 //! The layout rules of `src/tui`: a tab or an overlay is one unit that never reaches back
-//! into the App (which would make an import cycle), and no file grows past ~400 lines.
+//! into the App, shared helpers never reach into a unit (either would make an import cycle),
+//! and no file grows past ~400 lines.
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,60 @@ fn units_do_not_import_the_app() {
     assert!(
         offenders.is_empty(),
         "units importing the App: {offenders:?}"
+    );
+}
+
+/// What every unit may use; none of it may use a unit, a dialog or the App.
+const SHARED: [&str; 11] = [
+    "ui.rs",
+    "msg.rs",
+    "widgets",
+    "text.rs",
+    "list.rs",
+    "focus.rs",
+    "filter.rs",
+    "field.rs",
+    "theme.rs",
+    "keymap.rs",
+    "keymap_tests.rs",
+];
+
+#[test]
+fn shared_helpers_do_not_import_units() {
+    let offenders: Vec<String> = tui_files()
+        .into_iter()
+        .filter(|(rel, _)| SHARED.contains(&rel.split('/').next().unwrap_or_default()))
+        .filter(|(_, text)| {
+            [
+                "tui::tabs",
+                "tui::dialogs",
+                "tui::app",
+                "tui::view",
+                "super::tabs",
+                "super::dialogs",
+            ]
+            .iter()
+            .any(|needle| text.contains(needle))
+        })
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "shared helpers importing a unit: {offenders:?}"
+    );
+}
+
+/// Tabs open dialogs, so a dialog must not name a tab.
+#[test]
+fn dialogs_do_not_import_tabs() {
+    let offenders: Vec<String> = tui_files()
+        .into_iter()
+        .filter(|(rel, text)| rel.starts_with("dialogs/") && text.contains("tui::tabs"))
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "dialogs importing a tab: {offenders:?}"
     );
 }
 
