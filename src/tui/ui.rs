@@ -75,7 +75,9 @@ pub enum Request {
     },
     /// Retry this delivery (from its detail overlay, which closes if the retry starts).
     Retry(Box<crate::store::DeliveryRow>),
+    /// An effect for the runner from a unit that also closes (a confirmed delete).
     Run(Effect),
+    /// Quit now (a confirmed quit while work was running).
     Quit,
 }
 
