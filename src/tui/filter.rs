@@ -71,6 +71,14 @@ impl Filter {
         }
     }
 
+    /// Pasted text, taken only while the filter is typed; true if taken.
+    pub fn paste(&mut self, text: &str) -> bool {
+        if self.editing {
+            self.text.paste(text);
+        }
+        self.editing
+    }
+
     /// "filter: text▏" (the bar while typing).
     pub fn label(&self) -> String {
         let caret = if self.editing { "▏" } else { "" };

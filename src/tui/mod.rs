@@ -11,11 +11,15 @@ pub mod keymap;
 pub mod list;
 pub mod msg;
 pub mod runner;
+#[cfg(test)]
+mod structure_tests;
 pub mod tabs;
 pub mod terminal;
 pub mod text;
 pub mod theme;
+pub mod ui;
 pub mod view;
+pub mod widgets;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -95,9 +99,9 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     }
     tracing::info!("tui started");
     loop {
-        if app.dirty {
+        if app.ui.dirty {
             guard.draw(|f| view::render(&app, f))?;
-            app.dirty = false;
+            app.ui.dirty = false;
         }
         if app.should_quit {
             break;

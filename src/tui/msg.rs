@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, TestRecord};
 use crate::member::{Member, NewMember};
-use crate::store::{EnqueueOutcome, NewEvent, StoreError};
+use crate::store::{DeliveryCounts, DeliveryRow, EnqueueOutcome, NewEvent, StoreError};
 use crate::subscription::{MethodChange, SubscriptionRow};
 
 /// A store result as it reaches the App: the typed error decides where it is shown (e.g. a
@@ -42,7 +42,7 @@ pub enum Msg {
         result: StoreResult<()>,
     },
     ReceiversSaved(StoreResult<()>),
-    LogLoaded(StoreResult<crate::tui::tabs::delivery_log::LogPage>),
+    LogLoaded(StoreResult<LogPage>),
     DeliveryRetried(StoreResult<()>),
     SampleQueued(StoreResult<EnqueueOutcome>),
     /// A line for the status bar from a background task.
@@ -125,4 +125,13 @@ pub enum Outcome {
     Handled(Vec<Effect>),
     /// The overlay is done: the App pops it.
     Close,
+}
+
+/// One page read from the store, with the totals shown around it.
+#[derive(Debug)]
+pub struct LogPage {
+    pub before: Option<i64>,
+    pub rows: Vec<DeliveryRow>,
+    pub total: u64,
+    pub counts: DeliveryCounts,
 }

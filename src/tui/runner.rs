@@ -8,8 +8,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::msg::LogPage;
 use super::msg::{Effect, Msg};
-use super::tabs::delivery_log::{LogPage, PAGE_SIZE};
+use super::tabs::delivery_log::PAGE_SIZE;
 use crate::dingtalk::Client;
 use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};
 use crate::store::Store;

@@ -1,113 +1,26 @@
-//! The App: all UI state, updated only by `handle(Msg)`, which returns effects for the runner.
-//! Pure: no terminal, no tokio, no I/O, so every transition is testable on its own.
+//! The App: the tabs, the overlay stack and what they share. It routes a key to the top
+//! overlay or the current tab, and glues tabs together through effects and requests; each
+//! tab and overlay owns its state, keys and drawing. Pure: no terminal, no tokio, no I/O.
+
+use std::any::Any;
 
 use chrono::FixedOffset;
 use crossterm::event::KeyEvent;
 
-mod channels;
-mod configure;
-mod delivery_log;
-mod members;
+mod glue;
 mod messages;
-mod subscriptions;
 
-use super::dialogs::configure::{ConfigureDialog, Focus};
+use super::dialogs::configure::ConfigureDialog;
 use super::dialogs::confirm::Confirm;
 use super::dialogs::help::HelpDialog;
-use super::dialogs::member_form::MemberForm;
-use super::dialogs::message::MessageDialog;
-use super::dialogs::receivers::ReceiversPicker;
-use super::keymap::{self, Context};
+use super::keymap::{self, Action, Context};
 use super::msg::{Effect, Outcome};
+use super::tabs::channels::{CardTest, ChannelsTab};
 use super::tabs::delivery_log::LogTab;
 use super::tabs::members::MembersTab;
 use super::tabs::subscriptions::Grid;
 use super::theme::Theme;
-use crate::domain::{ChannelKind, ChannelSummary, sanitize_text};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tab {
-    Channels,
-    Subscription,
-    Members,
-    Log,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Channels, Tab::Subscription, Tab::Members, Tab::Log];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Channels => "Channel Management",
-            Tab::Subscription => "Subscription",
-            Tab::Members => "Members",
-            Tab::Log => "Delivery Log",
-        }
-    }
-
-    /// For narrow terminals.
-    pub fn short_title(self) -> &'static str {
-        match self {
-            Tab::Channels => "Channels",
-            Tab::Subscription => "Subscription",
-            Tab::Members => "Members",
-            Tab::Log => "Log",
-        }
-    }
-
-    fn context(self) -> Context {
-        match self {
-            Tab::Channels => Context::Channels,
-            Tab::Subscription => Context::Subscription,
-            Tab::Members => Context::Members,
-            Tab::Log => Context::Log,
-        }
-    }
-}
-
-#[derive(Debug)]
-pub enum Overlay {
-    Configure(Box<ConfigureDialog>),
-    Confirm(Confirm),
-    Help(HelpDialog),
-    MemberForm(Box<MemberForm>),
-    Receivers(Box<ReceiversPicker>),
-    Delivery(Box<crate::store::DeliveryRow>),
-    Message(MessageDialog),
-}
-
-impl Overlay {
-    /// The keymap contexts that get keys while this overlay is on top, most specific first.
-    fn contexts(&self) -> Vec<Context> {
-        match self {
-            Overlay::Configure(d) if d.focus == Focus::SourceColumn => {
-                vec![Context::Select, Context::Dialog]
-            }
-            Overlay::Configure(_) => vec![Context::Dialog],
-            Overlay::Confirm(_) => vec![Context::Confirm],
-            Overlay::Help(_) => vec![Context::Help],
-            Overlay::MemberForm(_) => vec![Context::Form],
-            Overlay::Receivers(p) if p.filter.editing => vec![Context::Filter],
-            Overlay::Receivers(_) => vec![Context::Picker],
-            Overlay::Delivery(_) => vec![Context::Detail],
-            Overlay::Message(_) => vec![Context::Message],
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Ok,
-    Error,
-}
-
-/// A test started from a card with the stored configuration (key `t`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CardTest {
-    Idle,
-    Sending { seq: u64 },
-}
+pub use super::ui::{Level, Overlay, Tab, TabUnit, Ui};
 
 pub struct AppOptions {
     /// Where the data lives, shown in the title bar.
@@ -118,60 +31,40 @@ pub struct AppOptions {
 }
 
 pub struct App {
-    pub tab: Tab,
-    pub channels: Vec<ChannelSummary>,
-    pub channels_loaded: bool,
-    pub selected: usize,
+    /// What the tabs and overlays share: theme, clock, status line, the current tab.
+    pub ui: Ui,
+    pub channels: ChannelsTab,
     pub subscriptions: Grid,
     pub members: MembersTab,
     pub log: LogTab,
-    pub overlays: Vec<Overlay>,
-    /// The status line and the tab it was made on (None: shown everywhere, e.g. a banner).
-    pub status: Option<(Level, String, Option<Tab>)>,
-    pub card_test: CardTest,
+    pub overlays: Vec<Box<dyn Overlay>>,
     pub should_quit: bool,
-    /// Something changed since the last frame.
-    pub dirty: bool,
-    /// Spinner frame, advanced by ticks while something runs.
-    pub frame: usize,
-    pub theme: Theme,
     pub db_label: String,
-    pub utc_offset: FixedOffset,
-    next_seq: u64,
-    /// The banner's versions, longest first (see `set_banner`).
-    banner: Vec<String>,
     /// Running on the sandbox's temporary database: sample events may be sent.
     pub sandbox: bool,
-    /// The tab whose `r` reload is under way, to confirm it when its data is back.
-    reloading: Option<Tab>,
+}
+
+/// The overlay as `T`, if it is one.
+fn downcast<T: Overlay>(o: &dyn Overlay) -> Option<&T> {
+    (o as &dyn Any).downcast_ref()
+}
+
+fn downcast_mut<T: Overlay>(o: &mut dyn Overlay) -> Option<&mut T> {
+    (o as &mut dyn Any).downcast_mut()
 }
 
 impl App {
     pub fn new(opts: AppOptions) -> App {
         App {
-            tab: Tab::Channels,
-            channels: ChannelKind::ALL
-                .into_iter()
-                .map(ChannelSummary::unconfigured)
-                .collect(),
-            channels_loaded: false,
-            selected: 0,
+            ui: Ui::new(opts.theme, opts.utc_offset),
+            channels: ChannelsTab::default(),
             subscriptions: Grid::new(),
             members: MembersTab::default(),
             log: LogTab::default(),
             overlays: Vec::new(),
-            status: None,
-            card_test: CardTest::Idle,
             should_quit: false,
-            dirty: true,
-            frame: 0,
-            theme: opts.theme,
             db_label: opts.db_label,
-            utc_offset: opts.utc_offset,
-            next_seq: 0,
             sandbox: false,
-            banner: Vec::new(),
-            reloading: None,
         }
     }
 
@@ -183,33 +76,37 @@ impl App {
         ]
     }
 
-    /// Whether a personal channel exists that the Personal Channel column can send through.
-    pub fn personal_configured(&self) -> bool {
-        self.channels.iter().any(|c| c.supported && c.configured)
-    }
-
     /// Whether a spinner is running (the loop ticks only then).
     pub fn animating(&self) -> bool {
-        self.card_test != CardTest::Idle
+        self.channels.card_test != CardTest::Idle
             || self.dialog().is_some_and(|d| d.is_sending() || d.saving)
     }
 
+    /// The topmost overlay of type `T`, and its place in the stack.
+    fn find<T: Overlay>(&self) -> Option<(usize, &T)> {
+        self.overlays
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, o)| downcast::<T>(o.as_ref()).map(|t| (i, t)))
+    }
+
+    fn find_mut<T: Overlay>(&mut self) -> Option<&mut T> {
+        self.overlays
+            .iter_mut()
+            .rev()
+            .find_map(|o| downcast_mut::<T>(o.as_mut()))
+    }
+
+    /// The overlay on top, if it is a `T`.
+    fn top_mut<T: Overlay>(&mut self) -> Option<&mut T> {
+        self.overlays
+            .last_mut()
+            .and_then(|o| downcast_mut::<T>(o.as_mut()))
+    }
+
     pub fn dialog(&self) -> Option<&ConfigureDialog> {
-        self.overlays.iter().rev().find_map(|o| match o {
-            Overlay::Configure(d) => Some(d.as_ref()),
-            _ => None,
-        })
-    }
-
-    fn dialog_mut(&mut self) -> Option<&mut ConfigureDialog> {
-        self.overlays.iter_mut().rev().find_map(|o| match o {
-            Overlay::Configure(d) => Some(d.as_mut()),
-            _ => None,
-        })
-    }
-
-    pub fn selected_channel(&self) -> Option<&ChannelSummary> {
-        self.channels.get(self.selected)
+        self.find::<ConfigureDialog>().map(|(_, d)| d)
     }
 
     /// Contexts that currently receive keys, most specific first (also drives the footer).
@@ -217,62 +114,30 @@ impl App {
         if let Some(top) = self.overlays.last() {
             return top.contexts();
         }
-        match () {
-            _ if self.tab == Tab::Log && self.log.search.editing => vec![Context::Filter],
-            _ if self.tab == Tab::Subscription && self.subscriptions.filter.editing => {
-                vec![Context::Filter]
-            }
-            _ if self.tab == Tab::Members && self.members.filter.editing => vec![Context::Filter],
-            _ => vec![self.tab.context(), Context::Global],
+        self.tab_unit().contexts()
+    }
+
+    fn tab_unit(&self) -> &dyn TabUnit {
+        match self.ui.tab {
+            Tab::Channels => &self.channels,
+            Tab::Subscription => &self.subscriptions,
+            Tab::Members => &self.members,
+            Tab::Log => &self.log,
         }
     }
 
-    fn next_seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
+    fn tab_unit_mut(&mut self) -> (&mut dyn TabUnit, &mut Ui) {
+        let unit: &mut dyn TabUnit = match self.ui.tab {
+            Tab::Channels => &mut self.channels,
+            Tab::Subscription => &mut self.subscriptions,
+            Tab::Members => &mut self.members,
+            Tab::Log => &mut self.log,
+        };
+        (unit, &mut self.ui)
     }
 
-    /// `r` was pressed on `tab`: say so now, and again when the data is back.
-    pub(super) fn reload(&mut self, tab: Tab, effect: Effect) -> Vec<Effect> {
-        self.reloading = Some(tab);
-        self.set_status(Level::Info, "Reloading…");
-        vec![effect]
-    }
-
-    fn reloaded(&mut self, tab: Tab, what: String) {
-        if self.reloading == Some(tab) {
-            self.reloading = None;
-            self.set_status(Level::Ok, format!("Reloaded: {what}"));
-        }
-    }
-
-    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
-        self.status = Some((level, sanitize_text(&text.into()), Some(self.tab)));
-    }
-
-    /// A status line shown on every tab (e.g. the sandbox's credentials), in versions from the
-    /// longest to the shortest: the status line shows the longest that fits, never a cut one.
     pub fn set_banner(&mut self, level: Level, variants: &[String]) {
-        self.banner = variants.iter().map(|v| sanitize_text(v)).collect();
-        if let Some(first) = self.banner.first() {
-            self.status = Some((level, first.clone(), None));
-        }
-    }
-
-    /// The versions of the banner, if the status line shows it.
-    pub fn banner_variants(&self) -> &[String] {
-        match &self.status {
-            Some((_, _, None)) => &self.banner,
-            _ => &[],
-        }
-    }
-
-    /// The status line for the tab shown: a message belongs to the tab it was made on.
-    pub fn visible_status(&self) -> Option<(Level, &str)> {
-        match &self.status {
-            Some((level, text, tab)) if tab.is_none_or(|t| t == self.tab) => Some((*level, text)),
-            _ => None,
-        }
+        self.ui.set_banner(level, variants);
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -287,99 +152,85 @@ impl App {
         let contexts = self.contexts();
         let action = contexts.iter().find_map(|c| keymap::lookup(*c, &key));
         let outcome = match self.overlays.last_mut() {
-            Some(Overlay::Configure(_)) => return self.on_dialog_key(action, key),
-            Some(Overlay::MemberForm(_)) => return self.on_form_key(action, key),
-            Some(Overlay::Receivers(_)) => return self.on_picker_key(action, key),
-            Some(Overlay::Delivery(_)) => return self.on_delivery_detail_key(action),
-            Some(Overlay::Help(h)) => h.on_action(action),
-            Some(Overlay::Message(m)) => m.on_action(action),
-            Some(Overlay::Confirm(c)) => match c.on_action(action) {
-                Outcome::Close => return self.on_confirmed(),
-                // "No": the question goes away, whatever was below stays.
-                Outcome::Handled(effects) => {
-                    self.overlays.pop();
-                    return effects;
-                }
-                Outcome::Ignored => Outcome::Ignored,
-            },
+            Some(top) => top.on_key(action, &key, &mut self.ui),
             // A tab's own keys first; what it ignores goes to the keys every tab shares.
-            None => match self.tab {
-                Tab::Subscription => self.on_grid_key(action, key),
-                Tab::Members => self.on_members_key(action, key),
-                Tab::Log => self.on_log_key(action, key),
-                Tab::Channels => Outcome::Ignored,
-            },
+            None => {
+                let (unit, ui) = self.tab_unit_mut();
+                unit.on_key(action, &key, ui)
+            }
         };
-        match outcome {
+        let mut effects = match outcome {
             Outcome::Ignored if self.overlays.is_empty() => self.on_main_key(action),
             Outcome::Ignored => {
-                self.dirty = false;
+                self.ui.unchanged();
                 vec![]
             }
             Outcome::Handled(effects) => effects,
-            Outcome::Close => {
-                self.overlays.pop();
-                vec![]
-            }
-        }
+            Outcome::Close => self.close_top(),
+        };
+        effects.extend(self.apply_requests());
+        effects
     }
 
     /// Pasted text goes to the focused field or the filter being typed.
     fn on_paste(&mut self, text: &str) -> Vec<Effect> {
         match self.overlays.last_mut() {
-            Some(Overlay::Configure(d)) => d.paste(text),
-            Some(Overlay::Receivers(p)) if p.filter.editing => {
-                p.filter.text.paste(text);
-                p.clamp();
+            Some(top) => top.on_paste(text, &mut self.ui),
+            None => {
+                let (unit, ui) = self.tab_unit_mut();
+                unit.on_paste(text, ui)
             }
-            Some(Overlay::MemberForm(f)) => {
-                if let Some(field) = f.field() {
-                    f.notice = field.paste(text).notice();
-                }
-                f.clear_error_of_focus();
+        }
+    }
+
+    /// The keys every tab shares, for what the tab itself ignored.
+    fn on_main_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Some(action) = action else {
+            self.ui.unchanged();
+            return vec![];
+        };
+        match action {
+            Action::Quit => match self.running_work() {
+                Some(running) => self.overlays.push(Box::new(Confirm::Quit { running })),
+                None => self.should_quit = true,
+            },
+            Action::NextTab | Action::PrevTab => {
+                let i = Tab::ALL.iter().position(|t| *t == self.ui.tab).unwrap_or(0);
+                let step = if action == Action::NextTab {
+                    1
+                } else {
+                    Tab::ALL.len() - 1
+                };
+                return self.show_tab(Tab::ALL[(i + step) % Tab::ALL.len()]);
             }
-            None if self.tab == Tab::Members && self.members.filter.editing => {
-                self.members.filter.text.paste(text);
-                self.members.clamp();
-            }
-            None if self.tab == Tab::Subscription && self.subscriptions.filter.editing => {
-                self.subscriptions.filter.text.paste(text);
-                self.subscriptions.rebuild();
-            }
-            None if self.tab == Tab::Log && self.log.search.editing => {
-                self.log.search.text.paste(text);
-                self.log.reset_paging();
-                return vec![self.load_log()];
-            }
-            _ => self.dirty = false,
+            Action::GotoTab(i) => return self.show_tab(Tab::ALL[i.min(Tab::ALL.len() - 1)]),
+            Action::Help => self.overlays.push(Box::new(HelpDialog::default())),
+            _ => self.ui.unchanged(),
         }
         vec![]
     }
 
-    /// The user answered yes to the confirmation on top.
-    fn on_confirmed(&mut self) -> Vec<Effect> {
-        let Some(Overlay::Confirm(question)) = self.overlays.pop() else {
-            return vec![];
-        };
-        match question {
-            Confirm::DiscardChanges => {
-                if matches!(self.overlays.last(), Some(Overlay::MemberForm(_))) {
-                    self.overlays.pop();
-                    return vec![];
-                }
-                self.close_dialog()
-            }
-            Confirm::DeleteMember { id, name } => vec![Effect::DeleteMember { id, name }],
-            Confirm::Quit { .. } => {
-                self.should_quit = true;
-                vec![]
-            }
+    fn show_tab(&mut self, tab: Tab) -> Vec<Effect> {
+        self.ui.tab = tab;
+        if tab == Tab::Log {
+            return vec![self.log.load()];
         }
+        vec![]
+    }
+
+    /// Removes the overlay on top, stopping what it started.
+    fn close_top(&mut self) -> Vec<Effect> {
+        self.overlays
+            .pop()
+            .map(|mut o| o.on_close())
+            .unwrap_or_default()
     }
 
     /// What still runs and would be cut short by quitting, if anything.
     pub fn running_work(&self) -> Option<String> {
-        if self.card_test != CardTest::Idle || self.dialog().is_some_and(|d| d.is_sending()) {
+        if self.channels.card_test != CardTest::Idle
+            || self.dialog().is_some_and(|d| d.is_sending())
+        {
             return Some("A Test Message Sending".into());
         }
         if self.log.counts.sending > 0 {

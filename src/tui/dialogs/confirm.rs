@@ -1,7 +1,17 @@
-//! The one confirmation box: a question answered with the keymap's Yes or No keys.
+//! The one confirmation box: a question answered with the keymap's Yes or No keys; its key
+//! hints come from the keymap.
 
-use crate::tui::keymap::Action;
-use crate::tui::msg::Outcome;
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::tui::keymap::{self, Action, Context};
+use crate::tui::msg::{Effect, Outcome};
+use crate::tui::theme::Role;
+use crate::tui::ui::{Overlay, Request, Ui};
+use crate::tui::widgets::{centered, truncate};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Confirm {
@@ -48,13 +58,63 @@ impl Confirm {
             Confirm::Quit { .. } => ("quit", "stay"),
         }
     }
+}
 
-    /// `Close` means "yes" (the App acts on the question), `Handled` means "no".
-    pub fn on_action(&self, action: Option<Action>) -> Outcome {
+impl Overlay for Confirm {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Confirm]
+    }
+
+    /// Yes does what was asked and closes; No only closes, whatever was below stays.
+    fn on_key(&mut self, action: Option<Action>, _key: &KeyEvent, ui: &mut Ui) -> Outcome {
         match action {
-            Some(Action::Yes) => Outcome::Close,
-            Some(Action::No) => Outcome::Handled(vec![]),
+            Some(Action::Yes) => {
+                ui.request(match self.clone() {
+                    Confirm::DiscardChanges => Request::CloseBelow,
+                    Confirm::DeleteMember { id, name } => {
+                        Request::Run(Effect::DeleteMember { id, name })
+                    }
+                    Confirm::Quit { .. } => Request::Quit,
+                });
+                Outcome::Close
+            }
+            Some(Action::No) => Outcome::Close,
             _ => Outcome::Ignored,
         }
+    }
+
+    fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {
+        let question = self;
+        let t = &ui.theme;
+        let width = 56u16;
+        let inner = width as usize - 2;
+        let mut text: Vec<Line> = question
+            .lines()
+            .into_iter()
+            .map(|l| Line::raw(truncate(&l, inner)))
+            .collect();
+        let (yes, no) = question.answers();
+        let label = |action| {
+            keymap::bindings_of(Context::Confirm)
+                .find(|b| b.action == action)
+                .map(|b| b.all_keys_label())
+                .unwrap_or_default()
+        };
+        text.push(Line::from(vec![
+            Span::styled(
+                keymap::key_for(Context::Confirm, Action::Yes),
+                t.style(Role::Key),
+            ),
+            Span::raw(format!(" {yes}   ")),
+            Span::styled(label(Action::No), t.style(Role::Key)),
+            Span::raw(format!(" {no}")),
+        ]));
+        let rect = centered(area, width, text.len() as u16 + 2);
+        frame.render_widget(Clear, rect);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.style(Role::BorderFocus))
+            .title(question.title());
+        frame.render_widget(Paragraph::new(text).block(block), rect);
     }
 }

@@ -1,7 +1,20 @@
-//! The add/edit member form.
+//! The add/edit member form: its state, keys and drawing.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
 
 use crate::member::{Member, NewMember};
+use crate::store::StoreError;
+use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::field::TextField;
+use crate::tui::keymap::{Action, Context};
+use crate::tui::msg::{Effect, Outcome};
+use crate::tui::theme::Role;
+use crate::tui::ui::{Overlay, Ui};
+use crate::tui::widgets::form::{FieldSpec, FormLines, render_dialog};
+use crate::tui::widgets::wrap_text;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormFocus {
@@ -127,4 +140,133 @@ impl MemberForm {
         };
         self.errors[i] = None;
     }
+}
+
+impl MemberForm {
+    pub fn save_failed(&mut self, error: &StoreError) {
+        self.saving = false;
+        // Logins are the only unique member field the store checks.
+        if matches!(error, StoreError::Duplicate { .. }) {
+            self.errors[1] = Some(error.to_string());
+            self.focus = FormFocus::Login;
+        } else {
+            self.notice = Some(format!("Not saved: {error}"));
+        }
+    }
+
+    fn submit_effects(&mut self) -> Vec<Effect> {
+        if self.saving {
+            return vec![];
+        }
+        match self.submit() {
+            Some(member) => {
+                self.saving = true;
+                self.notice = None;
+                vec![Effect::SaveMember {
+                    id: self.id,
+                    member,
+                }]
+            }
+            None => vec![],
+        }
+    }
+}
+
+impl Overlay for MemberForm {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Form]
+    }
+
+    fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
+        match action {
+            Some(Action::NextField) => self.focus = self.focus.step(true),
+            Some(Action::PrevField) => self.focus = self.focus.step(false),
+            Some(Action::Save) => return Outcome::Handled(self.submit_effects()),
+            Some(Action::Activate) => match self.focus {
+                FormFocus::Ok => return Outcome::Handled(self.submit_effects()),
+                FormFocus::Cancel => return Outcome::Close,
+                _ => self.focus = self.focus.step(true),
+            },
+            // The form is small; closing it discards without a prompt unless edited.
+            Some(Action::Close) if self.is_dirty() => ui.open(Confirm::DiscardChanges),
+            Some(Action::Close) => return Outcome::Close,
+            _ => {
+                let changed = self.field().is_some_and(|field| field.handle_key(key));
+                if changed {
+                    self.clear_error_of_focus();
+                } else {
+                    ui.unchanged();
+                }
+            }
+        }
+        Outcome::Handled(vec![])
+    }
+
+    fn on_paste(&mut self, text: &str, _ui: &mut Ui) -> Vec<Effect> {
+        if let Some(field) = self.field() {
+            self.notice = field.paste(text).notice();
+        }
+        self.clear_error_of_focus();
+        vec![]
+    }
+
+    fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {
+        draw_form(ui, self, frame, area);
+    }
+}
+
+fn draw_form(ui: &Ui, f: &MemberForm, frame: &mut Frame, area: Rect) {
+    let t = &ui.theme;
+    let width = area.width.min(70);
+    let inner_w = width.saturating_sub(4) as usize;
+    let mut form = FormLines::new(10, inner_w);
+    form.lines.push(Line::raw(""));
+    let fields: [(&str, bool, FormFocus, &TextField, &str); 4] = [
+        ("Name", true, FormFocus::Name, &f.name, "e.g. Zhang San"),
+        (
+            "Login",
+            true,
+            FormFocus::Login,
+            &f.login,
+            "unique login name",
+        ),
+        (
+            "Phone",
+            true,
+            FormFocus::Phone,
+            &f.phone,
+            "e.g. 138 0013 8000",
+        ),
+        ("Email", false, FormFocus::Email, &f.email, "optional"),
+    ];
+    for (i, (label, required, focus, field, placeholder)) in fields.into_iter().enumerate() {
+        form.field(
+            ui,
+            FieldSpec {
+                label,
+                required,
+                focused: f.focus == focus,
+                field,
+                placeholder,
+                reveal: false,
+                error: f.errors[i].as_deref(),
+            },
+        );
+    }
+    form.lines.push(Line::raw(""));
+    if f.saving {
+        form.lines
+            .push(Line::styled("Saving…", t.style(Role::Warn)));
+    } else if let Some(n) = &f.notice {
+        for l in wrap_text(n, inner_w, 2) {
+            form.lines.push(Line::styled(l, t.style(Role::Error)));
+        }
+    }
+    form.ok_cancel(ui, f.focus == FormFocus::Ok, f.focus == FormFocus::Cancel);
+    let title = if f.id.is_some() {
+        " Edit member "
+    } else {
+        " Add member "
+    };
+    render_dialog(ui, frame, area, width, title, " ^S save · Esc close ", form);
 }

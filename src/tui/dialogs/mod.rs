@@ -1,8 +1,8 @@
-//! One module per overlay dialog: its state and the operations on it.
+//! One module per overlay dialog: its state, keys and drawing. The receivers picker and the
+//! delivery detail belong to their tabs (`tabs::subscriptions`, `tabs::delivery_log`).
 
 pub mod configure;
 pub mod confirm;
 pub mod help;
 pub mod member_form;
 pub mod message;
-pub mod receivers;

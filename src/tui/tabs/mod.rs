@@ -1,5 +1,6 @@
-//! One module per tab: its state and the operations on it (no App, no drawing).
+//! One unit per tab: its state, its keys and its drawing (no App).
 
+pub mod channels;
 pub mod delivery_log;
 pub mod members;
 pub mod subscriptions;

@@ -92,7 +92,7 @@ fn width_of(parts: &[&Part]) -> usize {
 }
 
 pub fn render_title(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+    let t = &app.ui.theme;
     let all = parts(app);
     let mut kept: Vec<&Part> = all.iter().collect();
     while width_of(&kept) > area.width as usize {
@@ -126,11 +126,11 @@ pub fn render_title(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The tab bar: full titles, then short ones, then numbers only for the inactive tabs.
 pub fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+    let t = &app.ui.theme;
     let label = |tab: Tab, level: u8| match level {
         0 => tab.title(),
         1 => tab.short_title(),
-        _ if tab == app.tab => tab.short_title(),
+        _ if tab == app.ui.tab => tab.short_title(),
         _ => "",
     };
     let text_of = |level: u8| -> Vec<String> {
@@ -138,7 +138,7 @@ pub fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
             .iter()
             .enumerate()
             .map(|(i, tab)| {
-                let marker = if *tab == app.tab { ">" } else { " " };
+                let marker = if *tab == app.ui.tab { ">" } else { " " };
                 let name = label(*tab, level);
                 if name.is_empty() {
                     format!("{marker}{} ", i + 1)
@@ -158,7 +158,7 @@ pub fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
         .unwrap_or_else(|| text_of(2));
     let mut spans = vec![Span::raw(" ")];
     for (tab, text) in Tab::ALL.iter().zip(texts) {
-        let role = if *tab == app.tab {
+        let role = if *tab == app.ui.tab {
             Role::TabActive
         } else {
             Role::TabInactive

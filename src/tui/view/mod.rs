@@ -1,35 +1,22 @@
-//! Rendering: a pure function of `&App`. Overlays are drawn last, in stack order.
+//! Rendering: a pure function of `&App`. The App draws the shared frame (title, tabs,
+//! status line, footer); each tab and overlay draws itself. Overlays are drawn last, in
+//! stack order.
 
-mod channels;
-mod configure;
-mod confirm;
-mod delivery_log;
-mod form;
 mod header;
-mod help;
-mod members;
-mod message;
-mod subscriptions;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::app::{App, Level, Overlay, Tab};
+use super::app::{App, Level, Tab};
 use super::keymap;
-pub use super::text::{pad, truncate, truncate_left, wrap_text};
-use super::theme::{Role, Theme};
+use super::text::truncate;
+use super::theme::Role;
 
 /// Below this the layout cannot show the dialog without cutting fields off.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 18;
-
-/// What every filtered list says when the filter leaves nothing.
-pub const NOTHING_MATCHES: &str = "  Nothing matches the filter (Esc clears it).";
-
-pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -47,11 +34,17 @@ pub fn render(app: &App, frame: &mut Frame) {
     .areas(area);
     header::render_title(app, frame, title);
     header::render_tabs(app, frame, tabs);
-    match app.tab {
-        Tab::Channels => channels::render(app, frame, body),
-        Tab::Subscription => subscriptions::render(app, frame, body),
-        Tab::Members => members::render_tab(app, frame, body),
-        Tab::Log => delivery_log::render_tab(app, frame, body),
+    let ui = &app.ui;
+    match ui.tab {
+        Tab::Channels => app.channels.draw(ui, frame, body),
+        Tab::Subscription => {
+            let personal = app.channels.personal_configured();
+            app.subscriptions.draw(ui, personal, frame, body);
+        }
+        Tab::Members => app.members.draw(ui, frame, body),
+        Tab::Log => app
+            .log
+            .draw(ui, &app.subscriptions, app.sandbox, frame, body),
     }
     render_status(app, frame, status);
     render_footer(app, frame, footer);
@@ -62,20 +55,12 @@ pub fn render(app: &App, frame: &mut Frame) {
         frame.render_widget(Clear, body);
     }
     for overlay in &app.overlays {
-        match overlay {
-            Overlay::Configure(d) => configure::render(app, d, frame, beneath),
-            Overlay::Confirm(c) => confirm::render(app, c, frame, beneath),
-            Overlay::Help(h) => help::render(app, h, frame, beneath),
-            Overlay::MemberForm(f) => members::render_form(app, f, frame, beneath),
-            Overlay::Receivers(p) => members::render_picker(app, p, frame, beneath),
-            Overlay::Delivery(r) => delivery_log::render_detail(app, r, frame, beneath),
-            Overlay::Message(m) => message::render(app, m, frame, beneath),
-        }
+        overlay.draw(ui, frame, beneath);
     }
 }
 
 fn render_too_small(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+    let t = &app.ui.theme;
     let text = vec![
         Line::styled("Terminal too small", t.style(Role::Error)),
         Line::raw(format!("{}x{}", area.width, area.height)),
@@ -93,8 +78,8 @@ fn render_too_small(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn render_status(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let Some((level, text)) = app.visible_status() else {
+    let t = &app.ui.theme;
+    let Some((level, text)) = app.ui.visible_status() else {
         return;
     };
     let (marker, role) = match level {
@@ -104,6 +89,7 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     };
     let width = area.width.saturating_sub(3) as usize;
     let fitting = app
+        .ui
         .banner_variants()
         .iter()
         .find(|v| unicode_width::UnicodeWidthStr::width(v.as_str()) <= width);
@@ -120,7 +106,7 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
 /// rest in table order, each whole or not at all.
 fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
     use unicode_width::UnicodeWidthStr;
-    let t = &app.theme;
+    let t = &app.ui.theme;
     let hints = keymap::footer_hints(&app.contexts());
     let cost = |h: &(String, &str, bool)| h.0.width() + h.1.width() + 3;
     let (essential, optional): (Vec<_>, Vec<_>) = hints.into_iter().partition(|h| h.2);
@@ -142,30 +128,4 @@ fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {desc}  "), t.style(Role::Muted)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// A rectangle of at most `w`×`h`, centred in `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
-pub fn format_time(at: i64, offset: chrono::FixedOffset) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            t.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|| "unknown time".into())
-}
-
-pub fn style(theme: &Theme, role: Role) -> Style {
-    theme.style(role)
 }

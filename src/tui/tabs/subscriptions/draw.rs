@@ -1,4 +1,4 @@
-//! The Subscription tab: the checkbox grid, grouped by subscription type. Only the lines
+//! Drawing of the Subscription tab: the checkbox grid, grouped by subscription type. Only the lines
 //! that fit are built, so the cost of a frame does not grow with the number of rows.
 
 use ratatui::Frame;
@@ -6,11 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{pad, truncate};
+use super::{COLUMNS, Grid, Line};
 use crate::subscription::Method;
-use crate::tui::app::App;
-use crate::tui::tabs::subscriptions::{COLUMNS, Grid, Line};
 use crate::tui::theme::Role;
+use crate::tui::ui::Ui;
+use crate::tui::widgets::{pad, truncate};
 
 /// Cell width of each method column (title width, at least a checkbox, plus a gap).
 fn col_width(m: Method) -> usize {
@@ -22,9 +22,8 @@ fn col_width(m: Method) -> usize {
 
 const RECEIVER_W: usize = 12;
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let g = &app.subscriptions;
+pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut Frame, area: Rect) {
+    let t = &ui.theme;
     let filter = if g.filter.is_shown() {
         format!(" · {}", g.filter.label())
     } else {
@@ -107,7 +106,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let msg = if g.rows.is_empty() {
             "  No subscription types in the catalogue."
         } else {
-            super::NOTHING_MATCHES
+            crate::tui::widgets::NOTHING_MATCHES
         };
         lines.push(TextLine::styled(msg, t.style(Role::Muted)));
     }
@@ -200,7 +199,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         detail.push(TextLine::raw(""));
     }
-    if app.personal_configured() {
+    if personal_configured {
         detail.push(TextLine::styled(
             truncate(
                 " Personal Channel: DingTalk configured; checked nodes also send there",

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{centered, wrap_text};
-use crate::tui::app::App;
 use crate::tui::field::TextField;
 use crate::tui::theme::Role;
+use crate::tui::ui::Ui;
 
 /// Lines of a form being built, and where the text cursor goes (row, column).
 pub struct FormLines {
@@ -46,8 +46,8 @@ impl FormLines {
     }
 
     /// `>* Label [value     ]`, then the field's error wrapped below it.
-    pub fn field(&mut self, app: &App, f: FieldSpec<'_>) {
-        let t = &app.theme;
+    pub fn field(&mut self, ui: &Ui, f: FieldSpec<'_>) {
+        let t = &ui.theme;
         let box_w = self.box_w();
         let (text, cur) = f.field.visible(box_w, f.reveal);
         let (shown, role) = if text.is_empty() && !f.placeholder.is_empty() {
@@ -65,7 +65,7 @@ impl FormLines {
             Role::Border
         });
         self.lines.push(Line::from(vec![
-            self.label(app, f.label, f.required, f.focused),
+            self.label(ui, f.label, f.required, f.focused),
             Span::styled("[", bracket),
             Span::styled(format!("{shown}{}", " ".repeat(pad)), t.style(role)),
             Span::styled("]", bracket),
@@ -83,29 +83,29 @@ impl FormLines {
     }
 
     /// The label column: focus marker, required star, right-aligned label.
-    pub fn label(&self, app: &App, label: &str, required: bool, focused: bool) -> Span<'static> {
+    pub fn label(&self, ui: &Ui, label: &str, required: bool, focused: bool) -> Span<'static> {
         let marker = if focused { '>' } else { ' ' };
         let star = if required { '*' } else { ' ' };
         let text = format!("{marker}{star}{label:>w$} ", w = self.label_w - 3);
         Span::styled(
             text,
-            app.theme
+            ui.theme
                 .style(if focused { Role::Label } else { Role::Base }),
         )
     }
 
     /// `[ OK ]  [ Cancel ]`, right-aligned.
-    pub fn ok_cancel(&mut self, app: &App, ok_focused: bool, cancel_focused: bool) {
+    pub fn ok_cancel(&mut self, ui: &Ui, ok_focused: bool, cancel_focused: bool) {
         self.lines.push(Line::from(vec![
             Span::raw(" ".repeat(self.inner_w.saturating_sub(18))),
-            button(app, "OK", ok_focused),
+            button(ui, "OK", ok_focused),
             Span::raw("  "),
-            button(app, "Cancel", cancel_focused),
+            button(ui, "Cancel", cancel_focused),
         ]));
     }
 }
 
-pub fn button(app: &App, label: &str, focused: bool) -> Span<'static> {
+pub fn button(ui: &Ui, label: &str, focused: bool) -> Span<'static> {
     let text = if focused {
         format!("[>{label}<]")
     } else {
@@ -113,7 +113,7 @@ pub fn button(app: &App, label: &str, focused: bool) -> Span<'static> {
     };
     Span::styled(
         text,
-        app.theme.style(if focused {
+        ui.theme.style(if focused {
             Role::ButtonFocus
         } else {
             Role::Button
@@ -124,7 +124,7 @@ pub fn button(app: &App, label: &str, focused: bool) -> Span<'static> {
 /// Draw the form centred in `area`, `width` wide. On a short terminal the spacing lines go
 /// first, then lines from the top, so the result and the buttons stay visible.
 pub fn render_dialog(
-    app: &App,
+    ui: &Ui,
     frame: &mut Frame,
     area: Rect,
     width: u16,
@@ -132,7 +132,7 @@ pub fn render_dialog(
     hint: &str,
     mut form: FormLines,
 ) {
-    let t = &app.theme;
+    let t = &ui.theme;
     let max = area.height as usize;
     if form.lines.len() + 2 > max {
         let blank_before_cursor = form.cursor.map_or(0, |(row, _)| {

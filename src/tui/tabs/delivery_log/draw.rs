@@ -1,17 +1,19 @@
-//! The Delivery Log tab and the delivery detail overlay.
+//! Drawing of the Delivery Log tab: one database page of deliveries, newest first.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{centered, format_time, pad, truncate, wrap_text};
+use super::LogTab;
 use crate::domain::sanitize_text;
 use crate::store::{DeliveryRow, DeliveryStatus};
-use crate::tui::app::App;
+use crate::tui::tabs::subscriptions::Grid;
 use crate::tui::theme::Role;
+use crate::tui::ui::Ui;
+use crate::tui::widgets::{pad, truncate};
 
-fn status_role(s: DeliveryStatus) -> Role {
+pub(super) fn status_role(s: DeliveryStatus) -> Role {
     match s {
         DeliveryStatus::Sent => Role::Ok,
         DeliveryStatus::Failed => Role::Error,
@@ -34,17 +36,24 @@ fn thousands(n: u64) -> String {
 }
 
 /// "SQL Task / To be approved" from the catalogue's labels (codes if the row is unknown).
-pub fn what_of(app: &App, r: &DeliveryRow) -> String {
-    match app.subscriptions.labels(&r.type_code, &r.node_code) {
+pub(super) fn what_of(grid: &Grid, r: &DeliveryRow) -> String {
+    match grid.labels(&r.type_code, &r.node_code) {
         Some((t, n)) => format!("{t} / {n}"),
         // Codes of a type no longer in the catalogue come from the database: clean them.
         None => sanitize_text(&format!("{} / {}", r.type_code, r.node_code)),
     }
 }
 
-pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let log = &app.log;
+/// `grid` names the types and nodes; `sandbox` offers sample events when the log is empty.
+pub(super) fn render(
+    log: &LogTab,
+    ui: &Ui,
+    grid: &Grid,
+    sandbox: bool,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let t = &ui.theme;
     let status = log.status.map(|s| s.code()).unwrap_or("all");
     let text = if log.search.is_shown() {
         format!(" · {}", log.search.label())
@@ -116,9 +125,12 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
     if !log.loaded {
         lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
     } else if log.rows.is_empty() && (log.status.is_some() || !log.search.is_empty()) {
-        lines.push(Line::styled(super::NOTHING_MATCHES, t.style(Role::Muted)));
+        lines.push(Line::styled(
+            crate::tui::widgets::NOTHING_MATCHES,
+            t.style(Role::Muted),
+        ));
     } else if log.rows.is_empty() {
-        let hint = if app.sandbox {
+        let hint = if sandbox {
             "  No deliveries yet. Press s to send a sample event through the outbox."
         } else {
             "  No deliveries. Events come in with `notifydesk notify …`; see the README."
@@ -132,7 +144,7 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
         // Rows are in creation order, so the list shows when each event came in.
         let created = chrono::DateTime::from_timestamp(r.created_at, 0)
             .map(|d| {
-                d.with_timezone(&app.utc_offset)
+                d.with_timezone(&ui.utc_offset)
                     .format("%m-%d %H:%M")
                     .to_string()
             })
@@ -146,7 +158,7 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
                     pad(&created, time_w),
                     cell(&r.title, title_w),
                     // The catalogue's labels are ours, not untrusted text.
-                    pad(&truncate(&what_of(app, r), what_w), what_w),
+                    pad(&truncate(&what_of(grid, r), what_w), what_w),
                     cell(member, member_w)
                 ),
                 t.style(base),
@@ -173,68 +185,4 @@ pub fn render_tab(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-pub fn render_detail(app: &App, r: &DeliveryRow, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let width = area.width.min(76);
-    let inner_w = width.saturating_sub(4) as usize;
-    let field = |k: &str, v: String| {
-        Line::from(vec![
-            Span::styled(format!("{k:>14}  "), t.style(Role::Label)),
-            Span::raw(truncate(&sanitize_text(&v), inner_w.saturating_sub(16))),
-        ])
-    };
-    let mut lines = vec![
-        field("Delivery", format!("#{}", r.id)),
-        field("Event", r.event_id.clone()),
-        field("Type / node", what_of(app, r)),
-        field("Title", r.title.clone()),
-        field(
-            "Member",
-            match &r.member_name {
-                Some(n) => format!("{n} ({})", r.login),
-                None => r.login.clone(),
-            },
-        ),
-        Line::from(vec![
-            Span::styled(format!("{:>14}  ", "Status"), t.style(Role::Label)),
-            Span::styled(r.status.label(), t.style(status_role(r.status))),
-        ]),
-        field("Attempts", r.attempts.to_string()),
-        field("Created", format_time(r.created_at, app.utc_offset)),
-        field("Last change", format_time(r.at, app.utc_offset)),
-    ];
-    if let Some(k) = &r.process_query_key {
-        lines.push(field("Query key", k.clone()));
-    }
-    if let Some(code) = &r.error_code {
-        lines.push(field("Error code", code.clone()));
-    }
-    if let Some(id) = &r.request_id {
-        lines.push(field("Request id", id.clone()));
-    }
-    if let Some(e) = &r.last_error {
-        lines.push(Line::raw(""));
-        // All the height there is: DingTalk's message ends with the fix.
-        let room = (area.height as usize)
-            .saturating_sub(lines.len() + 2)
-            .max(2);
-        for l in wrap_text(&sanitize_text(e), inner_w, room) {
-            lines.push(Line::styled(l, t.style(Role::Error)));
-        }
-    }
-    let hint = if matches!(r.status, DeliveryStatus::Failed | DeliveryStatus::Unknown) {
-        " r retry · Esc close "
-    } else {
-        " Esc close "
-    };
-    let rect = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::BorderFocus))
-        .title(Span::styled(" Delivery ", t.style(Role::Title)))
-        .title_bottom(Line::styled(hint, t.style(Role::Muted)).right_aligned());
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

@@ -4,8 +4,16 @@
 
 use std::cell::Cell;
 
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
 use crate::subscription::{Method, MethodChange, SubscriptionRow};
 use crate::tui::filter::Filter;
+use crate::tui::ui::Ui;
+
+mod draw;
+mod keys;
+pub mod receivers;
 
 /// Methods that have a column the cursor can reach (Inbox is shown but locked).
 pub const COLUMNS: [Method; 6] = Method::ALL;
@@ -49,6 +57,11 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// `personal_configured`: whether the Personal Channel column can send anywhere.
+    pub fn draw(&self, ui: &Ui, personal_configured: bool, frame: &mut Frame, area: Rect) {
+        draw::render(self, ui, personal_configured, frame, area);
+    }
+
     pub fn new() -> Grid {
         Grid {
             col: COLUMNS.len() - 1, // start on Personal Channel, the column this tool is about
@@ -375,5 +388,4 @@ fn row_matches(r: &SubscriptionRow, needle: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "subscriptions_tests.rs"]
 mod tests;

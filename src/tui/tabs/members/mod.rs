@@ -2,9 +2,16 @@
 
 use std::cell::Cell;
 
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
 use crate::member::Member;
 use crate::tui::filter::Filter;
 use crate::tui::list;
+use crate::tui::ui::Ui;
+
+mod draw;
+mod keys;
 
 #[derive(Debug, Default)]
 pub struct MembersTab {
@@ -18,6 +25,10 @@ pub struct MembersTab {
 }
 
 impl MembersTab {
+    pub fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {
+        draw::render(self, ui, frame, area);
+    }
+
     pub fn set(&mut self, members: Vec<Member>) {
         self.members = members;
         self.loaded = true;

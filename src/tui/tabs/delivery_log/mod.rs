@@ -1,8 +1,20 @@
 //! State of the Delivery Log tab: one page of deliveries at a time, newest first, read from
 //! SQLite with keyset paging (never every row in memory).
 
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
 use crate::store::{DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus};
 use crate::tui::filter::Filter;
+use crate::tui::tabs::subscriptions::Grid;
+use crate::tui::ui::Ui;
+
+/// Where tests and the runner have always found it; it is a message, so it lives in `msg`.
+pub use crate::tui::msg::LogPage;
+
+pub mod detail;
+mod draw;
+mod keys;
 
 pub const PAGE_SIZE: usize = 200;
 
@@ -44,6 +56,11 @@ pub struct LogTab {
 }
 
 impl LogTab {
+    /// `grid` names the types and nodes; `sandbox` offers sample events when the log is empty.
+    pub fn draw(&self, ui: &Ui, grid: &Grid, sandbox: bool, frame: &mut Frame, area: Rect) {
+        draw::render(self, ui, grid, sandbox, frame, area);
+    }
+
     pub fn filter(&self) -> DeliveryFilter {
         let text = self.search.value().trim();
         DeliveryFilter {
@@ -94,13 +111,4 @@ impl LogTab {
     pub fn at_end(&self) -> bool {
         self.older_cursor().is_none() && self.cursor + 1 >= self.rows.len()
     }
-}
-
-/// One page read from the store, with the totals shown around it.
-#[derive(Debug)]
-pub struct LogPage {
-    pub before: Option<i64>,
-    pub rows: Vec<DeliveryRow>,
-    pub total: u64,
-    pub counts: DeliveryCounts,
 }

@@ -1,27 +1,27 @@
-//! The "Configure DingTalk Message Channel" dialog.
+//! Drawing of the "Configure DingTalk Message Channel" dialog.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::form::{FieldSpec, FormLines, button, render_dialog};
-use super::{SPINNER, format_time, wrap_text};
+use super::{ConfigureDialog, Focus, TestState};
 use crate::domain::{SECRET_MASK, SourceColumn};
-use crate::tui::app::App;
-use crate::tui::dialogs::configure::{ConfigureDialog, Focus, TestState};
 use crate::tui::field::TextField;
 use crate::tui::theme::Role;
+use crate::tui::ui::Ui;
+use crate::tui::widgets::form::{FieldSpec, FormLines, button, render_dialog};
+use crate::tui::widgets::{SPINNER, format_time, wrap_text};
 
 const LABEL_W: usize = 16;
 
-pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
+    let t = &ui.theme;
     let width = area.width.min(76);
     let inner_w = width.saturating_sub(4) as usize;
     let mut form = FormLines::new(LABEL_W, inner_w);
     form.lines.push(Line::raw(""));
     form.field(
-        app,
+        ui,
         spec(
             "AppKey",
             true,
@@ -38,7 +38,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         "Client Secret of the DingTalk app".to_string()
     };
     form.field(
-        app,
+        ui,
         spec(
             "AppSecret",
             true,
@@ -50,7 +50,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         ),
     );
     form.field(
-        app,
+        ui,
         spec(
             "Template ID",
             false,
@@ -63,7 +63,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     );
     // Source Column: a select with one supported value.
     let focused = d.focus == Focus::SourceColumn;
-    let label = form.label(app, "Source Column", false, focused);
+    let label = form.label(ui, "Source Column", false, focused);
     form.lines.push(Line::from(vec![
         label,
         Span::styled(
@@ -73,7 +73,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         Span::styled(source_hint(), t.style(Role::Muted)),
     ]));
     form.field(
-        app,
+        ui,
         spec(
             "Receiver Info",
             false,
@@ -88,7 +88,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     form.lines.push(Line::raw(""));
     let mut test_line = vec![
         Span::raw(" ".repeat(LABEL_W + 1)),
-        button(app, "Test Message Sending", d.focus == Focus::TestButton),
+        button(ui, "Test Message Sending", d.focus == Focus::TestButton),
         Span::raw("  "),
     ];
     let mut result_lines: Vec<Line> = Vec::new();
@@ -96,7 +96,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     match &d.test {
         TestState::Idle => {}
         TestState::Sending { .. } => {
-            let spin = SPINNER[app.frame % SPINNER.len()];
+            let spin = SPINNER[ui.frame % SPINNER.len()];
             test_line.push(Span::styled(
                 format!("{spin} Sending… (Esc cancels)"),
                 t.style(Role::Warn),
@@ -105,7 +105,7 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         TestState::Succeeded { at, detail } => {
             test_line.push(Span::styled("✓ Successful", t.style(Role::Ok)));
             test_line.push(Span::styled(
-                format!(" {}", format_time(*at, app.utc_offset)),
+                format!(" {}", format_time(*at, ui.utc_offset)),
                 t.style(Role::Muted),
             ));
             if let Some(detail) = detail {
@@ -141,9 +141,9 @@ pub fn render(app: &App, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
             form.lines.push(Line::styled(l, t.style(Role::Warn)));
         }
     }
-    form.ok_cancel(app, d.focus == Focus::Ok, d.focus == Focus::Cancel);
+    form.ok_cancel(ui, d.focus == Focus::Ok, d.focus == Focus::Cancel);
     render_dialog(
-        app,
+        ui,
         frame,
         area,
         width,

@@ -1,4 +1,8 @@
-//! State of the "Configure DingTalk Message Channel" dialog.
+//! The "Configure DingTalk Message Channel" dialog: its state here, its keys in `keys`, its
+//! drawing in `draw`.
+
+mod draw;
+mod keys;
 
 use crossterm::event::KeyEvent;
 #[cfg(test)]
@@ -364,5 +368,4 @@ impl ConfigureDialog {
 }
 
 #[cfg(test)]
-#[path = "configure_tests.rs"]
 mod tests;

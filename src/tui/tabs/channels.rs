@@ -1,0 +1,303 @@
+//! The Channel Management tab: one card per channel, two per row; a card opens the Configure
+//! dialog (Enter) or tests the saved configuration (t).
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Padding, Paragraph};
+
+use crate::domain::{ChannelKind, ChannelSummary, sanitize_text};
+use crate::tui::dialogs::message::MessageDialog;
+use crate::tui::keymap::{self, Action, Context};
+use crate::tui::msg::{Effect, Outcome};
+use crate::tui::theme::Role;
+use crate::tui::ui::{Level, Tab, TabUnit, Ui};
+use crate::tui::widgets::{SPINNER, format_time, truncate, wrap_text};
+
+/// A test started from a card with the stored configuration (key `t`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CardTest {
+    Idle,
+    Sending { seq: u64 },
+}
+
+#[derive(Debug)]
+pub struct ChannelsTab {
+    pub channels: Vec<ChannelSummary>,
+    pub loaded: bool,
+    pub selected: usize,
+    pub card_test: CardTest,
+}
+
+impl Default for ChannelsTab {
+    fn default() -> ChannelsTab {
+        ChannelsTab {
+            channels: ChannelKind::ALL
+                .into_iter()
+                .map(ChannelSummary::unconfigured)
+                .collect(),
+            loaded: false,
+            selected: 0,
+            card_test: CardTest::Idle,
+        }
+    }
+}
+
+impl ChannelsTab {
+    /// Whether a personal channel exists that the Personal Channel column can send through.
+    pub fn personal_configured(&self) -> bool {
+        self.channels.iter().any(|c| c.supported && c.configured)
+    }
+
+    pub fn selected_channel(&self) -> Option<&ChannelSummary> {
+        self.channels.get(self.selected)
+    }
+
+    pub fn set(&mut self, list: Vec<ChannelSummary>) {
+        self.channels = list;
+        self.loaded = true;
+        self.selected = self.selected.min(self.channels.len().saturating_sub(1));
+    }
+
+    /// Test `seq` ended; only the card's own test (`t`) is reported here.
+    pub fn test_finished(&mut self, seq: u64, ok: bool, summary: String, ui: &mut Ui) {
+        if self.card_test != (CardTest::Sending { seq }) {
+            return;
+        }
+        self.card_test = CardTest::Idle;
+        if ok {
+            ui.set_status(Level::Ok, "Test Message Sending: Successful");
+        } else {
+            ui.set_status(Level::Error, summary);
+        }
+    }
+
+    pub fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {
+        render(self, ui, frame, area);
+    }
+}
+
+impl TabUnit for ChannelsTab {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Channels, Context::Global]
+    }
+
+    fn on_key(&mut self, action: Option<Action>, _key: &KeyEvent, ui: &mut Ui) -> Outcome {
+        let Some(action) = action else {
+            return Outcome::Ignored;
+        };
+        let n = self.channels.len().max(1);
+        match action {
+            Action::Left => self.selected = (self.selected + n - 1) % n,
+            Action::Right => self.selected = (self.selected + 1) % n,
+            // Cards are laid out two per row.
+            Action::Up => self.selected = self.selected.saturating_sub(2),
+            Action::Down => self.selected = (self.selected + 2).min(n - 1),
+            Action::Reload => {
+                return Outcome::Handled(ui.reload(Tab::Channels, Effect::LoadChannels));
+            }
+            Action::ViewFull => {
+                let failed = self
+                    .selected_channel()
+                    .and_then(|c| c.last_test.as_ref())
+                    .filter(|t| !t.ok)
+                    .map(|t| t.summary.clone());
+                match failed {
+                    Some(text) => ui.open(MessageDialog {
+                        title: "Last test failed".into(),
+                        text: sanitize_text(&text),
+                    }),
+                    None => ui.set_status(Level::Info, "No failed test to show on this card"),
+                }
+            }
+            Action::Configure => {
+                let Some(ch) = self.selected_channel() else {
+                    return Outcome::Handled(vec![]);
+                };
+                if !ch.supported {
+                    say_unsupported(ui, ch.kind);
+                    return Outcome::Handled(vec![]);
+                }
+                return Outcome::Handled(vec![Effect::LoadDingTalk]);
+            }
+            Action::TestStored => {
+                let Some(ch) = self.selected_channel().cloned() else {
+                    return Outcome::Handled(vec![]);
+                };
+                if !ch.supported {
+                    say_unsupported(ui, ch.kind);
+                    return Outcome::Handled(vec![]);
+                }
+                if !ch.configured {
+                    ui.set_status(
+                        Level::Info,
+                        format!(
+                            "{} is not configured: press Enter to configure it",
+                            ch.kind.title()
+                        ),
+                    );
+                    return Outcome::Handled(vec![]);
+                }
+                if self.card_test != CardTest::Idle {
+                    return Outcome::Handled(vec![]);
+                }
+                if ch.receiver.is_none() {
+                    ui.set_status(
+                        Level::Error,
+                        "No Receiver Info saved: open Configure (Enter) and enter a phone",
+                    );
+                    return Outcome::Handled(vec![]);
+                }
+                let seq = ui.next_seq();
+                self.card_test = CardTest::Sending { seq };
+                ui.set_status(Level::Info, "Sending test message…");
+                return Outcome::Handled(vec![Effect::TestStored { seq, kind: ch.kind }]);
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Handled(vec![])
+    }
+}
+
+/// One answer for every key on a card of a channel kind that cannot be used yet.
+fn say_unsupported(ui: &mut Ui, kind: ChannelKind) {
+    let title = kind.title();
+    ui.set_status(
+        Level::Info,
+        format!("{title} is not supported yet; only DingTalk can be configured"),
+    );
+}
+
+fn render(tab: &ChannelsTab, ui: &Ui, frame: &mut Frame, area: Rect) {
+    let rows = tab.channels.len().div_ceil(2).max(1);
+    let row_areas = Layout::vertical(vec![Constraint::Ratio(1, rows as u32); rows]).split(area);
+    for (i, ch) in tab.channels.iter().enumerate() {
+        let row = row_areas[i / 2];
+        let [left, right] =
+            Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(row);
+        let cell = if i % 2 == 0 { left } else { right };
+        render_card(ui, tab, ch, i == tab.selected, frame, cell);
+    }
+}
+
+fn render_card(
+    ui: &Ui,
+    tab: &ChannelsTab,
+    ch: &ChannelSummary,
+    selected: bool,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let t = &ui.theme;
+    let marker = if selected { "> " } else { "" };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .padding(Padding::horizontal(1))
+        .border_style(t.style(if selected {
+            Role::BorderFocus
+        } else {
+            Role::Border
+        }))
+        .title(Span::styled(
+            format!(" {marker}{} ", ch.kind.title()),
+            t.style(if selected { Role::Title } else { Role::Label }),
+        ));
+    let inner_w = area.width.saturating_sub(4) as usize;
+    let mut lines = Vec::new();
+    let status_role = if ch.configured {
+        Role::Ok
+    } else if ch.supported {
+        Role::Warn
+    } else {
+        Role::Muted
+    };
+    lines.push(Line::styled(
+        truncate(&ch.status_text(), inner_w),
+        t.style(status_role),
+    ));
+    if ch.configured {
+        let source = ch.source_column.map(|s| s.label()).unwrap_or("Phone");
+        lines.push(Line::raw(truncate(
+            &format!("Source Column: {source}"),
+            inner_w,
+        )));
+        if let Some(id) = &ch.template_id {
+            lines.push(Line::raw(truncate(&format!("Template ID: {id}"), inner_w)));
+        }
+        if let Some(r) = &ch.receiver {
+            lines.push(Line::raw(truncate(&format!("Receiver Info: {r}"), inner_w)));
+        }
+    } else if ch.supported {
+        lines.push(Line::styled(
+            truncate("Needs a DingTalk app's AppKey/Secret", inner_w),
+            t.style(Role::Muted),
+        ));
+    } else {
+        lines.push(Line::styled(
+            truncate("Shown for parity with the console", inner_w),
+            t.style(Role::Muted),
+        ));
+    }
+    let sending = selected && matches!(tab.card_test, CardTest::Sending { .. });
+    if sending {
+        let spin = SPINNER[ui.frame % SPINNER.len()];
+        lines.push(Line::styled(
+            format!("{spin} Sending test message…"),
+            t.style(Role::Warn),
+        ));
+    } else if let Some(test) = &ch.last_test {
+        let when = format_time(test.at, ui.utc_offset);
+        let (head, role) = if test.ok {
+            ("✓ Last test: Successful", Role::Ok)
+        } else {
+            ("✗ Last test failed", Role::Error)
+        };
+        // The time goes beside the result when it fits, leaving a line to the error.
+        let beside = format!("{head} {when}");
+        if unicode_width::UnicodeWidthStr::width(beside.as_str()) <= inner_w {
+            lines.push(Line::styled(beside, t.style(role)));
+        } else {
+            lines.push(Line::styled(head, t.style(role)));
+            lines.push(Line::styled(format!("  at {when}"), t.style(Role::Muted)));
+        }
+        if !test.ok {
+            // All the room the card has (the hint keeps the last line): the fix comes last.
+            let inner_h = area.height.saturating_sub(2) as usize;
+            let room = inner_h.saturating_sub(lines.len() + 1).max(1);
+            let whole = wrap_text(&test.summary, inner_w, usize::MAX);
+            if whole.len() <= room || !selected {
+                for l in wrap_text(&test.summary, inner_w, room) {
+                    lines.push(Line::styled(l, t.style(Role::Error)));
+                }
+            } else {
+                // Cut: the last line says where the whole text is.
+                for l in wrap_text(&test.summary, inner_w, room.saturating_sub(1).max(1)) {
+                    lines.push(Line::styled(l, t.style(Role::Error)));
+                }
+                let view = keymap::key_for(Context::Channels, Action::ViewFull);
+                lines.push(Line::styled(
+                    format!("{view} full text"),
+                    t.style(Role::Key),
+                ));
+            }
+        }
+    } else if ch.configured {
+        lines.push(Line::styled("Not tested yet", t.style(Role::Muted)));
+    }
+    if selected && ch.supported {
+        let hint = if ch.configured {
+            "Enter configure · t test"
+        } else {
+            "Enter configure"
+        };
+        let inner_h = area.height.saturating_sub(2) as usize;
+        // Keep the hint on the last line of the card.
+        while lines.len() + 1 < inner_h {
+            lines.push(Line::raw(""));
+        }
+        lines.truncate(inner_h.saturating_sub(1));
+        lines.push(Line::styled(truncate(hint, inner_w), t.style(Role::Key)));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

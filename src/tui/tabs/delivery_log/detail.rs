@@ -1,0 +1,119 @@
+//! The delivery detail overlay: every field of one delivery, its error wrapped in full, and
+//! `r` to retry it.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::draw::{status_role, what_of};
+use crate::domain::sanitize_text;
+use crate::store::{DeliveryRow, DeliveryStatus};
+use crate::tui::keymap::{Action, Context};
+use crate::tui::msg::Outcome;
+use crate::tui::tabs::subscriptions::Grid;
+use crate::tui::theme::Role;
+use crate::tui::ui::{Overlay, Request, Ui};
+use crate::tui::widgets::{centered, format_time, truncate, wrap_text};
+
+#[derive(Debug)]
+pub struct DeliveryDetail {
+    pub row: DeliveryRow,
+    /// "SQL Task / To be approved", named when it was opened.
+    what: String,
+}
+
+impl DeliveryDetail {
+    pub fn new(row: DeliveryRow, grid: &Grid) -> DeliveryDetail {
+        let what = what_of(grid, &row);
+        DeliveryDetail { row, what }
+    }
+}
+
+impl Overlay for DeliveryDetail {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Detail]
+    }
+
+    fn on_key(&mut self, action: Option<Action>, _key: &KeyEvent, ui: &mut Ui) -> Outcome {
+        match action {
+            Some(Action::Close) => Outcome::Close,
+            // The Delivery Log decides (it knows whether a second `r` was asked for).
+            Some(Action::Retry) => {
+                ui.request(Request::Retry(Box::new(self.row.clone())));
+                Outcome::Handled(vec![])
+            }
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {
+        draw_detail(ui, self, frame, area);
+    }
+}
+
+fn draw_detail(ui: &Ui, d: &DeliveryDetail, frame: &mut Frame, area: Rect) {
+    let r = &d.row;
+    let t = &ui.theme;
+    let width = area.width.min(76);
+    let inner_w = width.saturating_sub(4) as usize;
+    let field = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:>14}  "), t.style(Role::Label)),
+            Span::raw(truncate(&sanitize_text(&v), inner_w.saturating_sub(16))),
+        ])
+    };
+    let mut lines = vec![
+        field("Delivery", format!("#{}", r.id)),
+        field("Event", r.event_id.clone()),
+        field("Type / node", d.what.clone()),
+        field("Title", r.title.clone()),
+        field(
+            "Member",
+            match &r.member_name {
+                Some(n) => format!("{n} ({})", r.login),
+                None => r.login.clone(),
+            },
+        ),
+        Line::from(vec![
+            Span::styled(format!("{:>14}  ", "Status"), t.style(Role::Label)),
+            Span::styled(r.status.label(), t.style(status_role(r.status))),
+        ]),
+        field("Attempts", r.attempts.to_string()),
+        field("Created", format_time(r.created_at, ui.utc_offset)),
+        field("Last change", format_time(r.at, ui.utc_offset)),
+    ];
+    if let Some(k) = &r.process_query_key {
+        lines.push(field("Query key", k.clone()));
+    }
+    if let Some(code) = &r.error_code {
+        lines.push(field("Error code", code.clone()));
+    }
+    if let Some(id) = &r.request_id {
+        lines.push(field("Request id", id.clone()));
+    }
+    if let Some(e) = &r.last_error {
+        lines.push(Line::raw(""));
+        // All the height there is: DingTalk's message ends with the fix.
+        let room = (area.height as usize)
+            .saturating_sub(lines.len() + 2)
+            .max(2);
+        for l in wrap_text(&sanitize_text(e), inner_w, room) {
+            lines.push(Line::styled(l, t.style(Role::Error)));
+        }
+    }
+    let hint = if matches!(r.status, DeliveryStatus::Failed | DeliveryStatus::Unknown) {
+        " r retry · Esc close "
+    } else {
+        " Esc close "
+    };
+    let rect = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::BorderFocus))
+        .title(Span::styled(" Delivery ", t.style(Role::Title)))
+        .title_bottom(Line::styled(hint, t.style(Role::Muted)).right_aligned());
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}

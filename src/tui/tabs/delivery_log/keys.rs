@@ -1,0 +1,212 @@
+//! The Delivery Log tab's keys and the results they lead to: paging through the database,
+//! the status filter and `/` search, retries and the sandbox's sample events.
+
+use super::{LogPage, LogTab};
+use crate::store::{DeliveryRow, DeliveryStatus, EnqueueOutcome};
+use crate::tui::keymap::{Action, Context};
+use crate::tui::msg::{Effect, Outcome, StoreResult};
+use crate::tui::ui::{Level, Request, Tab, TabUnit, Ui};
+use crossterm::event::KeyEvent;
+
+impl LogTab {
+    pub fn load(&self) -> Effect {
+        Effect::LoadLog {
+            filter: self.filter(),
+            before: self.before,
+        }
+    }
+
+    pub fn on_loaded(&mut self, page: LogPage, ui: &mut Ui) {
+        ui.reloaded(Tab::Log, format!("{} deliveries", page.total));
+        let keep = self.current().map(|r| r.id);
+        self.before = page.before;
+        self.rows = page.rows;
+        self.total = page.total;
+        self.counts = page.counts;
+        self.loaded = true;
+        self.cursor = keep
+            .and_then(|id| self.rows.iter().position(|r| r.id == id))
+            .unwrap_or(0)
+            .min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Moves down by `rows`, into the next database page past the end of this one, and says
+    /// so at the very end of the log.
+    fn log_down(&mut self, rows: isize, ui: &mut Ui) -> Vec<Effect> {
+        if self.at_end() {
+            let total = self.total;
+            ui.set_status(
+                Level::Info,
+                format!("End of the delivery log ({total} rows)"),
+            );
+            return vec![];
+        }
+        let last = self.rows.len().saturating_sub(1);
+        if self.cursor == last
+            && let Some(before) = self.older_cursor()
+        {
+            self.newer.push(self.before);
+            self.before = Some(before);
+            self.cursor = 0;
+            return vec![self.load()];
+        }
+        self.move_by(rows);
+        if self.at_end() {
+            let total = self.total;
+            ui.set_status(
+                Level::Info,
+                format!("End of the delivery log ({total} rows)"),
+            );
+        }
+        vec![]
+    }
+
+    pub fn on_sample_queued(
+        &mut self,
+        result: StoreResult<EnqueueOutcome>,
+        ui: &mut Ui,
+    ) -> Vec<Effect> {
+        let text = match result {
+            Ok(EnqueueOutcome::Queued { deliveries, .. }) => {
+                let noun = if deliveries == 1 {
+                    "delivery"
+                } else {
+                    "deliveries"
+                };
+                format!("Sample event queued: {deliveries} {noun}")
+            }
+            Ok(EnqueueOutcome::Skipped { reason }) => format!(
+                "Sample event recorded but not sent: {reason}. Turn a method on in Subscription (2)"
+            ),
+            Ok(EnqueueOutcome::Duplicate) => "Sample event already sent".into(),
+            Err(e) => {
+                ui.set_status(Level::Error, format!("Sample event not queued: {e}"));
+                return vec![];
+            }
+        };
+        ui.set_status(Level::Ok, text);
+        vec![self.load(), Effect::WakeWorker]
+    }
+
+    /// `r` on a row (of the list or the detail overlay): a delivery that may have been
+    /// delivered needs a second `r`.
+    pub fn retry(&mut self, row: &DeliveryRow, ui: &mut Ui) -> Vec<Effect> {
+        match row.status {
+            DeliveryStatus::Failed => vec![Effect::RetryDelivery {
+                id: row.id,
+                force: false,
+            }],
+            DeliveryStatus::Unknown if self.force_armed == Some(row.id) => {
+                self.force_armed = None;
+                vec![Effect::RetryDelivery {
+                    id: row.id,
+                    force: true,
+                }]
+            }
+            DeliveryStatus::Unknown => {
+                self.force_armed = Some(row.id);
+                ui.set_status(
+                    Level::Info,
+                    "This message may have been delivered: a retry may send it twice. Check with the receiver; press r again to retry anyway",
+                );
+                vec![]
+            }
+            _ => {
+                ui.set_status(Level::Info, "Only failed deliveries can be retried");
+                vec![]
+            }
+        }
+    }
+
+    pub fn on_delivery_retried(&mut self, result: StoreResult<()>, ui: &mut Ui) -> Vec<Effect> {
+        match result {
+            Ok(()) => {
+                ui.set_status(Level::Ok, "Delivery queued again");
+                vec![self.load(), Effect::WakeWorker]
+            }
+            Err(e) => {
+                ui.set_status(Level::Error, format!("Not retried: {e}"));
+                vec![]
+            }
+        }
+    }
+}
+
+impl TabUnit for LogTab {
+    fn contexts(&self) -> Vec<Context> {
+        if self.search.editing {
+            vec![Context::Filter]
+        } else {
+            vec![Context::Log, Context::Global]
+        }
+    }
+
+    /// Pasted text goes to the search being typed.
+    fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
+        if !self.search.paste(text) {
+            ui.unchanged();
+            return vec![];
+        }
+        self.reset_paging();
+        vec![self.load()]
+    }
+
+    fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
+        if self.search.editing {
+            if ui.filter_changed(self.search.on_key(action, key)) {
+                self.reset_paging();
+                return Outcome::Handled(vec![self.load()]);
+            }
+            return Outcome::Handled(vec![]);
+        }
+        match action {
+            Some(Action::Up) => self.move_by(-1),
+            Some(Action::Down) => return Outcome::Handled(self.log_down(1, ui)),
+            Some(Action::PageDown) => {
+                let page = self.view_height.get().max(1) as isize;
+                return Outcome::Handled(self.log_down(page, ui));
+            }
+            Some(Action::Home) => self.cursor = 0,
+            Some(Action::End) => self.cursor = self.rows.len().saturating_sub(1),
+            Some(Action::PageUp) => {
+                if self.cursor == 0 {
+                    // At the top of this database page: go to the newer one.
+                    if let Some(before) = self.newer.pop() {
+                        self.before = before;
+                        return Outcome::Handled(vec![self.load()]);
+                    }
+                }
+                let page = self.view_height.get().max(1) as isize;
+                self.move_by(-page);
+            }
+            Some(Action::CycleStatus) => {
+                self.cycle_status();
+                return Outcome::Handled(vec![self.load()]);
+            }
+            Some(Action::Filter) => self.search.start(),
+            // Esc goes back one level: an active search is cleared first.
+            Some(Action::Back) if self.search.clear() => {
+                self.reset_paging();
+                return Outcome::Handled(vec![self.load()]);
+            }
+            Some(Action::Edit) => {
+                if let Some(r) = self.current() {
+                    ui.request(Request::OpenDelivery(Box::new(r.clone())));
+                }
+            }
+            Some(Action::Retry) => {
+                let Some(row) = self.current().cloned() else {
+                    return Outcome::Handled(vec![]);
+                };
+                return Outcome::Handled(self.retry(&row, ui));
+            }
+            Some(Action::SendSample) => ui.request(Request::SendSample),
+            Some(Action::Reload) => {
+                let load = self.load();
+                return Outcome::Handled(ui.reload(Tab::Log, load));
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Handled(vec![])
+    }
+}

@@ -1,0 +1,243 @@
+//! The custom receivers picker of a subscription row: members to add on top of the row's
+//! default receiver, with a `/` filter over names and logins: its state, keys and drawing.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::member::Member;
+use crate::subscription::SubscriptionRow;
+use crate::tui::filter::Filter;
+use crate::tui::keymap::{Action, Context};
+use crate::tui::list;
+use crate::tui::msg::{Effect, Outcome};
+use crate::tui::theme::Role;
+use crate::tui::ui::{Overlay, Request, Ui};
+use crate::tui::widgets::{NOTHING_MATCHES, centered, truncate};
+
+#[derive(Debug)]
+pub struct ReceiversPicker {
+    pub type_code: String,
+    pub node_code: String,
+    pub title: String,
+    pub default_receiver: String,
+    /// (login, name, chosen)
+    pub choices: Vec<(String, String, bool)>,
+    /// Index into `shown()`.
+    pub cursor: usize,
+    pub filter: Filter,
+    pub saving: bool,
+    pub notice: Option<String>,
+}
+
+impl ReceiversPicker {
+    pub fn new(
+        type_code: String,
+        node_code: String,
+        title: String,
+        default_receiver: String,
+        choices: Vec<(String, String, bool)>,
+    ) -> ReceiversPicker {
+        ReceiversPicker {
+            type_code,
+            node_code,
+            title,
+            default_receiver,
+            choices,
+            cursor: 0,
+            filter: Filter::default(),
+            saving: false,
+            notice: None,
+        }
+    }
+
+    /// The picker of `row`, offering every member (those already chosen ticked).
+    pub fn for_row(row: &SubscriptionRow, members: &[Member]) -> ReceiversPicker {
+        let choices = members
+            .iter()
+            .map(|m| {
+                let chosen = row
+                    .custom_receivers
+                    .iter()
+                    .any(|l| l.eq_ignore_ascii_case(&m.login));
+                (m.login.clone(), m.name.clone(), chosen)
+            })
+            .collect();
+        ReceiversPicker::new(
+            row.type_code.clone(),
+            row.node_code.clone(),
+            format!("{} / {}", row.type_label, row.node_label),
+            row.receiver.clone(),
+            choices,
+        )
+    }
+
+    pub fn chosen(&self) -> Vec<String> {
+        self.choices
+            .iter()
+            .filter(|c| c.2)
+            .map(|c| c.0.clone())
+            .collect()
+    }
+
+    /// Indexes of the choices matching the filter.
+    pub fn shown(&self) -> Vec<usize> {
+        let needle = self.filter.needle();
+        (0..self.choices.len())
+            .filter(|&i| {
+                let (login, name, _) = &self.choices[i];
+                needle.as_ref().is_none_or(|n| {
+                    login.to_lowercase().contains(n) || name.to_lowercase().contains(n)
+                })
+            })
+            .collect()
+    }
+
+    pub fn save_failed(&mut self, error: &impl std::fmt::Display) {
+        self.saving = false;
+        self.notice = Some(format!("Not saved: {error}"));
+    }
+
+    pub fn toggle(&mut self) {
+        if let Some(&i) = self.shown().get(self.cursor) {
+            self.choices[i].2 = !self.choices[i].2;
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        self.cursor = list::step(self.cursor, self.shown().len(), delta);
+    }
+
+    /// After the filter changed.
+    pub fn clamp(&mut self) {
+        self.cursor = self.cursor.min(self.shown().len().saturating_sub(1));
+    }
+}
+
+impl Overlay for ReceiversPicker {
+    fn contexts(&self) -> Vec<Context> {
+        if self.filter.editing {
+            vec![Context::Filter]
+        } else {
+            vec![Context::Picker]
+        }
+    }
+
+    fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
+        if self.filter.editing {
+            if ui.filter_changed(self.filter.on_key(action, key)) {
+                self.clamp();
+            }
+            return Outcome::Handled(vec![]);
+        }
+        match action {
+            Some(Action::Filter) => self.filter.start(),
+            Some(Action::Up) => self.move_by(-1),
+            Some(Action::Down) => self.move_by(1),
+            Some(Action::Toggle) => self.toggle(),
+            Some(Action::Save) if !self.saving => {
+                self.saving = true;
+                let (type_code, node_code) = (self.type_code.clone(), self.node_code.clone());
+                ui.request(Request::RecordReceivers {
+                    type_code: type_code.clone(),
+                    node_code: node_code.clone(),
+                });
+                return Outcome::Handled(vec![Effect::SetReceivers {
+                    type_code,
+                    node_code,
+                    logins: self.chosen(),
+                }]);
+            }
+            // Esc clears an active filter first, then closes.
+            Some(Action::Close) if self.filter.clear() => self.clamp(),
+            Some(Action::Close) => return Outcome::Close,
+            _ => ui.unchanged(),
+        }
+        Outcome::Handled(vec![])
+    }
+
+    fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
+        match self.filter.paste(text) {
+            true => self.clamp(),
+            false => ui.unchanged(),
+        }
+        vec![]
+    }
+
+    fn draw(&self, ui: &Ui, frame: &mut Frame, area: Rect) {
+        draw_picker(ui, self, frame, area);
+    }
+}
+
+fn draw_picker(ui: &Ui, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
+    let t = &ui.theme;
+    let width = area.width.min(64);
+    let inner_w = width.saturating_sub(4) as usize;
+    let max_list = area.height.saturating_sub(9).max(3) as usize;
+    let mut lines = vec![
+        Line::styled(truncate(&p.title, inner_w), t.style(Role::Label)),
+        Line::from(vec![
+            // The same marker column as the members below, so the boxes line up.
+            Span::styled(" [#] ", t.style(Role::Muted)),
+            Span::styled(
+                truncate(
+                    &format!(
+                        "{} (default receiver, cannot be removed)",
+                        p.default_receiver
+                    ),
+                    inner_w - 5,
+                ),
+                t.style(Role::Muted),
+            ),
+        ]),
+    ];
+    if p.filter.is_shown() {
+        lines.push(Line::styled(
+            truncate(&p.filter.label(), inner_w),
+            t.style(Role::Label),
+        ));
+    }
+    let shown = p.shown();
+    if shown.is_empty() {
+        lines.push(Line::styled(NOTHING_MATCHES, t.style(Role::Muted)));
+    }
+    let offset = p.cursor.saturating_sub(max_list.saturating_sub(1));
+    for (pos, &i) in shown.iter().enumerate().skip(offset).take(max_list) {
+        let (login, name, chosen) = &p.choices[i];
+        let focused = pos == p.cursor;
+        let mark = if *chosen { "[x]" } else { "[ ]" };
+        let marker = if focused { ">" } else { " " };
+        lines.push(Line::styled(
+            truncate(&format!("{marker}{mark} {name} ({login})"), inner_w),
+            t.style(if focused { Role::Focus } else { Role::Base }),
+        ));
+    }
+    if let Some(n) = &p.notice {
+        lines.push(Line::styled(truncate(n, inner_w), t.style(Role::Error)));
+    } else if p.saving {
+        lines.push(Line::styled("Saving…", t.style(Role::Warn)));
+    }
+    let rect = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::BorderFocus))
+        .title(Span::styled(" Custom receivers ", t.style(Role::Title)))
+        .title(
+            Line::styled(
+                format!(" {} chosen ", p.chosen().len()),
+                t.style(Role::Muted),
+            )
+            .right_aligned(),
+        )
+        .title_bottom(
+            Line::styled(
+                " Space add/remove · / filter · Enter save · Esc cancel ",
+                t.style(Role::Muted),
+            )
+            .right_aligned(),
+        );
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
