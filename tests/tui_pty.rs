@@ -445,3 +445,21 @@ fn the_sandbox_sends_a_sample_event_that_fills_the_delivery_log() {
     p.wait_exit();
     p.assert_restored();
 }
+
+#[test]
+fn a_database_that_cannot_be_opened_is_explained_in_the_tui() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    // Not SQLite: the store refuses it (and leaves it unchanged); the TUI is already drawn.
+    std::fs::write(dir.path().join("nd.db"), b"this is not a database").unwrap();
+    let mut p = start(&fake, dir.path(), 80, 24);
+    let screen = p.wait_for("Cannot open the database");
+    assert!(screen.contains("not a SQLite database"), "{screen}");
+    p.send("q");
+    assert!(p.wait_exit().success());
+    p.assert_restored();
+    assert_eq!(
+        std::fs::read(dir.path().join("nd.db")).unwrap(),
+        b"this is not a database"
+    );
+}

@@ -67,7 +67,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
         let fake = sandbox::start_fake(0, 5).await?;
         let client = Client::new(Endpoints::single(&fake.base_url())?, options)?;
         let config = tui::TuiConfig {
-            store,
+            store: tui::StoreSource::Open(store),
             client,
             // The temporary path is shown, so a newcomer can open it with the CLI meanwhile.
             db_label: format!("SANDBOX {}", db_path.display()),
@@ -113,6 +113,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let options = client_options(&cli)?;
     let _log_guard = start_logging(&log_path)?;
+    if cli.command.is_none() {
+        // The TUI opens the database on its store thread, after its first frame; an error
+        // there is shown in the TUI with the same message.
+        let endpoints = Endpoints::new(&cli.dingtalk_api, &cli.dingtalk_oapi)?;
+        let config = tui::TuiConfig {
+            store: tui::StoreSource::Path(db_path.clone()),
+            client: Client::new(endpoints, options)?,
+            db_label: shorten_home(&db_path),
+            force_mono: cli.no_color,
+            banner: Vec::new(),
+            sandbox: false,
+        };
+        runtime()?.block_on(tui::run(config))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = Store::open(&db_path)?;
     // Members and subscriptions need the store only.
     let command = match cli.command {
@@ -127,18 +142,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let client = Client::new(endpoints, options)?;
     let runtime = runtime()?;
     match command {
-        None => {
-            let config = tui::TuiConfig {
-                store,
-                client,
-                db_label: shorten_home(&db_path),
-                force_mono: cli.no_color,
-                banner: Vec::new(),
-                sandbox: false,
-            };
-            runtime.block_on(tui::run(config))?;
-            Ok(ExitCode::SUCCESS)
-        }
         Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client)),
         Some(Command::Deliver(args)) => runtime.block_on(delivery::deliver(args, store, client)),
         Some(Command::Worker(args)) => runtime.block_on(delivery::worker(args, store, client)),
@@ -150,7 +153,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::Log(_)
             | Command::Settings(_)
             | Command::Sandbox { .. },
-        ) => {
+        )
+        | None => {
             unreachable!("handled above")
         }
     }

@@ -42,6 +42,35 @@ impl StoreHandle {
         Ok(StoreHandle { jobs, path })
     }
 
+    /// Opens the database at `path` on the store thread, so whoever asks does not wait for it
+    /// (the TUI draws its first frame meanwhile). Jobs queue behind the opening; if it fails,
+    /// `failed` gets the error and every job is dropped unanswered ([`JobFailed`]).
+    pub fn open(
+        path: PathBuf,
+        failed: impl FnOnce(super::StoreError) + Send + 'static,
+    ) -> std::io::Result<StoreHandle> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let at = path.clone();
+        std::thread::Builder::new()
+            .name("store".into())
+            .spawn(move || {
+                let mut store = match Store::open(&at) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::error!("cannot open the database: {e}");
+                        failed(e);
+                        return;
+                    }
+                };
+                for job in queue {
+                    if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut store))).is_err() {
+                        tracing::error!("a database job panicked");
+                    }
+                }
+            })?;
+        Ok(StoreHandle { jobs, path })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

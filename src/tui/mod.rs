@@ -39,8 +39,15 @@ use runner::Runner;
 use terminal::TerminalGuard;
 use theme::Theme;
 
+/// The database the TUI works on: already open (the sandbox seeds it first), or a path to open
+/// on the store thread after the first frame.
+pub enum StoreSource {
+    Open(Store),
+    Path(std::path::PathBuf),
+}
+
 pub struct TuiConfig {
-    pub store: Store,
+    pub store: StoreSource,
     pub client: Client,
     pub db_label: String,
     pub force_mono: bool,
@@ -68,7 +75,15 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     app.sandbox = cfg.sandbox;
     app.set_banner(app::Level::Info, &cfg.banner);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let store = StoreHandle::spawn(cfg.store)?;
+    let store = match cfg.store {
+        StoreSource::Open(store) => StoreHandle::spawn(store)?,
+        StoreSource::Path(path) => {
+            let tx = tx.clone();
+            StoreHandle::open(path, move |e| {
+                let _ = tx.send(Msg::StoreUnavailable(e.to_string()));
+            })?
+        }
+    };
     let db_path = store.path().to_path_buf();
     let worker = if db_path.as_os_str() == ":memory:" {
         None

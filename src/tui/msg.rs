@@ -49,6 +49,8 @@ pub enum Msg {
     Notice(String),
     /// A database job failed without an answer (it panicked, or the store thread is gone).
     JobFailed(String),
+    /// The database could not be opened (the message says why and what to do).
+    StoreUnavailable(String),
     /// The background worker's view of the outbox.
     DeliveryProgress(crate::store::DeliveryCounts),
     /// The background worker waits for a database lock held by another process (or no more).

@@ -4,6 +4,7 @@
 use super::{App, Level, Tab};
 use crate::domain::sanitize_text;
 use crate::tui::dialogs::configure::ConfigureDialog;
+use crate::tui::dialogs::message::MessageDialog;
 use crate::tui::msg::{Effect, Msg, StoreResult};
 use crossterm::event::KeyEventKind;
 
@@ -87,8 +88,21 @@ impl App {
                 self.ui.set_status(Level::Info, text);
                 vec![]
             }
+            // After StoreUnavailable every job fails: that message already says why.
+            Msg::JobFailed(_) if self.store_unavailable => vec![],
             Msg::JobFailed(text) => {
                 self.ui.set_status(Level::Error, text);
+                vec![]
+            }
+            Msg::StoreUnavailable(text) => {
+                self.store_unavailable = true;
+                self.ui
+                    .set_status(Level::Error, format!("Cannot open the database: {text}"));
+                self.overlays.clear();
+                self.overlays.push(Box::new(MessageDialog {
+                    title: "Cannot open the database".into(),
+                    text: format!("{text}\n\nq, Enter or Esc quits."),
+                }));
                 vec![]
             }
             Msg::DatabaseBusy(busy) => {

@@ -42,6 +42,8 @@ pub struct App {
     pub db_label: String,
     /// Running on the sandbox's temporary database: sample events may be sent.
     pub sandbox: bool,
+    /// The database could not be opened: nothing else can work.
+    pub store_unavailable: bool,
 }
 
 /// The overlay as `T`, if it is one.
@@ -65,6 +67,7 @@ impl App {
             should_quit: false,
             db_label: opts.db_label,
             sandbox: false,
+            store_unavailable: false,
         }
     }
 
@@ -220,10 +223,16 @@ impl App {
 
     /// Removes the overlay on top, stopping what it started.
     fn close_top(&mut self) -> Vec<Effect> {
-        self.overlays
+        let fx = self
+            .overlays
             .pop()
             .map(|mut o| o.on_close())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        // Without a database nothing works: closing its explanation ends the program.
+        if self.store_unavailable && self.overlays.is_empty() {
+            self.should_quit = true;
+        }
+        fx
     }
 
     /// What still runs and would be cut short by quitting, if anything.
