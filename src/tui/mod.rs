@@ -85,19 +85,14 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         }
     };
     let db_path = store.path().to_path_buf();
-    let worker = if db_path.as_os_str() == ":memory:" {
-        None
-    } else {
-        // Before the UI's own work, so a long-pending outbox starts moving at once.
-        let wake = Arc::new(tokio::sync::Notify::new());
-        let (handle, stop) =
-            runner::spawn_worker(db_path, cfg.client.clone(), wake.clone(), tx.clone());
-        Some((handle, stop, wake))
-    };
+    // The background worker starts right after the first frame: it opens its own connection,
+    // which must not compete with drawing that frame. The wake-up is shared from the start.
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let mut worker_pending = db_path.as_os_str() != ":memory:";
+    let mut worker = None;
+    let (worker_client, worker_tx) = (cfg.client.clone(), tx.clone());
     let mut runner = Runner::new(store, cfg.client, tx);
-    if let Some((_, _, wake)) = &worker {
-        runner.wake = wake.clone();
-    }
+    runner.wake = wake.clone();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigquit = signal(SignalKind::quit())?;
@@ -117,6 +112,15 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         if app.ui.dirty {
             guard.draw(|f| view::render(&app, f))?;
             app.ui.dirty = false;
+        }
+        if std::mem::take(&mut worker_pending) {
+            let (handle, stop) = runner::spawn_worker(
+                db_path.clone(),
+                worker_client.clone(),
+                wake.clone(),
+                worker_tx.clone(),
+            );
+            worker = Some((handle, stop, wake.clone()));
         }
         if app.should_quit {
             break;
