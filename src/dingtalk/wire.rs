@@ -489,9 +489,9 @@ mod prop_tests {
             // Plausible DingTalk bodies with arbitrary values in the fields that matter.
             (
                 any::<i64>(),
-                ".{0,40}",
-                ".{0,40}",
-                proptest::option::of(".{0,12}")
+                "(?s).{0,40}",
+                "(?s).{0,40}",
+                proptest::option::of("(?s).{0,12}")
             )
                 .prop_map(|(code, msg, sub, sub_code)| {
                     let mut v = serde_json::json!({"errcode": code, "errmsg": msg, "sub_msg": sub});
@@ -500,7 +500,7 @@ mod prop_tests {
                     }
                     serde_json::to_vec(&v).unwrap()
                 }),
-            (".{0,40}", ".{0,60}").prop_map(|(code, msg)| {
+            ("(?s).{0,40}", "(?s).{0,60}").prop_map(|(code, msg)| {
                 serde_json::to_vec(
                     &serde_json::json!({"code": code, "message": msg, "requestid": "x"}),
                 )
@@ -519,6 +519,7 @@ mod prop_tests {
                     let text = e.to_string();
                     prop_assert!(!text.is_empty());
                     prop_assert!(!text.contains('\u{1b}'), "escape sequence in error text");
+                    prop_assert!(!text.contains(['\n', '\r']), "more than one line: {text:?}");
                     let _ = (e.meaning(), e.fix(), e.is_transient());
                 }
             }

@@ -105,7 +105,11 @@ impl Pty {
         self.send(&format!("\x1b[200~{text}\x1b[201~"));
     }
 
+    /// Resize the parser before the pty, under one lock: the app redraws on SIGWINCH, and a
+    /// redraw parsed into the old size would be lost (nothing redraws afterwards).
     pub fn resize(&mut self, cols: u16, rows: u16) {
+        let mut parser = self.parser.lock().unwrap();
+        parser.screen_mut().set_size(rows, cols);
         self.master
             .resize(PtySize {
                 rows,
@@ -114,11 +118,6 @@ impl Pty {
                 pixel_height: 0,
             })
             .unwrap();
-        self.parser
-            .lock()
-            .unwrap()
-            .screen_mut()
-            .set_size(rows, cols);
     }
 
     pub fn screen(&self) -> String {
