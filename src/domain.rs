@@ -470,8 +470,16 @@ mod tests {
 
     #[test]
     fn mobile_bounds() {
-        // 12+ digit mainland numbers.
-        for bad in ["138001380001", "+86 138001380001", "8613800138000111"] {
+        // Mainland numbers are exactly 11 digits, however they are prefixed.
+        for bad in [
+            "138001380001",
+            "+86 138001380001",
+            "0086138001380001",
+            "8613800138000111",
+            "1380013800",
+            "+86 1380013800",
+            "00861380013800",
+        ] {
             assert_eq!(Mobile::parse(bad), Err(MobileError::InvalidFormat), "{bad}");
         }
         // International: 7 to 15 digits in total, a known country code, a national part.
@@ -496,6 +504,8 @@ mod tests {
             assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "13800138000");
             let typed = format!("+852{sep}9123{sep}4567");
             assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "+852-91234567");
+            let typed = format!("{sep}13800138000{sep}");
+            assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "13800138000");
         }
     }
 
