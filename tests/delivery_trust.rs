@@ -326,6 +326,58 @@ async fn with_a_template_id_deliveries_are_the_card_the_test_sent() {
     assert_eq!(ids.len(), 3, "one outTrackId per delivery");
 }
 
+/// A card one receiver cannot get fails that receiver only; the others still get theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_one_receiver_cannot_get_fails_only_that_receiver() {
+    let s = setup(3).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    // deliverResults says success=false for user1: outside the app's visibility.
+    s.fake.force_invalid("user1");
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (2, 1), "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::CardDeliver).len(), 3);
+    let failed: Vec<String> = s
+        .rows()
+        .into_iter()
+        .filter(|r| r.status == DeliveryStatus::Failed)
+        .map(|r| r.login)
+        .collect();
+    assert_eq!(failed, ["u1"]);
+}
+
+/// A card the app may not send (a missing permission) fails the whole batch after one call:
+/// the other receivers' cards would fail the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_the_app_may_not_send_fails_the_batch_after_one_call() {
+    let s = setup(3).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.fake.inject(
+        FakeEndpoint::CardDeliver,
+        Fault::AccessTokenPermissionDenied {
+            scope: "qyapi_chat_manage".into(),
+        },
+        1,
+    );
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (0, 3), "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::CardDeliver).len(), 1);
+    assert!(s.fake.outbox().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_retry_reuses_its_out_track_id_so_it_arrives_once() {
     let s = setup(1).await;
