@@ -317,3 +317,48 @@ impl fmt::Display for Step {
         f.write_str(self.label())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_permission_names_the_step_that_needed_it() {
+        let needed = |step: Step| {
+            DingTalkError::new(
+                ErrorKind::MissingPermission { scope: "x".into() },
+                "60011",
+                step,
+            )
+            .meaning()
+        };
+        for (step, label) in [
+            (Step::Token, "getting an access token"),
+            (Step::Lookup, "looking up the member by phone"),
+            (Step::Send, "sending the robot message"),
+            (Step::Card, "delivering the card"),
+        ] {
+            assert!(needed(step).ends_with(&format!("needed for {label}")), "{step:?}");
+        }
+    }
+
+    /// Names inside the kind come from the server (a scope, a redirect host) and are
+    /// redacted like the message.
+    #[test]
+    fn redaction_reaches_the_names_inside_the_kind() {
+        let secret = "kind-Secret-5f4e3d";
+        let r = Redactor::new(&[secret]);
+        for kind in [
+            ErrorKind::MissingPermission {
+                scope: format!("scope_{secret}"),
+            },
+            ErrorKind::Redirected {
+                host: format!("{secret}.example"),
+            },
+        ] {
+            let e = DingTalkError::new(kind, "c", Step::Send).redacted(&r);
+            let shown = format!("{:?} {e}", e.kind);
+            assert!(shown.contains("[redacted]") && !shown.contains(secret), "{shown}");
+        }
+    }
+}

@@ -344,6 +344,24 @@ mod tests {
         assert_eq!(e.http_status, Some(403));
     }
 
+    /// 60011 without a scope in the text: the permission is the one the step needs.
+    #[test]
+    fn an_unnamed_missing_permission_is_the_steps_own() {
+        let body = br#"{"errcode":60011,"errmsg":"no permission"}"#;
+        for (step, scope) in [
+            (Step::Lookup, SCOPE_LOOKUP),
+            (Step::Send, SCOPE_SEND),
+            (Step::Card, SCOPE_CARD),
+            (Step::Token, "unknown"),
+        ] {
+            let e = classify(200, body, step, &none()).unwrap_err();
+            let want = ErrorKind::MissingPermission {
+                scope: scope.into(),
+            };
+            assert_eq!(e.kind, want, "{step:?}");
+        }
+    }
+
     #[test]
     fn legacy_wrapped_and_direct() {
         let body = json!({"errcode":88,"sub_code":"60011","errmsg":"ding talk error[subcode=60011,submsg=应用尚未开通所需的权限：[qyapi_get_member_by_mobile]，{requiredScopes=[qyapi_get_member_by_mobile]}]"});
