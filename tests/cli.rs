@@ -178,7 +178,11 @@ fn the_secret_is_not_an_argument() {
     let out = env.run(&configure_args(&["--app-secret", SECRET]));
     assert!(!out.status.success());
     // Refused by the parser, and the refusal does not repeat the value typed.
-    assert!(stderr(&out).contains("unexpected argument"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unexpected argument"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains(SECRET), "{}", stderr(&out));
     assert!(!stdout(&out).contains(SECRET), "{}", stdout(&out));
     assert!(!env.db().exists(), "nothing was configured");
@@ -426,7 +430,10 @@ fn secrets_echoed_by_dingtalk_are_redacted_in_output_json_and_log() {
     // The token request's body (with the AppSecret) echoed in the message.
     check(FakeEndpoint::Token, Fault::EchoRequest { status: 400 });
     // The access token (query string) echoed in the code.
-    check(FakeEndpoint::GetByMobile, Fault::EchoRequest { status: 400 });
+    check(
+        FakeEndpoint::GetByMobile,
+        Fault::EchoRequest { status: 400 },
+    );
     // The access token (header) echoed in the code, on the send.
     check(FakeEndpoint::BatchSend, Fault::EchoRequest { status: 400 });
     // A legacy answer whose errmsg names the AppSecret.
@@ -439,6 +446,9 @@ fn secrets_echoed_by_dingtalk_are_redacted_in_output_json_and_log() {
         },
     );
     let log = env.log();
-    assert!(log.contains("[redacted]"), "the failures were logged: {log}");
+    assert!(
+        log.contains("[redacted]"),
+        "the failures were logged: {log}"
+    );
     env.assert_no_leak(&outputs.iter().collect::<Vec<_>>());
 }

@@ -154,7 +154,11 @@ async fn forty_five_recipients_go_in_three_batch_calls() {
         .await
         .unwrap();
     assert_eq!(r.sent, 45);
-    assert_eq!(batch_sizes(&s), vec![20, 20, 5], "full batches of 20, then the rest");
+    assert_eq!(
+        batch_sizes(&s),
+        vec![20, 20, 5],
+        "full batches of 20, then the rest"
+    );
     // Every delivery records the processQueryKey of its call.
     let rows = store(&s)
         .delivery_page(&DeliveryFilter::default(), None, 100)

@@ -522,7 +522,10 @@ fn read_only_directory_gives_permission_error() {
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o500)).unwrap();
     let db = dir.join("notifydesk.db");
     let (probe, err) = without_permission_override(|| {
-        (fs::write(dir.join("probe"), b""), Store::open(&db).map(drop))
+        (
+            fs::write(dir.join("probe"), b""),
+            Store::open(&db).map(drop),
+        )
     });
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
     assert!(probe.is_err(), "the directory was writable: nothing tested");

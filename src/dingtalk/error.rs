@@ -338,7 +338,10 @@ mod tests {
             (Step::Send, "sending the robot message"),
             (Step::Card, "delivering the card"),
         ] {
-            assert!(needed(step).ends_with(&format!("needed for {label}")), "{step:?}");
+            assert!(
+                needed(step).ends_with(&format!("needed for {label}")),
+                "{step:?}"
+            );
         }
     }
 
@@ -358,7 +361,10 @@ mod tests {
         ] {
             let e = DingTalkError::new(kind, "c", Step::Send).redacted(&r);
             let shown = format!("{:?} {e}", e.kind);
-            assert!(shown.contains("[redacted]") && !shown.contains(secret), "{shown}");
+            assert!(
+                shown.contains("[redacted]") && !shown.contains(secret),
+                "{shown}"
+            );
         }
     }
 }
