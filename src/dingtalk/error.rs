@@ -345,6 +345,46 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_step_displays_as_its_label() {
+        assert_eq!(Step::Card.to_string(), "delivering the card");
+    }
+
+    #[test]
+    fn meanings_depend_on_the_step_and_the_code() {
+        let meaning = |kind: ErrorKind, code: &str, step: Step| {
+            DingTalkError::new(kind, code, step).meaning()
+        };
+        let unknown = |step| meaning(ErrorKind::UserNotFound, "60121", step);
+        assert!(unknown(Step::Lookup).contains("has this phone number"));
+        assert!(unknown(Step::Send).contains("does not know this member's userid"));
+        let network = |code, step| meaning(ErrorKind::Network, code, step);
+        assert!(
+            network(CODE_CONNECT, Step::Send)
+                .starts_with("could not connect to DingTalk; nothing was sent")
+        );
+        assert_eq!(
+            network(CODE_CONNECT, Step::Lookup),
+            "could not connect to DingTalk"
+        );
+        assert!(network("io", Step::Send).starts_with("the connection to DingTalk dropped"));
+        assert!(network("io", Step::Lookup).starts_with("the connection to DingTalk dropped"));
+    }
+
+    #[test]
+    fn messages_are_cut_only_past_the_limit() {
+        let e = |n: usize| {
+            DingTalkError::new(ErrorKind::Other, "c", Step::Send).with_message("m".repeat(n))
+        };
+        assert_eq!(
+            e(MAX_MESSAGE_CHARS).message.unwrap(),
+            "m".repeat(MAX_MESSAGE_CHARS)
+        );
+        let cut = e(MAX_MESSAGE_CHARS + 1).message.unwrap();
+        assert_eq!(cut, format!("{}…", "m".repeat(MAX_MESSAGE_CHARS)));
+        assert_eq!(e(3).message.unwrap(), "mmm");
+    }
+
     /// Names inside the kind come from the server (a scope, a redirect host) and are
     /// redacted like the message.
     #[test]
