@@ -74,6 +74,10 @@ fn worker(s: &Setup, opts: WorkerOptions, timeout: Duration) -> Worker {
     Worker::new(Store::open(&s.db).unwrap(), client, opts).unwrap()
 }
 
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 fn store(s: &Setup) -> Store {
     Store::open(&s.db).unwrap()
 }
@@ -133,6 +137,11 @@ async fn deliveries_are_sending_while_the_call_is_in_flight() {
     assert!(!drain.is_finished(), "the answer came before the check");
     assert_eq!(status_of(&s, DeliveryStatus::Sending), 2, "during the call");
     assert_eq!(status_of(&s, DeliveryStatus::Pending), 0, "during the call");
+    // The lease covers the worst case of the call (a call, a token refresh and the retried
+    // call, 30 s each) plus the 60 s lease: a worker starting up even 145 s later leaves
+    // them alone rather than calling them interrupted.
+    let later = now_ms() + 145_000;
+    assert_eq!(store(&s).recover_interrupted(later).unwrap(), 0);
     let r = drain.await.unwrap().unwrap();
     assert_eq!(r.sent, 2, "{r:?}");
     assert_eq!(status_of(&s, DeliveryStatus::Sent), 2);

@@ -372,6 +372,28 @@ mod tests {
     }
 
     #[test]
+    fn fixes_depend_on_the_step_and_on_whether_it_may_have_been_sent() {
+        let fix =
+            |kind: ErrorKind, code: &str, step: Step| DingTalkError::new(kind, code, step).fix();
+        assert!(
+            fix(ErrorKind::UserNotFound, "60121", Step::Lookup).starts_with("check the number")
+        );
+        assert!(
+            fix(ErrorKind::UserNotFound, "x", Step::Send).starts_with("look the member up again")
+        );
+        // A 5xx on a send may have delivered it; on a lookup it is just busy.
+        let sent = fix(ErrorKind::ServerBusy, "system.error", Step::Send);
+        assert!(
+            sent.ends_with("DingTalk may have delivered it before failing"),
+            "{sent}"
+        );
+        assert_eq!(
+            fix(ErrorKind::ServerBusy, "system.error", Step::Lookup),
+            "retry in a few seconds"
+        );
+    }
+
+    #[test]
     fn messages_are_cut_only_past_the_limit() {
         let e = |n: usize| {
             DingTalkError::new(ErrorKind::Other, "c", Step::Send).with_message("m".repeat(n))
