@@ -117,6 +117,30 @@ async fn twenty_one_recipients_go_as_twenty_then_one() {
     assert_eq!(batch_sizes(&s), vec![20, 1]);
 }
 
+/// While the worker looks receivers up, its claim holds: another worker (here on another
+/// host, whose liveness cannot be checked) gets nothing until the lease has run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_holds_while_the_lookup_is_in_flight() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::GetByMobile, Fault::Delay { ms: 1_000 }, 1);
+    let mut w = worker(&s, fast(), Duration::from_secs(30));
+    let drain = tokio::spawn(async move { w.drain_once().await });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.fake.calls_to(FakeEndpoint::GetByMobile).is_empty() {
+        assert!(Instant::now() < deadline, "no lookup was made");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(!drain.is_finished(), "the answer came before the check");
+    // The default lease is 60 s.
+    let (now, until) = (now_ms() + 55_000, now_ms() + 120_000);
+    let other = store(&s).claim_batch("elsewhere/1/x", now, until, 20).unwrap();
+    assert!(other.is_none(), "{other:?}");
+    let r = drain.await.unwrap().unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+}
+
 /// Deliveries are `sending` while batchSend is in flight, so a worker killed during the call
 /// leaves them interrupted (never resent), not pending (resent as duplicates). The kill itself
 /// is `cli_delivery::worker_killed_mid_run_loses_nothing_and_sends_nothing_twice`.
@@ -163,6 +187,7 @@ async fn forty_five_recipients_go_in_three_batch_calls() {
         .await
         .unwrap();
     assert_eq!(r.sent, 45);
+    assert_eq!(r.calls, 45 + 3, "45 lookups and 3 sends: {r:?}");
     assert_eq!(
         batch_sizes(&s),
         vec![20, 20, 5],
