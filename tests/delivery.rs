@@ -436,13 +436,20 @@ async fn unknown_phone_fails_that_receiver_only() {
     ev.members.push("ghost".into());
     st.enqueue_event(&ev).unwrap();
     drop(st);
+    let before = now_ms() / 1000;
     let r = worker(&s, fast(), Duration::from_secs(5))
         .drain_once()
         .await
         .unwrap();
     assert_eq!((r.sent, r.failed), (1, 1));
+    let after = now_ms() / 1000;
+    // Both lookups are recorded with their time (Unix seconds), found or not.
     let ghost = store(&s).member_by_login("ghost").unwrap().unwrap();
-    assert!(ghost.resolved_at.is_some() && ghost.dingtalk_userid.is_none());
+    assert!(ghost.dingtalk_userid.is_none());
+    assert!((before..=after).contains(&ghost.resolved_at.unwrap()), "{ghost:?}");
+    let found = store(&s).member_by_login("u1").unwrap().unwrap();
+    assert_eq!(found.dingtalk_userid.as_deref(), Some("user1"));
+    assert!((before..=after).contains(&found.resolved_at.unwrap()), "{found:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
