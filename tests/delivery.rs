@@ -135,7 +135,9 @@ async fn a_claim_holds_while_the_lookup_is_in_flight() {
     assert!(!drain.is_finished(), "the answer came before the check");
     // The default lease is 60 s.
     let (now, until) = (now_ms() + 55_000, now_ms() + 120_000);
-    let other = store(&s).claim_batch("elsewhere/1/x", now, until, 20).unwrap();
+    let other = store(&s)
+        .claim_batch("elsewhere/1/x", now, until, 20)
+        .unwrap();
     assert!(other.is_none(), "{other:?}");
     let r = drain.await.unwrap().unwrap();
     assert_eq!(r.sent, 2, "{r:?}");
@@ -446,10 +448,16 @@ async fn unknown_phone_fails_that_receiver_only() {
     // Both lookups are recorded with their time (Unix seconds), found or not.
     let ghost = store(&s).member_by_login("ghost").unwrap().unwrap();
     assert!(ghost.dingtalk_userid.is_none());
-    assert!((before..=after).contains(&ghost.resolved_at.unwrap()), "{ghost:?}");
+    assert!(
+        (before..=after).contains(&ghost.resolved_at.unwrap()),
+        "{ghost:?}"
+    );
     let found = store(&s).member_by_login("u1").unwrap().unwrap();
     assert_eq!(found.dingtalk_userid.as_deref(), Some("user1"));
-    assert!((before..=after).contains(&found.resolved_at.unwrap()), "{found:?}");
+    assert!(
+        (before..=after).contains(&found.resolved_at.unwrap()),
+        "{found:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -401,6 +401,56 @@ async fn a_card_retry_reuses_its_out_track_id_so_it_arrives_once() {
     assert_eq!(s.fake.outbox().len(), 1, "delivered once");
 }
 
+/// Each event limit is exact: at the limit is accepted, one more is refused naming the field.
+#[test]
+fn every_event_limit_is_exact() {
+    use notifydesk::store::{
+        MAX_EVENT_ID_BYTES, MAX_EVENT_MEMBERS, MAX_LINK_BYTES, MAX_LOGIN_BYTES, MAX_TEXT_BYTES,
+        MAX_TITLE_BYTES,
+    };
+    type Set = fn(&mut NewEvent, usize);
+    let limits: [(&str, usize, Set); 6] = [
+        ("id", MAX_EVENT_ID_BYTES, |e, n| e.event_id = "i".repeat(n)),
+        ("title", MAX_TITLE_BYTES, |e, n| e.title = "t".repeat(n)),
+        ("text", MAX_TEXT_BYTES, |e, n| e.text = "x".repeat(n)),
+        ("link", MAX_LINK_BYTES, |e, n| e.link = Some("l".repeat(n))),
+        ("members", MAX_EVENT_MEMBERS, |e, n| {
+            e.members = (0..n).map(|i| format!("u{i}")).collect()
+        }),
+        ("member login", MAX_LOGIN_BYTES, |e, n| {
+            e.members = vec!["m".repeat(n)]
+        }),
+    ];
+    for (what, max, set) in limits {
+        let mut at = event("e", [1]);
+        set(&mut at, max);
+        assert_eq!(at.problem(), None, "{what} at the limit");
+        let mut over = event("e", [1]);
+        set(&mut over, max + 1);
+        let problem = over.problem().unwrap_or_default();
+        assert!(
+            problem.contains(what) && problem.contains(&format!("{}", max + 1)),
+            "{what}: {problem:?}"
+        );
+    }
+}
+
+#[test]
+fn a_status_reads_as_its_code_except_may_have_been_delivered() {
+    for st in DeliveryStatus::ALL {
+        let want = match st {
+            DeliveryStatus::Unknown => "may have been delivered",
+            other => other.code(),
+        };
+        assert_eq!(st.label(), want);
+    }
+    let codes: Vec<&str> = DeliveryStatus::ALL.iter().map(|s| s.code()).collect();
+    assert_eq!(
+        codes,
+        ["pending", "sending", "sent", "failed", "skipped", "unknown"]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_and_unsafe_events_are_refused_before_anything_is_stored() {
     let s = setup(1).await;
