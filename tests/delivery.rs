@@ -331,6 +331,25 @@ async fn transient_failures_give_up_after_max_attempts() {
     );
 }
 
+/// A lookup the app may not make fails every receiver of the batch after one call: the
+/// others would fail the same way, and waiting will not grant the permission.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_the_app_may_not_make_fails_the_batch_after_one_call() {
+    let s = setup(2).await;
+    s.fake.update_app(KEY, |a| {
+        a.scopes.remove("qyapi_get_member_by_mobile");
+    });
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.failed, r.deferred), (2, 0), "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), 1);
+    assert!(s.fake.calls_to(FakeEndpoint::BatchSend).is_empty());
+    assert_eq!(status_of(&s, DeliveryStatus::Failed), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permanent_failure_is_not_retried() {
     let s = setup(2).await;

@@ -436,6 +436,20 @@ fn every_event_limit_is_exact() {
 }
 
 #[test]
+fn event_text_may_break_lines_but_carries_no_escapes() {
+    let text = |t: &str| NewEvent {
+        text: t.into(),
+        ..event("e", [1])
+    };
+    assert_eq!(text("line one\r\nline two\tcolumn").problem(), None);
+    let refused = text("bold \u{1b}[1m").problem().unwrap_or_default();
+    assert!(
+        refused.contains("text contains control characters"),
+        "{refused:?}"
+    );
+}
+
+#[test]
 fn a_status_reads_as_its_code_except_may_have_been_delivered() {
     for st in DeliveryStatus::ALL {
         let want = match st {
