@@ -509,6 +509,42 @@ mod tests {
         }
     }
 
+    /// Codes are stored in the database and typed in the CLI: they must not drift.
+    #[test]
+    fn codes_titles_and_labels() {
+        let codes: Vec<_> = ChannelKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes, ["dingtalk", "wecom", "feishu", "feishu_lark"]);
+        for k in ChannelKind::ALL {
+            assert_eq!(ChannelKind::from_code(k.code()), Some(k));
+            assert!(k.title().ends_with(" personal channel"), "{k:?}");
+            assert_eq!(k.is_supported(), k == ChannelKind::DingTalk);
+        }
+        assert_eq!(ChannelKind::DingTalk.title(), "DingTalk personal channel");
+        assert_eq!(ChannelKind::from_code("slack"), None);
+        assert_eq!(
+            (SourceColumn::Phone.code(), SourceColumn::Phone.label()),
+            ("phone", "Phone")
+        );
+        for typed in ["phone", " PHONE ", "Phone"] {
+            assert_eq!(
+                SourceColumn::from_code(typed),
+                Some(SourceColumn::Phone),
+                "{typed}"
+            );
+        }
+        assert_eq!(SourceColumn::from_code("email"), None);
+    }
+
+    #[test]
+    fn a_mobile_shows_and_serialises_as_its_canonical_form() {
+        let m = Mobile::parse("+852 9123 4567").unwrap();
+        assert_eq!(m.to_string(), "+852-91234567");
+        assert_eq!(serde_json::to_string(&m).unwrap(), "\"+852-91234567\"");
+        assert_eq!(String::from(m.clone()), "+852-91234567");
+        let back: Mobile = serde_json::from_str("\"138 0013 8000\"").unwrap();
+        assert_eq!(back.as_str(), "13800138000");
+    }
+
     #[test]
     fn mobile_masking() {
         assert_eq!(
