@@ -449,6 +449,25 @@ fn event_text_may_break_lines_but_carries_no_escapes() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_search_matches_text_and_a_blank_search_matches_everything() {
+    let s = setup(3).await;
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let page = |text: &str| {
+        let f = DeliveryFilter {
+            status: None,
+            text: Some(text.into()),
+        };
+        let rows = s.store().delivery_page(&f, None, 10).unwrap();
+        let mut logins: Vec<String> = rows.into_iter().map(|r| r.login).collect();
+        logins.sort();
+        logins
+    };
+    assert_eq!(page("U2"), ["u2"], "case-insensitive, by login");
+    assert_eq!(page("  "), ["u1", "u2", "u3"]);
+    assert!(page("no such text").is_empty());
+}
+
 #[test]
 fn a_status_reads_as_its_code_except_may_have_been_delivered() {
     for st in DeliveryStatus::ALL {
