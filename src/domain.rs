@@ -575,6 +575,58 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_names_every_field_in_error_on_one_line() {
+        let errs = validate_dingtalk(
+            " ",
+            &SecretString::from("s"),
+            "",
+            SourceColumn::Phone,
+            "123",
+            true,
+        )
+        .unwrap_err();
+        let summary = errs.summary();
+        assert!(
+            summary.starts_with("AppKey: AppKey is required; Receiver Info: "),
+            "{summary}"
+        );
+        assert_eq!(summary.matches("; ").count(), 1, "{summary}");
+    }
+
+    #[test]
+    fn token_fields_are_bounded_at_256_characters() {
+        let long = |n: usize| {
+            validate_dingtalk(
+                &"k".repeat(n),
+                &SecretString::from("s"),
+                "",
+                SourceColumn::Phone,
+                "",
+                false,
+            )
+        };
+        assert!(long(MAX_FIELD_LEN).is_ok());
+        let errs = long(MAX_FIELD_LEN + 1).unwrap_err();
+        assert!(errs.app_key.unwrap().contains("too long (max 256"));
+    }
+
+    #[test]
+    fn a_cards_status_reads_like_the_console() {
+        let mut dingtalk = ChannelSummary::unconfigured(ChannelKind::DingTalk);
+        assert_eq!(dingtalk.status_text(), "Unconfigured");
+        dingtalk.app_key = Some("dingkey".into());
+        assert_eq!(
+            dingtalk.status_text(),
+            "Unconfigured",
+            "a key alone is not saved"
+        );
+        dingtalk.configured = true;
+        assert_eq!(dingtalk.status_text(), "Configured: dingkey");
+        let wecom = ChannelSummary::unconfigured(ChannelKind::WeCom);
+        assert_eq!(wecom.status_text(), "Not supported yet");
+    }
+
+    #[test]
     fn validation_trims_and_builds() {
         let cfg = validate_dingtalk(
             " dingabc ",
