@@ -440,6 +440,13 @@ async fn invalid_receiver_refreshes_the_cached_userid_then_fails() {
             .unwrap()
             .contains("visibility scope")
     );
+    // The refusal is recorded on the member: no userid, as of now (Unix seconds).
+    let u1 = store(&s).member_by_login("u1").unwrap().unwrap();
+    let at = u1.resolved_at.unwrap();
+    assert!(
+        u1.dingtalk_userid.is_none() && (at - now_ms() / 1000).abs() <= 60,
+        "{u1:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

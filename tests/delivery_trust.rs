@@ -468,6 +468,18 @@ async fn the_log_search_matches_text_and_a_blank_search_matches_everything() {
     assert!(page("no such text").is_empty());
 }
 
+/// A login named twice (in any case) or left blank gives no second or empty delivery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_receiver_gets_one_delivery_however_often_it_is_named() {
+    let s = setup(2).await;
+    let mut ev = event("e", [1, 2]);
+    ev.members.extend(["U1".into(), " ".into(), "u2 ".into()]);
+    s.store().enqueue_event(&ev).unwrap();
+    let mut logins: Vec<String> = s.rows().into_iter().map(|r| r.login).collect();
+    logins.sort();
+    assert_eq!(logins, ["u1", "u2"]);
+}
+
 #[test]
 fn a_status_reads_as_its_code_except_may_have_been_delivered() {
     for st in DeliveryStatus::ALL {
