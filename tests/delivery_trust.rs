@@ -343,6 +343,7 @@ async fn a_card_one_receiver_cannot_get_fails_only_that_receiver() {
         .unwrap();
     assert_eq!((r.sent, r.failed), (2, 1), "{r:?}");
     assert_eq!(s.fake.calls_to(FakeEndpoint::CardDeliver).len(), 3);
+    assert_eq!(r.calls, 3 + 3, "3 lookups and 3 cards: {r:?}");
     let failed: Vec<String> = s
         .rows()
         .into_iter()

@@ -934,3 +934,16 @@ fn card(template_id: &str) -> notifydesk::dingtalk::TestContent {
             .collect(),
     }
 }
+
+/// The client's `Debug` shows where it talks to, never the tokens it holds.
+#[tokio::test]
+async fn the_clients_debug_shows_endpoints_and_no_token() {
+    let (fake, client, creds) = setup().await;
+    let token = client.access_token(&creds).await.unwrap();
+    let shown = format!("{client:?}");
+    assert!(shown.starts_with("Client {"), "{shown}");
+    let port = format!("port: Some({})", fake.addr().port());
+    assert!(shown.contains(&port), "{shown}");
+    assert!(!shown.contains(token.expose_secret()), "{shown}");
+    assert!(!shown.contains(SECRET), "{shown}");
+}
