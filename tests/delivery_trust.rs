@@ -659,6 +659,49 @@ async fn a_stale_cached_userid_is_looked_up_again_and_the_batch_still_goes() {
     assert_eq!(m.dingtalk_userid.as_deref(), Some("user1b"));
 }
 
+/// A userid looked up moments ago and still "not existing" is not looked up again (that
+/// would loop): the batch fails after one send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_userid_refused_as_stale_is_not_looked_up_again() {
+    let s = setup(2).await;
+    s.fake.force_stale("user1");
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    let mut w = s.worker(fast(), Duration::from_secs(5));
+    let r = tokio::time::timeout(Duration::from_secs(60), w.drain_once())
+        .await
+        .expect("the worker kept looking the receivers up")
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (0, 2), "{r:?}");
+    assert_eq!(s.sends(), 1);
+    assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), 2);
+}
+
+/// The same for a card: a fresh userid DingTalk does not know fails that receiver only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_for_a_fresh_unknown_userid_fails_without_looking_up_again() {
+    let s = setup(2).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.fake.inject(
+        FakeEndpoint::CardDeliver,
+        Fault::NewApiError {
+            status: 400,
+            code: "staffId.notExisted".into(),
+            message: "员工不存在".into(),
+        },
+        1,
+    );
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    let mut w = s.worker(fast(), Duration::from_secs(5));
+    let r = tokio::time::timeout(Duration::from_secs(60), w.drain_once())
+        .await
+        .expect("the worker kept looking the receiver up")
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (1, 1), "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_robot_conversation_fails_only_that_receiver() {
     let s = setup(3).await;
