@@ -676,6 +676,44 @@ async fn a_fresh_userid_refused_as_stale_is_not_looked_up_again() {
     assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), 2);
 }
 
+/// A card refused for a cached userid looks the member up again and still arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_for_a_stale_cached_userid_looks_the_member_up_again() {
+    let s = setup(1).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.store().enqueue_event(&event("warm", [1])).unwrap();
+    s.worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    let lookups = s.fake.calls_to(FakeEndpoint::GetByMobile).len();
+    s.fake.rename_user("user1", "user1b");
+    s.fake.inject(
+        FakeEndpoint::CardDeliver,
+        Fault::NewApiError {
+            status: 400,
+            code: "staffId.notExisted".into(),
+            message: "员工不存在".into(),
+        },
+        1,
+    );
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (1, 0), "{r:?}");
+    assert_eq!(
+        s.fake.calls_to(FakeEndpoint::GetByMobile).len(),
+        lookups + 1
+    );
+    let m = s.store().member_by_login("u1").unwrap().unwrap();
+    assert_eq!(m.dingtalk_userid.as_deref(), Some("user1b"));
+}
+
 /// The same for a card: a fresh userid DingTalk does not know fails that receiver only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_for_a_fresh_unknown_userid_fails_without_looking_up_again() {
