@@ -481,6 +481,37 @@ async fn each_receiver_gets_one_delivery_however_often_it_is_named() {
     assert_eq!(logins, ["u1", "u2"]);
 }
 
+/// Throttled deliveries are deferred, but one deferred for longer than
+/// `give_up_deferred_after` fails instead, saying why; a younger one is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_deferred_too_long_fails_and_a_young_one_is_kept() {
+    let s = setup(2).await;
+    s.store().enqueue_event(&event("old", [1])).unwrap();
+    s.store().enqueue_event(&event("young", [2])).unwrap();
+    // The "old" delivery was created a minute ago.
+    let db = rusqlite::Connection::open(&s.db).unwrap();
+    db.execute(
+        "UPDATE delivery SET created_at = created_at - 60
+         WHERE event_ref = (SELECT id FROM event WHERE event_id = 'old')",
+        [],
+    )
+    .unwrap();
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::SystemBusy429, 2);
+    let opts = WorkerOptions {
+        give_up_deferred_after: Duration::from_secs(30),
+        ..fast()
+    };
+    let mut w = s.worker(opts, Duration::from_secs(5));
+    w.drain_once().await.unwrap();
+    let rows = s.rows();
+    let row = |id: &str| rows.iter().find(|r| r.event_id == id).unwrap();
+    assert_eq!(row("old").status, DeliveryStatus::Failed, "{rows:?}");
+    let why = row("old").last_error.clone().unwrap_or_default();
+    assert!(why.starts_with("gave up after deferring"), "{why}");
+    assert_ne!(row("young").status, DeliveryStatus::Failed, "{rows:?}");
+}
+
 #[test]
 fn a_status_reads_as_its_code_except_may_have_been_delivered() {
     for st in DeliveryStatus::ALL {
