@@ -178,6 +178,19 @@ async fn flow_controlled_receivers_are_deferred_for_minutes_not_failed() {
     // Minutes, not seconds (5 min ± jitter by default).
     let wait = next_try_in(&s, "e");
     assert!(wait >= 3 * 60 * 1000, "{wait}");
+    // Skipped again when due: the wait doubles (10 min ± 25%).
+    let db = rusqlite::Connection::open(&s.db).unwrap();
+    db.execute(
+        "UPDATE delivery SET next_attempt_at = 0 WHERE login = 'u2'",
+        [],
+    )
+    .unwrap();
+    s.worker(opts.clone(), Duration::from_secs(5))
+        .drain_ready()
+        .await
+        .unwrap();
+    let wait = next_try_in(&s, "e");
+    assert!(wait >= 7 * 60 * 1000, "{wait}");
 
     // Deferred again and again (short delays here): never a permanent failure, whatever
     // max_attempts says, while the delivery is younger than the give-up age.
