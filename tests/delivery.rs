@@ -143,6 +143,37 @@ async fn a_claim_holds_while_the_lookup_is_in_flight() {
     assert_eq!(r.sent, 2, "{r:?}");
 }
 
+/// The claim is renewed before each lookup, so slow lookups never let it lapse: with a 2 s
+/// lease and 3 s lookups, another worker still gets nothing during the second lookup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_claim_is_renewed_before_each_lookup() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::GetByMobile, Fault::Delay { ms: 3_000 }, 2);
+    let opts = WorkerOptions {
+        lease: Duration::from_secs(2),
+        ..fast()
+    };
+    let mut w = worker(&s, opts, Duration::from_secs(30));
+    let drain = tokio::spawn(async move { w.drain_once().await });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while s.fake.calls_to(FakeEndpoint::GetByMobile).len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the second lookup was never made"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (now, until) = (now_ms(), now_ms() + 60_000);
+    let other = store(&s)
+        .claim_batch("elsewhere/1/x", now, until, 20)
+        .unwrap();
+    assert!(other.is_none(), "{other:?}");
+    let r = drain.await.unwrap().unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+}
+
 /// Deliveries are `sending` while batchSend is in flight, so a worker killed during the call
 /// leaves them interrupted (never resent), not pending (resent as duplicates). The kill itself
 /// is `cli_delivery::worker_killed_mid_run_loses_nothing_and_sends_nothing_twice`.
