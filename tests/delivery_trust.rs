@@ -525,6 +525,30 @@ async fn a_delivery_deferred_too_long_fails_and_a_young_one_is_kept() {
     assert_ne!(row("young").status, DeliveryStatus::Failed, "{rows:?}");
 }
 
+/// Throttled again when due: the backoff doubles with each deferral (10 s, then 20 s ± 25%).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_throttling_of_a_delivery_doubles_its_wait() {
+    let s = setup(1).await;
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::SystemBusy429, 2);
+    let opts = WorkerOptions {
+        backoff_base: Duration::from_secs(10),
+        backoff_cap: Duration::from_secs(600),
+        ..fast()
+    };
+    let mut w = s.worker(opts, Duration::from_secs(5));
+    w.drain_ready().await.unwrap();
+    let first = next_try_in(&s, "e");
+    assert!((7_000..=13_000).contains(&first), "{first}");
+    let db = rusqlite::Connection::open(&s.db).unwrap();
+    db.execute("UPDATE delivery SET next_attempt_at = 0", [])
+        .unwrap();
+    w.drain_ready().await.unwrap();
+    let second = next_try_in(&s, "e");
+    assert!((14_000..=26_000).contains(&second), "{second}");
+}
+
 #[test]
 fn a_status_reads_as_its_code_except_may_have_been_delivered() {
     for st in DeliveryStatus::ALL {
