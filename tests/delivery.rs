@@ -139,8 +139,18 @@ async fn a_claim_holds_while_the_lookup_is_in_flight() {
         .claim_batch("elsewhere/1/x", now, until, 20)
         .unwrap();
     assert!(other.is_none(), "{other:?}");
+    let until = leases_until(&s);
+    assert!(until.iter().all(|u| *u <= now_ms() + 60_000), "{until:?}");
     let r = drain.await.unwrap().unwrap();
     assert_eq!(r.sent, 2, "{r:?}");
+}
+
+/// Each delivery's lease expiry (Unix ms), read straight from the database.
+fn leases_until(s: &Setup) -> Vec<i64> {
+    let db = rusqlite::Connection::open(&s.db).unwrap();
+    let mut stmt = db.prepare("SELECT lease_until FROM delivery").unwrap();
+    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
 }
 
 /// The claim is renewed before each lookup, so slow lookups never let it lapse: with a 2 s
@@ -199,6 +209,9 @@ async fn deliveries_are_sending_while_the_call_is_in_flight() {
     // them alone rather than calling them interrupted.
     let later = now_ms() + 145_000;
     assert_eq!(store(&s).recover_interrupted(later).unwrap(), 0);
+    // …and no longer: a worker on another host recovers them once it has run out.
+    let until = leases_until(&s);
+    assert!(until.iter().all(|u| *u <= now_ms() + 150_000), "{until:?}");
     let r = drain.await.unwrap().unwrap();
     assert_eq!(r.sent, 2, "{r:?}");
     assert_eq!(status_of(&s, DeliveryStatus::Sent), 2);
