@@ -549,6 +549,60 @@ async fn each_throttling_of_a_delivery_doubles_its_wait() {
     assert!((14_000..=26_000).contains(&second), "{second}");
 }
 
+/// The log pages newest first with a filter and a cursor, and counts what the filter finds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_pages_and_counts_with_a_filter() {
+    let s = setup(3).await;
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let st = s.store();
+    let pending = DeliveryFilter {
+        status: Some(DeliveryStatus::Pending),
+        text: None,
+    };
+    let first = st.delivery_page(&pending, None, 2).unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first[0].id > first[1].id, "newest first");
+    let rest = st.delivery_page(&pending, Some(first[1].id), 2).unwrap();
+    assert_eq!(rest.len(), 1);
+    assert!(rest[0].id < first[1].id);
+    let all = DeliveryFilter::default();
+    assert_eq!(
+        st.delivery_page(&all, Some(first[1].id), 5).unwrap().len(),
+        1
+    );
+    assert_eq!(st.delivery_count(&all).unwrap(), 3);
+    assert_eq!(st.delivery_count(&pending).unwrap(), 3);
+    let sent = DeliveryFilter {
+        status: Some(DeliveryStatus::Sent),
+        text: None,
+    };
+    assert_eq!(st.delivery_count(&sent).unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_worker_gives_its_claims_back_at_once() {
+    let s = setup(2).await;
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    let mut st = s.store();
+    let (now, far) = (now_ms(), now_ms() + 3_600_000);
+    assert!(
+        st.claim_batch("elsewhere/1/a", now, far, 20)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        st.claim_batch("elsewhere/1/b", now, far, 20)
+            .unwrap()
+            .is_none()
+    );
+    st.release_claims("elsewhere/1/a").unwrap();
+    let taken = st.claim_batch("elsewhere/1/b", now, far, 20).unwrap();
+    assert_eq!(taken.map(|b| b.recipients.len()), Some(2));
+    // Retrying a delivery that does not exist says so.
+    let e = st.retry_delivery(9_999, false).unwrap_err();
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+}
+
 #[test]
 fn a_status_reads_as_its_code_except_may_have_been_delivered() {
     for st in DeliveryStatus::ALL {
