@@ -577,6 +577,14 @@ async fn the_log_pages_and_counts_with_a_filter() {
         text: None,
     };
     assert_eq!(st.delivery_count(&sent).unwrap(), 0);
+    let c = st.delivery_counts().unwrap();
+    assert_eq!((c.pending, c.sent, c.failed), (3, 0, 0), "{c:?}");
+    s.worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    let c = s.store().delivery_counts().unwrap();
+    assert_eq!((c.pending, c.sending, c.sent), (0, 0, 3), "{c:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
