@@ -797,7 +797,7 @@ async fn a_fresh_userid_refused_as_stale_is_not_looked_up_again() {
     s.fake.force_stale("user1");
     s.store().enqueue_event(&event("e", [1, 2])).unwrap();
     let mut w = s.worker(fast(), Duration::from_secs(5));
-    let r = tokio::time::timeout(Duration::from_secs(60), w.drain_once())
+    let r = tokio::time::timeout(Duration::from_secs(20), w.drain_once())
         .await
         .expect("the worker kept looking the receivers up")
         .unwrap();
@@ -862,7 +862,7 @@ async fn a_card_for_a_fresh_unknown_userid_fails_without_looking_up_again() {
     );
     s.store().enqueue_event(&event("e", [1, 2])).unwrap();
     let mut w = s.worker(fast(), Duration::from_secs(5));
-    let r = tokio::time::timeout(Duration::from_secs(60), w.drain_once())
+    let r = tokio::time::timeout(Duration::from_secs(20), w.drain_once())
         .await
         .expect("the worker kept looking the receiver up")
         .unwrap();
