@@ -947,3 +947,19 @@ async fn the_clients_debug_shows_endpoints_and_no_token() {
     assert!(!shown.contains(token.expose_secret()), "{shown}");
     assert!(!shown.contains(SECRET), "{shown}");
 }
+
+/// A token that lives no longer than the refresh margin (300 s) is used for half its life.
+#[tokio::test]
+async fn a_short_lived_token_is_refreshed_at_half_its_life() {
+    let (fake, client, creds) = setup().await;
+    fake.set_token_ttl(Duration::from_secs(300));
+    client.access_token(&creds).await.unwrap();
+    client.access_token(&creds).await.unwrap();
+    assert_eq!(fake.token_calls(), 1, "cached at first");
+    for (by, calls) in [(140, 1), (20, 2)] {
+        fake.advance_clock(Duration::from_secs(by));
+        client.advance_clock(Duration::from_secs(by));
+        client.access_token(&creds).await.unwrap();
+        assert_eq!(fake.token_calls(), calls, "after {by} s more");
+    }
+}
