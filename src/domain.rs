@@ -480,8 +480,16 @@ mod tests {
 
     #[test]
     fn mobile_bounds() {
-        // 12+ digit mainland numbers.
-        for bad in ["138001380001", "+86 138001380001", "8613800138000111"] {
+        // Mainland numbers are exactly 11 digits, however they are prefixed.
+        for bad in [
+            "138001380001",
+            "+86 138001380001",
+            "0086138001380001",
+            "8613800138000111",
+            "1380013800",
+            "+86 1380013800",
+            "00861380013800",
+        ] {
             assert_eq!(Mobile::parse(bad), Err(MobileError::InvalidFormat), "{bad}");
         }
         // International: 7 to 15 digits in total, a known country code, a national part.
@@ -506,7 +514,45 @@ mod tests {
             assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "13800138000");
             let typed = format!("+852{sep}9123{sep}4567");
             assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "+852-91234567");
+            let typed = format!("{sep}13800138000{sep}");
+            assert_eq!(Mobile::parse(&typed).unwrap().as_str(), "13800138000");
         }
+    }
+
+    /// Codes are stored in the database and typed in the CLI: they must not drift.
+    #[test]
+    fn codes_titles_and_labels() {
+        let codes: Vec<_> = ChannelKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes, ["dingtalk", "wecom", "feishu", "feishu_lark"]);
+        for k in ChannelKind::ALL {
+            assert_eq!(ChannelKind::from_code(k.code()), Some(k));
+            assert!(k.title().ends_with(" personal channel"), "{k:?}");
+            assert_eq!(k.is_supported(), k == ChannelKind::DingTalk);
+        }
+        assert_eq!(ChannelKind::DingTalk.title(), "DingTalk personal channel");
+        assert_eq!(ChannelKind::from_code("slack"), None);
+        assert_eq!(
+            (SourceColumn::Phone.code(), SourceColumn::Phone.label()),
+            ("phone", "Phone")
+        );
+        for typed in ["phone", " PHONE ", "Phone"] {
+            assert_eq!(
+                SourceColumn::from_code(typed),
+                Some(SourceColumn::Phone),
+                "{typed}"
+            );
+        }
+        assert_eq!(SourceColumn::from_code("email"), None);
+    }
+
+    #[test]
+    fn a_mobile_shows_and_serialises_as_its_canonical_form() {
+        let m = Mobile::parse("+852 9123 4567").unwrap();
+        assert_eq!(m.to_string(), "+852-91234567");
+        assert_eq!(serde_json::to_string(&m).unwrap(), "\"+852-91234567\"");
+        assert_eq!(String::from(m.clone()), "+852-91234567");
+        let back: Mobile = serde_json::from_str("\"138 0013 8000\"").unwrap();
+        assert_eq!(back.as_str(), "13800138000");
     }
 
     #[test]
@@ -536,6 +582,58 @@ mod tests {
         assert!(errs.app_secret.unwrap().contains("required"));
         assert!(errs.template_id.unwrap().contains("spaces"));
         assert!(errs.receiver.unwrap().contains("11 digits"));
+    }
+
+    #[test]
+    fn the_summary_names_every_field_in_error_on_one_line() {
+        let errs = validate_dingtalk(
+            " ",
+            &SecretString::from("s"),
+            "",
+            SourceColumn::Phone,
+            "123",
+            true,
+        )
+        .unwrap_err();
+        let summary = errs.summary();
+        assert!(
+            summary.starts_with("AppKey: AppKey is required; Receiver Info: "),
+            "{summary}"
+        );
+        assert_eq!(summary.matches("; ").count(), 1, "{summary}");
+    }
+
+    #[test]
+    fn token_fields_are_bounded_at_256_characters() {
+        let long = |n: usize| {
+            validate_dingtalk(
+                &"k".repeat(n),
+                &SecretString::from("s"),
+                "",
+                SourceColumn::Phone,
+                "",
+                false,
+            )
+        };
+        assert!(long(MAX_FIELD_LEN).is_ok());
+        let errs = long(MAX_FIELD_LEN + 1).unwrap_err();
+        assert!(errs.app_key.unwrap().contains("too long (max 256"));
+    }
+
+    #[test]
+    fn a_cards_status_reads_like_the_console() {
+        let mut dingtalk = ChannelSummary::unconfigured(ChannelKind::DingTalk);
+        assert_eq!(dingtalk.status_text(), "Unconfigured");
+        dingtalk.app_key = Some("dingkey".into());
+        assert_eq!(
+            dingtalk.status_text(),
+            "Unconfigured",
+            "a key alone is not saved"
+        );
+        dingtalk.configured = true;
+        assert_eq!(dingtalk.status_text(), "Configured: dingkey");
+        let wecom = ChannelSummary::unconfigured(ChannelKind::WeCom);
+        assert_eq!(wecom.status_text(), "Not supported yet");
     }
 
     #[test]

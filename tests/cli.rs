@@ -177,7 +177,15 @@ fn the_secret_is_not_an_argument() {
     let env = Env::new();
     let out = env.run(&configure_args(&["--app-secret", SECRET]));
     assert!(!out.status.success());
-    assert!(!stderr(&out).contains(SECRET) || stderr(&out).contains("unexpected argument"));
+    // Refused by the parser, and the refusal does not repeat the value typed.
+    assert!(
+        stderr(&out).contains("unexpected argument"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains(SECRET), "{}", stderr(&out));
+    assert!(!stdout(&out).contains(SECRET), "{}", stdout(&out));
+    assert!(!env.db().exists(), "nothing was configured");
 }
 
 #[test]
@@ -396,4 +404,51 @@ fn a_failed_test_of_unsaved_values_keeps_the_saved_last_test() {
     assert!(untested.status.success(), "{}", stderr(&untested));
     assert_eq!(last_test(&env), serde_json::Value::Null);
     env.assert_no_leak(&[&saved, &refused, &other, &moved, &untested]);
+}
+
+/// DingTalk echoing the AppSecret and the access token back (in the error code, the message
+/// and a legacy errmsg): the CLI's error, `channel list --json` and the log show the
+/// redaction marker and neither value.
+#[test]
+fn secrets_echoed_by_dingtalk_are_redacted_in_output_json_and_log() {
+    let env = Env::new();
+    let saved = env.run_with_secret(&configure_args(&["--receiver", PHONE]), SECRET);
+    assert!(saved.status.success(), "{}", stderr(&saved));
+    let mut outputs = vec![saved];
+    let mut check = |endpoint: FakeEndpoint, fault: Fault| {
+        env.fake.inject(endpoint, fault, 1);
+        let test = env.run(&["channel", "test", "dingtalk"]);
+        assert!(!test.status.success(), "{endpoint:?}: {}", stdout(&test));
+        assert!(stderr(&test).contains("[redacted]"), "{}", stderr(&test));
+        let last = last_test(&env);
+        assert_eq!(last["ok"], false, "{last}");
+        assert!(last.to_string().contains("[redacted]"), "{last}");
+        outputs.push(test);
+        outputs.push(env.run(&["channel", "list", "--json"]));
+        outputs.push(env.run(&["channel", "list"]));
+    };
+    // The token request's body (with the AppSecret) echoed in the message.
+    check(FakeEndpoint::Token, Fault::EchoRequest { status: 400 });
+    // The access token (query string) echoed in the code.
+    check(
+        FakeEndpoint::GetByMobile,
+        Fault::EchoRequest { status: 400 },
+    );
+    // The access token (header) echoed in the code, on the send.
+    check(FakeEndpoint::BatchSend, Fault::EchoRequest { status: 400 });
+    // A legacy answer whose errmsg names the AppSecret.
+    check(
+        FakeEndpoint::GetByMobile,
+        Fault::LegacyError {
+            errcode: 40089,
+            sub_code: None,
+            errmsg: format!("invalid appsecret {SECRET}"),
+        },
+    );
+    let log = env.log();
+    assert!(
+        log.contains("[redacted]"),
+        "the failures were logged: {log}"
+    );
+    env.assert_no_leak(&outputs.iter().collect::<Vec<_>>());
 }

@@ -74,6 +74,10 @@ fn worker(s: &Setup, opts: WorkerOptions, timeout: Duration) -> Worker {
     Worker::new(Store::open(&s.db).unwrap(), client, opts).unwrap()
 }
 
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 fn store(s: &Setup) -> Store {
     Store::open(&s.db).unwrap()
 }
@@ -92,6 +96,127 @@ fn status_of(s: &Setup, st: DeliveryStatus) -> usize {
         .len()
 }
 
+/// The number of userIds in each batchSend call, in call order.
+fn batch_sizes(s: &Setup) -> Vec<usize> {
+    s.fake
+        .calls_to(FakeEndpoint::BatchSend)
+        .iter()
+        .map(|c| c.json_body().unwrap()["userIds"].as_array().unwrap().len())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_one_recipients_go_as_twenty_then_one() {
+    let s = setup(21).await;
+    store(&s).enqueue_event(&event("e1", 1..=21)).unwrap();
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 21);
+    assert_eq!(batch_sizes(&s), vec![20, 1]);
+}
+
+/// While the worker looks receivers up, its claim holds: another worker (here on another
+/// host, whose liveness cannot be checked) gets nothing until the lease has run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_holds_while_the_lookup_is_in_flight() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::GetByMobile, Fault::Delay { ms: 1_000 }, 1);
+    let mut w = worker(&s, fast(), Duration::from_secs(30));
+    let drain = tokio::spawn(async move { w.drain_once().await });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.fake.calls_to(FakeEndpoint::GetByMobile).is_empty() {
+        assert!(Instant::now() < deadline, "no lookup was made");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(!drain.is_finished(), "the answer came before the check");
+    // The default lease is 60 s.
+    let (now, until) = (now_ms() + 55_000, now_ms() + 120_000);
+    let other = store(&s)
+        .claim_batch("elsewhere/1/x", now, until, 20)
+        .unwrap();
+    assert!(other.is_none(), "{other:?}");
+    let until = leases_until(&s);
+    assert!(until.iter().all(|u| *u <= now_ms() + 60_000), "{until:?}");
+    let r = drain.await.unwrap().unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+}
+
+/// Each delivery's lease expiry (Unix ms), read straight from the database.
+fn leases_until(s: &Setup) -> Vec<i64> {
+    let db = rusqlite::Connection::open(&s.db).unwrap();
+    let mut stmt = db.prepare("SELECT lease_until FROM delivery").unwrap();
+    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// The claim is renewed before each lookup, so slow lookups never let it lapse: with a 2 s
+/// lease and 3 s lookups, another worker still gets nothing during the second lookup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_claim_is_renewed_before_each_lookup() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::GetByMobile, Fault::Delay { ms: 3_000 }, 2);
+    let opts = WorkerOptions {
+        lease: Duration::from_secs(2),
+        ..fast()
+    };
+    let mut w = worker(&s, opts, Duration::from_secs(30));
+    let drain = tokio::spawn(async move { w.drain_once().await });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while s.fake.calls_to(FakeEndpoint::GetByMobile).len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the second lookup was never made"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (now, until) = (now_ms(), now_ms() + 60_000);
+    let other = store(&s)
+        .claim_batch("elsewhere/1/x", now, until, 20)
+        .unwrap();
+    assert!(other.is_none(), "{other:?}");
+    let r = drain.await.unwrap().unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+}
+
+/// Deliveries are `sending` while batchSend is in flight, so a worker killed during the call
+/// leaves them interrupted (never resent), not pending (resent as duplicates). The kill itself
+/// is `cli_delivery::worker_killed_mid_run_loses_nothing_and_sends_nothing_twice`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_are_sending_while_the_call_is_in_flight() {
+    let s = setup(2).await;
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::Delay { ms: 1_000 }, 1);
+    let mut w = worker(&s, fast(), Duration::from_secs(30));
+    let drain = tokio::spawn(async move { w.drain_once().await });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.fake.calls_to(FakeEndpoint::BatchSend).is_empty() {
+        assert!(Instant::now() < deadline, "batchSend was never called");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The fake records a call as it arrives and holds the answer for a second.
+    assert!(!drain.is_finished(), "the answer came before the check");
+    assert_eq!(status_of(&s, DeliveryStatus::Sending), 2, "during the call");
+    assert_eq!(status_of(&s, DeliveryStatus::Pending), 0, "during the call");
+    // The lease covers the worst case of the call (a call, a token refresh and the retried
+    // call, 30 s each) plus the 60 s lease: a worker starting up even 145 s later leaves
+    // them alone rather than calling them interrupted.
+    let later = now_ms() + 145_000;
+    assert_eq!(store(&s).recover_interrupted(later).unwrap(), 0);
+    // …and no longer: a worker on another host recovers them once it has run out.
+    let until = leases_until(&s);
+    assert!(until.iter().all(|u| *u <= now_ms() + 150_000), "{until:?}");
+    let r = drain.await.unwrap().unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+    assert_eq!(status_of(&s, DeliveryStatus::Sent), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forty_five_recipients_go_in_three_batch_calls() {
     let s = setup(45).await;
@@ -108,10 +233,12 @@ async fn forty_five_recipients_go_in_three_batch_calls() {
         .await
         .unwrap();
     assert_eq!(r.sent, 45);
-    let sends = s.fake.calls_to(FakeEndpoint::BatchSend);
-    assert_eq!(sends.len(), 3, "20 + 20 + 5");
-    let total: usize = s.fake.outbox().iter().map(|m| m.user_ids.len()).sum();
-    assert_eq!(total, 45);
+    assert_eq!(r.calls, 45 + 3, "45 lookups and 3 sends: {r:?}");
+    assert_eq!(
+        batch_sizes(&s),
+        vec![20, 20, 5],
+        "full batches of 20, then the rest"
+    );
     // Every delivery records the processQueryKey of its call.
     let rows = store(&s)
         .delivery_page(&DeliveryFilter::default(), None, 100)
@@ -207,8 +334,9 @@ async fn transient_failure_is_retried_then_succeeds() {
         .await
         .unwrap();
     assert_eq!(r.sent, 2, "{r:?}");
-    let calls = s.fake.calls_to(FakeEndpoint::BatchSend);
-    assert_eq!(calls.len(), 3, "{r:?} {calls:#?}");
+    // One call per try, each with the whole batch: the batch shares one retry time, so it
+    // never comes back split (per-receiver retry times made this flaky).
+    assert_eq!(batch_sizes(&s), vec![2, 2, 2], "{r:?}");
     let rows = store(&s)
         .delivery_page(&DeliveryFilter::default(), None, 10)
         .unwrap();
@@ -245,6 +373,25 @@ async fn transient_failures_give_up_after_max_attempts() {
             .contains("gave up after 3 attempts"),
         "{row:?}"
     );
+}
+
+/// A lookup the app may not make fails every receiver of the batch after one call: the
+/// others would fail the same way, and waiting will not grant the permission.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_the_app_may_not_make_fails_the_batch_after_one_call() {
+    let s = setup(2).await;
+    s.fake.update_app(KEY, |a| {
+        a.scopes.remove("qyapi_get_member_by_mobile");
+    });
+    store(&s).enqueue_event(&event("e", [1, 2])).unwrap();
+    let r = worker(&s, fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.failed, r.deferred), (2, 0), "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), 1);
+    assert!(s.fake.calls_to(FakeEndpoint::BatchSend).is_empty());
+    assert_eq!(status_of(&s, DeliveryStatus::Failed), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -337,6 +484,13 @@ async fn invalid_receiver_refreshes_the_cached_userid_then_fails() {
             .unwrap()
             .contains("visibility scope")
     );
+    // The refusal is recorded on the member: no userid, as of now (Unix seconds).
+    let u1 = store(&s).member_by_login("u1").unwrap().unwrap();
+    let at = u1.resolved_at.unwrap();
+    assert!(
+        u1.dingtalk_userid.is_none() && (at - now_ms() / 1000).abs() <= 60,
+        "{u1:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -354,13 +508,26 @@ async fn unknown_phone_fails_that_receiver_only() {
     ev.members.push("ghost".into());
     st.enqueue_event(&ev).unwrap();
     drop(st);
+    let before = now_ms() / 1000;
     let r = worker(&s, fast(), Duration::from_secs(5))
         .drain_once()
         .await
         .unwrap();
     assert_eq!((r.sent, r.failed), (1, 1));
+    let after = now_ms() / 1000;
+    // Both lookups are recorded with their time (Unix seconds), found or not.
     let ghost = store(&s).member_by_login("ghost").unwrap().unwrap();
-    assert!(ghost.resolved_at.is_some() && ghost.dingtalk_userid.is_none());
+    assert!(ghost.dingtalk_userid.is_none());
+    assert!(
+        (before..=after).contains(&ghost.resolved_at.unwrap()),
+        "{ghost:?}"
+    );
+    let found = store(&s).member_by_login("u1").unwrap().unwrap();
+    assert_eq!(found.dingtalk_userid.as_deref(), Some("user1"));
+    assert!(
+        (before..=after).contains(&found.resolved_at.unwrap()),
+        "{found:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -178,6 +178,19 @@ async fn flow_controlled_receivers_are_deferred_for_minutes_not_failed() {
     // Minutes, not seconds (5 min ± jitter by default).
     let wait = next_try_in(&s, "e");
     assert!(wait >= 3 * 60 * 1000, "{wait}");
+    // Skipped again when due: the wait doubles (10 min ± 25%).
+    let db = rusqlite::Connection::open(&s.db).unwrap();
+    db.execute(
+        "UPDATE delivery SET next_attempt_at = 0 WHERE login = 'u2'",
+        [],
+    )
+    .unwrap();
+    s.worker(opts.clone(), Duration::from_secs(5))
+        .drain_ready()
+        .await
+        .unwrap();
+    let wait = next_try_in(&s, "e");
+    assert!(wait >= 7 * 60 * 1000, "{wait}");
 
     // Deferred again and again (short delays here): never a permanent failure, whatever
     // max_attempts says, while the delivery is younger than the give-up age.
@@ -326,6 +339,59 @@ async fn with_a_template_id_deliveries_are_the_card_the_test_sent() {
     assert_eq!(ids.len(), 3, "one outTrackId per delivery");
 }
 
+/// A card one receiver cannot get fails that receiver only; the others still get theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_one_receiver_cannot_get_fails_only_that_receiver() {
+    let s = setup(3).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    // deliverResults says success=false for user1: outside the app's visibility.
+    s.fake.force_invalid("user1");
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (2, 1), "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::CardDeliver).len(), 3);
+    assert_eq!(r.calls, 3 + 3, "3 lookups and 3 cards: {r:?}");
+    let failed: Vec<String> = s
+        .rows()
+        .into_iter()
+        .filter(|r| r.status == DeliveryStatus::Failed)
+        .map(|r| r.login)
+        .collect();
+    assert_eq!(failed, ["u1"]);
+}
+
+/// A card the app may not send (a missing permission) fails the whole batch after one call:
+/// the other receivers' cards would fail the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_the_app_may_not_send_fails_the_batch_after_one_call() {
+    let s = setup(3).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.fake.inject(
+        FakeEndpoint::CardDeliver,
+        Fault::AccessTokenPermissionDenied {
+            scope: "qyapi_chat_manage".into(),
+        },
+        1,
+    );
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (0, 3), "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::CardDeliver).len(), 1);
+    assert!(s.fake.outbox().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_retry_reuses_its_out_track_id_so_it_arrives_once() {
     let s = setup(1).await;
@@ -347,6 +413,218 @@ async fn a_card_retry_reuses_its_out_track_id_so_it_arrives_once() {
     let track = |i: usize| calls[i].json_body().unwrap()["outTrackId"].clone();
     assert_eq!(track(0), track(1), "same idempotency key");
     assert_eq!(s.fake.outbox().len(), 1, "delivered once");
+}
+
+/// Each event limit is exact: at the limit is accepted, one more is refused naming the field.
+#[test]
+fn every_event_limit_is_exact() {
+    use notifydesk::store::{
+        MAX_EVENT_ID_BYTES, MAX_EVENT_MEMBERS, MAX_LINK_BYTES, MAX_LOGIN_BYTES, MAX_TEXT_BYTES,
+        MAX_TITLE_BYTES,
+    };
+    type Set = fn(&mut NewEvent, usize);
+    let limits: [(&str, usize, Set); 6] = [
+        ("id", MAX_EVENT_ID_BYTES, |e, n| e.event_id = "i".repeat(n)),
+        ("title", MAX_TITLE_BYTES, |e, n| e.title = "t".repeat(n)),
+        ("text", MAX_TEXT_BYTES, |e, n| e.text = "x".repeat(n)),
+        ("link", MAX_LINK_BYTES, |e, n| e.link = Some("l".repeat(n))),
+        ("members", MAX_EVENT_MEMBERS, |e, n| {
+            e.members = (0..n).map(|i| format!("u{i}")).collect()
+        }),
+        ("member login", MAX_LOGIN_BYTES, |e, n| {
+            e.members = vec!["m".repeat(n)]
+        }),
+    ];
+    for (what, max, set) in limits {
+        let mut at = event("e", [1]);
+        set(&mut at, max);
+        assert_eq!(at.problem(), None, "{what} at the limit");
+        let mut over = event("e", [1]);
+        set(&mut over, max + 1);
+        let problem = over.problem().unwrap_or_default();
+        assert!(
+            problem.contains(what) && problem.contains(&format!("{}", max + 1)),
+            "{what}: {problem:?}"
+        );
+    }
+}
+
+#[test]
+fn event_text_may_break_lines_but_carries_no_escapes() {
+    let text = |t: &str| NewEvent {
+        text: t.into(),
+        ..event("e", [1])
+    };
+    assert_eq!(text("line one\r\nline two\tcolumn").problem(), None);
+    let refused = text("bold \u{1b}[1m").problem().unwrap_or_default();
+    assert!(
+        refused.contains("text contains control characters"),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_search_matches_text_and_a_blank_search_matches_everything() {
+    let s = setup(3).await;
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let page = |text: &str| {
+        let f = DeliveryFilter {
+            status: None,
+            text: Some(text.into()),
+        };
+        let rows = s.store().delivery_page(&f, None, 10).unwrap();
+        let mut logins: Vec<String> = rows.into_iter().map(|r| r.login).collect();
+        logins.sort();
+        logins
+    };
+    assert_eq!(page("U2"), ["u2"], "case-insensitive, by login");
+    assert_eq!(page("  "), ["u1", "u2", "u3"]);
+    assert!(page("no such text").is_empty());
+}
+
+/// A login named twice (in any case) or left blank gives no second or empty delivery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_receiver_gets_one_delivery_however_often_it_is_named() {
+    let s = setup(2).await;
+    let mut ev = event("e", [1, 2]);
+    ev.members.extend(["U1".into(), " ".into(), "u2 ".into()]);
+    s.store().enqueue_event(&ev).unwrap();
+    let mut logins: Vec<String> = s.rows().into_iter().map(|r| r.login).collect();
+    logins.sort();
+    assert_eq!(logins, ["u1", "u2"]);
+}
+
+/// Throttled deliveries are deferred, but one deferred for longer than
+/// `give_up_deferred_after` fails instead, saying why; a younger one is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_deferred_too_long_fails_and_a_young_one_is_kept() {
+    let s = setup(2).await;
+    s.store().enqueue_event(&event("old", [1])).unwrap();
+    s.store().enqueue_event(&event("young", [2])).unwrap();
+    // The "old" delivery was created a minute ago.
+    let db = rusqlite::Connection::open(&s.db).unwrap();
+    db.execute(
+        "UPDATE delivery SET created_at = created_at - 60
+         WHERE event_ref = (SELECT id FROM event WHERE event_id = 'old')",
+        [],
+    )
+    .unwrap();
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::SystemBusy429, 2);
+    let opts = WorkerOptions {
+        give_up_deferred_after: Duration::from_secs(30),
+        ..fast()
+    };
+    let mut w = s.worker(opts, Duration::from_secs(5));
+    w.drain_once().await.unwrap();
+    let rows = s.rows();
+    let row = |id: &str| rows.iter().find(|r| r.event_id == id).unwrap();
+    assert_eq!(row("old").status, DeliveryStatus::Failed, "{rows:?}");
+    let why = row("old").last_error.clone().unwrap_or_default();
+    assert!(why.starts_with("gave up after deferring"), "{why}");
+    assert_ne!(row("young").status, DeliveryStatus::Failed, "{rows:?}");
+}
+
+/// Throttled again when due: the backoff doubles with each deferral (10 s, then 20 s ± 25%).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_throttling_of_a_delivery_doubles_its_wait() {
+    let s = setup(1).await;
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    s.fake
+        .inject(FakeEndpoint::BatchSend, Fault::SystemBusy429, 2);
+    let opts = WorkerOptions {
+        backoff_base: Duration::from_secs(10),
+        backoff_cap: Duration::from_secs(600),
+        ..fast()
+    };
+    let mut w = s.worker(opts, Duration::from_secs(5));
+    w.drain_ready().await.unwrap();
+    let first = next_try_in(&s, "e");
+    assert!((7_000..=13_000).contains(&first), "{first}");
+    let db = rusqlite::Connection::open(&s.db).unwrap();
+    db.execute("UPDATE delivery SET next_attempt_at = 0", [])
+        .unwrap();
+    w.drain_ready().await.unwrap();
+    let second = next_try_in(&s, "e");
+    assert!((14_000..=26_000).contains(&second), "{second}");
+}
+
+/// The log pages newest first with a filter and a cursor, and counts what the filter finds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_pages_and_counts_with_a_filter() {
+    let s = setup(3).await;
+    s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
+    let st = s.store();
+    let pending = DeliveryFilter {
+        status: Some(DeliveryStatus::Pending),
+        text: None,
+    };
+    let first = st.delivery_page(&pending, None, 2).unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first[0].id > first[1].id, "newest first");
+    let rest = st.delivery_page(&pending, Some(first[1].id), 2).unwrap();
+    assert_eq!(rest.len(), 1);
+    assert!(rest[0].id < first[1].id);
+    let all = DeliveryFilter::default();
+    assert_eq!(
+        st.delivery_page(&all, Some(first[1].id), 5).unwrap().len(),
+        1
+    );
+    assert_eq!(st.delivery_count(&all).unwrap(), 3);
+    assert_eq!(st.delivery_count(&pending).unwrap(), 3);
+    let sent = DeliveryFilter {
+        status: Some(DeliveryStatus::Sent),
+        text: None,
+    };
+    assert_eq!(st.delivery_count(&sent).unwrap(), 0);
+    let c = st.delivery_counts().unwrap();
+    assert_eq!((c.pending, c.sent, c.failed), (3, 0, 0), "{c:?}");
+    s.worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    let c = s.store().delivery_counts().unwrap();
+    assert_eq!((c.pending, c.sending, c.sent), (0, 0, 3), "{c:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_worker_gives_its_claims_back_at_once() {
+    let s = setup(2).await;
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    let mut st = s.store();
+    let (now, far) = (now_ms(), now_ms() + 3_600_000);
+    assert!(
+        st.claim_batch("elsewhere/1/a", now, far, 20)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        st.claim_batch("elsewhere/1/b", now, far, 20)
+            .unwrap()
+            .is_none()
+    );
+    st.release_claims("elsewhere/1/a").unwrap();
+    let taken = st.claim_batch("elsewhere/1/b", now, far, 20).unwrap();
+    assert_eq!(taken.map(|b| b.recipients.len()), Some(2));
+    // Retrying a delivery that does not exist says so.
+    let e = st.retry_delivery(9_999, false).unwrap_err();
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+}
+
+#[test]
+fn a_status_reads_as_its_code_except_may_have_been_delivered() {
+    for st in DeliveryStatus::ALL {
+        let want = match st {
+            DeliveryStatus::Unknown => "may have been delivered",
+            other => other.code(),
+        };
+        assert_eq!(st.label(), want);
+    }
+    let codes: Vec<&str> = DeliveryStatus::ALL.iter().map(|s| s.code()).collect();
+    assert_eq!(
+        codes,
+        ["pending", "sending", "sent", "failed", "skipped", "unknown"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -509,6 +787,87 @@ async fn a_stale_cached_userid_is_looked_up_again_and_the_batch_still_goes() {
     );
     let m = s.store().member_by_login("u1").unwrap().unwrap();
     assert_eq!(m.dingtalk_userid.as_deref(), Some("user1b"));
+}
+
+/// A userid looked up moments ago and still "not existing" is not looked up again (that
+/// would loop): the batch is split, so only that receiver fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_userid_refused_as_stale_is_not_looked_up_again() {
+    let s = setup(2).await;
+    s.fake.force_stale("user1");
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    let mut w = s.worker(fast(), Duration::from_secs(5));
+    let r = tokio::time::timeout(Duration::from_secs(20), w.drain_once())
+        .await
+        .expect("the worker kept looking the receivers up")
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (1, 1), "{r:?}");
+    assert_eq!(s.sends(), 3, "the refused batch, then each receiver alone");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), 2);
+}
+
+/// A card refused for a cached userid looks the member up again and still arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_for_a_stale_cached_userid_looks_the_member_up_again() {
+    let s = setup(1).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.store().enqueue_event(&event("warm", [1])).unwrap();
+    s.worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    let lookups = s.fake.calls_to(FakeEndpoint::GetByMobile).len();
+    s.fake.rename_user("user1", "user1b");
+    s.fake.inject(
+        FakeEndpoint::CardDeliver,
+        Fault::NewApiError {
+            status: 400,
+            code: "staffId.notExisted".into(),
+            message: "员工不存在".into(),
+        },
+        1,
+    );
+    s.store().enqueue_event(&event("e", [1])).unwrap();
+    let r = s
+        .worker(fast(), Duration::from_secs(5))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (1, 0), "{r:?}");
+    assert_eq!(
+        s.fake.calls_to(FakeEndpoint::GetByMobile).len(),
+        lookups + 1
+    );
+    let m = s.store().member_by_login("u1").unwrap().unwrap();
+    assert_eq!(m.dingtalk_userid.as_deref(), Some("user1b"));
+}
+
+/// The same for a card: a fresh userid DingTalk does not know fails that receiver only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_for_a_fresh_unknown_userid_fails_without_looking_up_again() {
+    let s = setup(2).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s.fake.inject(
+        FakeEndpoint::CardDeliver,
+        Fault::NewApiError {
+            status: 400,
+            code: "staffId.notExisted".into(),
+            message: "员工不存在".into(),
+        },
+        1,
+    );
+    s.store().enqueue_event(&event("e", [1, 2])).unwrap();
+    let mut w = s.worker(fast(), Duration::from_secs(5));
+    let r = tokio::time::timeout(Duration::from_secs(20), w.drain_once())
+        .await
+        .expect("the worker kept looking the receiver up")
+        .unwrap();
+    assert_eq!((r.sent, r.failed), (1, 1), "{r:?}");
+    assert_eq!(s.fake.calls_to(FakeEndpoint::GetByMobile).len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1024,3 +1024,32 @@ fn endpoints_never_echo_credentials_and_refuse_plain_http_beyond_loopback() {
     assert!(e.to_string().contains("unencrypted"), "{e}");
     assert!(Endpoints::new("http://127.0.0.1:9", "http://localhost:9").is_ok());
 }
+
+/// The client's `Debug` shows where it talks to, never the tokens it holds.
+#[tokio::test]
+async fn the_clients_debug_shows_endpoints_and_no_token() {
+    let (fake, client, creds) = setup().await;
+    let token = client.access_token(&creds).await.unwrap();
+    let shown = format!("{client:?}");
+    assert!(shown.starts_with("Client {"), "{shown}");
+    let port = format!("port: Some({})", fake.addr().port());
+    assert!(shown.contains(&port), "{shown}");
+    assert!(!shown.contains(token.expose_secret()), "{shown}");
+    assert!(!shown.contains(SECRET), "{shown}");
+}
+
+/// A token that lives no longer than the refresh margin (300 s) is used for half its life.
+#[tokio::test]
+async fn a_short_lived_token_is_refreshed_at_half_its_life() {
+    let (fake, client, creds) = setup().await;
+    fake.set_token_ttl(Duration::from_secs(300));
+    client.access_token(&creds).await.unwrap();
+    client.access_token(&creds).await.unwrap();
+    assert_eq!(fake.token_calls(), 1, "cached at first");
+    for (by, calls) in [(140, 1), (20, 2)] {
+        fake.advance_clock(Duration::from_secs(by));
+        client.advance_clock(Duration::from_secs(by));
+        client.access_token(&creds).await.unwrap();
+        assert_eq!(fake.token_calls(), calls, "after {by} s more");
+    }
+}

@@ -17,6 +17,7 @@ fn init_writes_private_file_and_tolerates_second_call() {
 
     let text = fs::read_to_string(&log).unwrap();
     assert!(text.contains("hello from the logging test"), "{text}");
+    assert!(!text.contains("debug is filtered out"), "{text}");
     // The directory it had to create is reported (the log starts before the store opens).
     assert!(text.contains("created data directory"), "{text}");
     assert!(!text.contains('\u{1b}'), "no ANSI escapes: {text:?}");

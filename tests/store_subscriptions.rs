@@ -599,14 +599,15 @@ fn five_thousand_rows_load_and_list_quickly() {
         [Method::Inbox, Method::Personal]
     );
     assert_eq!(rows[4900].custom_receivers, ["m"]);
-    // Generous bounds for a loaded 2-core debug build; N+1 queries or per-row transactions
-    // would be far slower.
+    // Speed is for benchmarks: these bounds only catch a pathological slowdown (a fsync per
+    // row, a query per row) and leave a loaded 2-core debug build ample room.
+    eprintln!("5000 rows: sync {sync_took:?}, list {list_took:?}");
     assert!(
-        sync_took < Duration::from_secs(10),
+        sync_took < Duration::from_secs(60),
         "sync took {sync_took:?}"
     );
     assert!(
-        list_took < Duration::from_secs(2),
+        list_took < Duration::from_secs(20),
         "listing took {list_took:?}"
     );
 }

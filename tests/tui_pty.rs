@@ -280,6 +280,25 @@ fn panic_restores_the_terminal() {
     assert!(p.screen().contains("deliberate panic"), "{}", p.screen());
 }
 
+/// The panic hook restores by itself: the guard's drop never runs (the process aborts).
+#[test]
+fn the_panic_hook_alone_restores_the_terminal() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("NOTIFYDESK_TEST_PANIC", "abort")];
+    let mut p = start_with_env(&fake, dir.path(), 80, 24, &env);
+    p.wait_for("Unconfigured");
+    p.send("\x1b[24~"); // F12
+    let status = p.wait_exit();
+    assert!(!status.success());
+    p.assert_restored();
+    assert!(
+        p.screen().contains("deliberate panic in a thread"),
+        "{}",
+        p.screen()
+    );
+}
+
 #[test]
 fn small_terminal_and_resize() {
     let fake = fake();

@@ -371,8 +371,12 @@ impl Worker {
     /// A receiver DingTalk listed in invalidStaffIdList. A cached userid may be stale: forget
     /// it and look it up again once; a fresh one is really refused.
     async fn refused(&mut self, t: &Target, report: &mut DrainReport) -> Result<(), DeliveryError> {
-        if let Some(mid) = t.r.member_id {
-            self.forget_userids(&[mid]);
+        // Recorded on the member (no userid, as of now); a cache write, so only logged if the
+        // database is busy: the next refusal records it again.
+        if let Some(mid) = t.r.member_id
+            && let Err(e) = self.store.set_member_userid(mid, None, now_ms() / 1000)
+        {
+            tracing::warn!("could not record the refused userid: {e}");
         }
         if t.fresh {
             let p = Problem::new(

@@ -335,3 +335,113 @@ impl fmt::Display for Step {
         f.write_str(self.label())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_permission_names_the_step_that_needed_it() {
+        let needed = |step: Step| {
+            DingTalkError::new(
+                ErrorKind::MissingPermission { scope: "x".into() },
+                "60011",
+                step,
+            )
+            .meaning()
+        };
+        for (step, label) in [
+            (Step::Token, "getting an access token"),
+            (Step::Lookup, "looking up the member by phone"),
+            (Step::Send, "sending the robot message"),
+            (Step::Card, "delivering the card"),
+        ] {
+            assert!(
+                needed(step).ends_with(&format!("needed for {label}")),
+                "{step:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_step_displays_as_its_label() {
+        assert_eq!(Step::Card.to_string(), "delivering the card");
+    }
+
+    #[test]
+    fn meanings_depend_on_the_step_and_the_code() {
+        let meaning = |kind: ErrorKind, code: &str, step: Step| {
+            DingTalkError::new(kind, code, step).meaning()
+        };
+        let unknown = |step| meaning(ErrorKind::UserNotFound, "60121", step);
+        assert!(unknown(Step::Lookup).contains("has this phone number"));
+        assert!(unknown(Step::Send).contains("does not know this member's userid"));
+        let network = |code, step| meaning(ErrorKind::Network, code, step);
+        assert!(network(CODE_CONNECT, Step::Send).ends_with("so nothing was sent"));
+        assert_eq!(
+            network(CODE_CONNECT, Step::Lookup),
+            "the connection was refused or could not be made"
+        );
+        assert!(network("io", Step::Send).starts_with("the connection to DingTalk dropped"));
+        assert!(network("io", Step::Lookup).starts_with("the connection to DingTalk dropped"));
+    }
+
+    #[test]
+    fn fixes_depend_on_the_step_and_on_whether_it_may_have_been_sent() {
+        let fix =
+            |kind: ErrorKind, code: &str, step: Step| DingTalkError::new(kind, code, step).fix();
+        assert!(
+            fix(ErrorKind::UserNotFound, "60121", Step::Lookup).starts_with("check the number")
+        );
+        assert!(
+            fix(ErrorKind::UserNotFound, "x", Step::Send).starts_with("look the member up again")
+        );
+        // A 5xx on a send may have delivered it; on a lookup it is just busy.
+        let sent = fix(ErrorKind::ServerBusy, "system.error", Step::Send);
+        assert!(
+            sent.ends_with("DingTalk may have delivered it before failing"),
+            "{sent}"
+        );
+        assert_eq!(
+            fix(ErrorKind::ServerBusy, "system.error", Step::Lookup),
+            "retry in a few seconds"
+        );
+    }
+
+    #[test]
+    fn messages_are_cut_only_past_the_limit() {
+        let e = |n: usize| {
+            DingTalkError::new(ErrorKind::Other, "c", Step::Send).with_message("m".repeat(n))
+        };
+        assert_eq!(
+            e(MAX_MESSAGE_CHARS).message.unwrap(),
+            "m".repeat(MAX_MESSAGE_CHARS)
+        );
+        let cut = e(MAX_MESSAGE_CHARS + 1).message.unwrap();
+        assert_eq!(cut, format!("{}…", "m".repeat(MAX_MESSAGE_CHARS)));
+        assert_eq!(e(3).message.unwrap(), "mmm");
+    }
+
+    /// Names inside the kind come from the server (a scope, a redirect host) and are
+    /// redacted like the message.
+    #[test]
+    fn redaction_reaches_the_names_inside_the_kind() {
+        let secret = "kind-Secret-5f4e3d";
+        let r = Redactor::new(&[secret]);
+        for kind in [
+            ErrorKind::MissingPermission {
+                scope: format!("scope_{secret}"),
+            },
+            ErrorKind::Redirected {
+                host: format!("{secret}.example"),
+            },
+        ] {
+            let e = DingTalkError::new(kind, "c", Step::Send).redacted(&r);
+            let shown = format!("{:?} {e}", e.kind);
+            assert!(
+                shown.contains("[redacted]") && !shown.contains(secret),
+                "{shown}"
+            );
+        }
+    }
+}

@@ -357,6 +357,24 @@ mod tests {
         assert_eq!(e.http_status, Some(403));
     }
 
+    /// 60011 without a scope in the text: the permission is the one the step needs.
+    #[test]
+    fn an_unnamed_missing_permission_is_the_steps_own() {
+        let body = br#"{"errcode":60011,"errmsg":"no permission"}"#;
+        for (step, scope) in [
+            (Step::Lookup, SCOPE_LOOKUP),
+            (Step::Send, SCOPE_SEND),
+            (Step::Card, SCOPE_CARD),
+            (Step::Token, "unknown"),
+        ] {
+            let e = classify(200, body, step, &none()).unwrap_err();
+            let want = ErrorKind::MissingPermission {
+                scope: scope.into(),
+            };
+            assert_eq!(e.kind, want, "{step:?}");
+        }
+    }
+
     #[test]
     fn legacy_wrapped_and_direct() {
         let body = json!({"errcode":88,"sub_code":"60011","errmsg":"ding talk error[subcode=60011,submsg=应用尚未开通所需的权限：[qyapi_get_member_by_mobile]，{requiredScopes=[qyapi_get_member_by_mobile]}]"});
@@ -502,9 +520,9 @@ mod prop_tests {
             // Plausible DingTalk bodies with arbitrary values in the fields that matter.
             (
                 any::<i64>(),
-                ".{0,40}",
-                ".{0,40}",
-                proptest::option::of(".{0,12}")
+                "(?s).{0,40}",
+                "(?s).{0,40}",
+                proptest::option::of("(?s).{0,12}")
             )
                 .prop_map(|(code, msg, sub, sub_code)| {
                     let mut v = serde_json::json!({"errcode": code, "errmsg": msg, "sub_msg": sub});
@@ -513,7 +531,7 @@ mod prop_tests {
                     }
                     serde_json::to_vec(&v).unwrap()
                 }),
-            (".{0,40}", ".{0,60}").prop_map(|(code, msg)| {
+            ("(?s).{0,40}", "(?s).{0,60}").prop_map(|(code, msg)| {
                 serde_json::to_vec(
                     &serde_json::json!({"code": code, "message": msg, "requestid": "x"}),
                 )
@@ -532,6 +550,7 @@ mod prop_tests {
                     let text = e.to_string();
                     prop_assert!(!text.is_empty());
                     prop_assert!(!text.contains('\u{1b}'), "escape sequence in error text");
+                    prop_assert!(!text.contains(['\n', '\r']), "more than one line: {text:?}");
                     let _ = (e.meaning(), e.fix(), e.is_transient());
                 }
             }

@@ -148,8 +148,14 @@ impl App {
         // terminal is restored after a panic; release builds have no such key.
         #[cfg(debug_assertions)]
         if key.code == crossterm::event::KeyCode::F(12)
-            && std::env::var_os("NOTIFYDESK_TEST_PANIC").is_some()
+            && let Some(how) = std::env::var_os("NOTIFYDESK_TEST_PANIC")
         {
+            if how == "abort" {
+                // The panic hook alone: a thread without the guard panics, then abort skips
+                // every drop (the guard's restore included), as an abort-on-panic build would.
+                let _ = std::thread::spawn(|| panic!("deliberate panic in a thread")).join();
+                std::process::abort();
+            }
             panic!("deliberate panic requested by NOTIFYDESK_TEST_PANIC");
         }
         let contexts = self.contexts();
