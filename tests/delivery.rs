@@ -5,11 +5,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use notifydesk::delivery::{Worker, WorkerOptions};
+use notifydesk::delivery::{Clock, Worker, WorkerOptions};
 use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
 use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use notifydesk::member::NewMember;
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 const KEY: &str = "dingdeliver0001";
 const SECRET: &str = "deliver-secret-77";
@@ -329,14 +331,40 @@ async fn transient_failure_is_retried_then_succeeds() {
         .inject(FakeEndpoint::BatchSend, Fault::ServiceUnavailableEmpty, 1);
     s.fake
         .inject(FakeEndpoint::BatchSend, Fault::QpsLimitForAppkeyAndApi, 1);
-    let r = worker(&s, fast(), Duration::from_secs(5))
-        .drain_once()
-        .await
-        .unwrap();
-    assert_eq!(r.sent, 2, "{r:?}");
-    // One call per try, each with the whole batch: the batch shares one retry time, so it
-    // never comes back split (per-receiver retry times made this flaky).
-    assert_eq!(batch_sizes(&s), vec![2, 2, 2], "{r:?}");
+    // A clock moved by hand: each retry happens exactly when the test says, whatever the
+    // machine's load (real waits made this test flaky).
+    let clock = Arc::new(AtomicI64::new(now_ms()));
+    let opts = WorkerOptions {
+        clock: Clock::manual(clock.clone()),
+        ..fast()
+    };
+    let mut w = worker(&s, opts, Duration::from_secs(5));
+    let mut sent = 0;
+    for attempt in 1..=3 {
+        let r = w.drain_ready().await.unwrap();
+        sent += r.sent;
+        assert_eq!(
+            r.calls,
+            1 + usize::from(attempt == 1) * 2,
+            "try {attempt}: {r:?}"
+        );
+        let rows = store(&s)
+            .delivery_page(&DeliveryFilter::default(), None, 10)
+            .unwrap();
+        if attempt < 3 {
+            // Both receivers wait for ONE time, in the future: nothing goes before it.
+            let due: Vec<i64> = rows.iter().map(|r| r.next_attempt_at).collect();
+            assert!(
+                due[0] == due[1] && due[0] > clock.load(Ordering::SeqCst),
+                "{rows:?}"
+            );
+            assert_eq!(w.drain_ready().await.unwrap().calls, 0, "not due yet");
+            clock.store(due[0], Ordering::SeqCst);
+        }
+    }
+    assert_eq!(sent, 2);
+    // One call per try, each with the whole batch.
+    assert_eq!(batch_sizes(&s), vec![2, 2, 2]);
     let rows = store(&s)
         .delivery_page(&DeliveryFilter::default(), None, 10)
         .unwrap();

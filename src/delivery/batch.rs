@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{RESEND_AMBIGUOUS, Worker, backoff, now_ms, template};
+use super::{RESEND_AMBIGUOUS, Worker, backoff, template};
 use crate::dingtalk::{Credentials, DingTalkError, Disposition, ErrorKind};
 use crate::domain::Mobile;
 use crate::store::{ClaimedBatch, DeliveryStatus, Problem, Recipient, RetryMark};
@@ -78,11 +78,11 @@ impl Worker {
     /// call, plus a margin.
     fn send_lease_until(&self) -> i64 {
         let call = self.client.options().timeout.as_millis() as i64;
-        now_ms() + 3 * call + self.opts.lease.as_millis() as i64
+        self.now_ms() + 3 * call + self.opts.lease.as_millis() as i64
     }
 
     fn claim_lease_until(&self) -> i64 {
-        now_ms() + self.opts.lease.as_millis() as i64
+        self.now_ms() + self.opts.lease.as_millis() as i64
     }
 
     pub(super) async fn process(
@@ -192,7 +192,7 @@ impl Worker {
             match found {
                 Ok(u) => {
                     self.store
-                        .set_member_userid(member_id, Some(&u), now_ms() / 1000)?;
+                        .set_member_userid(member_id, Some(&u), self.now_ms() / 1000)?;
                     targets.push(Target {
                         r: r.clone(),
                         userid: u,
@@ -201,7 +201,7 @@ impl Worker {
                 }
                 Err(e) if matches!(e.kind, ErrorKind::UserNotFound | ErrorKind::InvalidMobile) => {
                     self.store
-                        .set_member_userid(member_id, None, now_ms() / 1000)?;
+                        .set_member_userid(member_id, None, self.now_ms() / 1000)?;
                     self.fail(&[r], &problem_of(&e), report).await;
                 }
                 Err(e) if e.disposition() == Disposition::Permanent => {
@@ -374,7 +374,9 @@ impl Worker {
         // Recorded on the member (no userid, as of now); a cache write, so only logged if the
         // database is busy: the next refusal records it again.
         if let Some(mid) = t.r.member_id
-            && let Err(e) = self.store.set_member_userid(mid, None, now_ms() / 1000)
+            && let Err(e) = self
+                .store
+                .set_member_userid(mid, None, self.now_ms() / 1000)
         {
             tracing::warn!("could not record the refused userid: {e}");
         }
@@ -586,7 +588,7 @@ impl Worker {
         if group.is_empty() {
             return;
         }
-        let now = now_ms();
+        let now = self.now_ms();
         let give_up_ms = self.opts.give_up_deferred_after.as_millis() as i64;
         let (done, keep): (Vec<&Recipient>, Vec<&Recipient>) = group.iter().partition(|r| {
             if d.counted {

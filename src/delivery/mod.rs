@@ -49,6 +49,8 @@ pub struct WorkerOptions {
     /// A delivery that keeps being deferred (throttling, flow control, IP ban) fails only once
     /// it is this old.
     pub give_up_deferred_after: Duration,
+    /// The time retries and leases are computed from.
+    pub clock: Clock,
 }
 
 impl Default for WorkerOptions {
@@ -62,6 +64,7 @@ impl Default for WorkerOptions {
             lease: Duration::from_secs(60),
             flow_control_delay: Duration::from_secs(5 * 60),
             give_up_deferred_after: Duration::from_secs(24 * 3600),
+            clock: Clock::default(),
         }
     }
 }
@@ -129,8 +132,32 @@ impl DeliveryError {
     }
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+/// Where the worker reads the time (unix milliseconds): the system clock, or one a test
+/// moves by hand, so retry times can be checked without waiting for them.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl Clock {
+    /// A clock that reads `ms` (set it to move time).
+    pub fn manual(ms: Arc<std::sync::atomic::AtomicI64>) -> Clock {
+        Clock(Arc::new(move || ms.load(Ordering::SeqCst)))
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock(Arc::new(|| chrono::Utc::now().timestamp_millis()))
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now_ms())
+    }
 }
 
 pub struct Worker {
@@ -195,6 +222,10 @@ impl Worker {
         &self.owner
     }
 
+    fn now_ms(&self) -> i64 {
+        self.opts.clock.now_ms()
+    }
+
     fn stopping(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
     }
@@ -247,7 +278,7 @@ impl Worker {
     pub async fn drain_ready(&mut self) -> Result<DrainReport, DeliveryError> {
         let started = Instant::now();
         let mut report = DrainReport::default();
-        let n = self.store.recover_interrupted(now_ms())?;
+        let n = self.store.recover_interrupted(self.now_ms())?;
         if n > 0 {
             tracing::warn!(
                 n,
@@ -256,7 +287,7 @@ impl Worker {
             report.interrupted += n;
         }
         while !self.stopping() && !self.held() {
-            let now = now_ms();
+            let now = self.now_ms();
             let lease_until = now + self.opts.lease.as_millis() as i64;
             let Some(batch) =
                 self.store
@@ -276,8 +307,8 @@ impl Worker {
     /// How long to sleep before looking again: until the next retry falls due or the hold
     /// ends, at most `max`.
     fn idle(&self, max: Duration) -> Result<Duration, DeliveryError> {
-        let due = match self.store.next_due(&self.owner, now_ms())? {
-            Some(due) => Duration::from_millis((due - now_ms()).max(0) as u64),
+        let due = match self.store.next_due(&self.owner, self.now_ms())? {
+            Some(due) => Duration::from_millis((due - self.now_ms()).max(0) as u64),
             None => max,
         };
         let hold = self
@@ -332,7 +363,7 @@ impl Worker {
             }
             match self
                 .store
-                .next_due(&self.owner, now_ms())
+                .next_due(&self.owner, self.now_ms())
                 .map(|due| (due, self.idle(Duration::from_secs(24 * 3600))))
             {
                 Ok((Some(_), Ok(wait))) => tokio::time::sleep(wait).await,
