@@ -1053,3 +1053,56 @@ async fn a_short_lived_token_is_refreshed_at_half_its_life() {
         assert_eq!(fake.token_calls(), calls, "after {by} s more");
     }
 }
+
+/// Serves `answers` in order, one per connection (then closes it), as 200 JSON.
+async fn scripted(answers: Vec<&'static str>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        for body in answers {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            read_request(&mut sock).await;
+            let resp = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            sock.write_all(resp.as_bytes()).await.ok();
+            sock.shutdown().await.ok();
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_lookup_answer_without_a_usable_userid_is_a_bad_response_and_numbers_are_text() {
+    const TOKEN: &str = r#"{"accessToken":"abcdef0123456789","expireIn":7200}"#;
+    // An empty userid is no userid: the answer is unusable, never a receiver named "".
+    let url = scripted(vec![
+        TOKEN,
+        r#"{"errcode":0,"errmsg":"ok","result":{"userid":""}}"#,
+    ])
+    .await;
+    let client = Client::new(Endpoints::single(&url).unwrap(), ClientOptions::default()).unwrap();
+    let e = client
+        .user_id_by_mobile(&Credentials::new(KEY, SECRET), &mobile(MOBILE))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind.clone(), e.code.as_str()),
+        (ErrorKind::BadResponse, "missing-field")
+    );
+    // Some tenants' userids are digits, sent as a JSON number: used as the same text.
+    let url = scripted(vec![
+        TOKEN,
+        r#"{"errcode":0,"errmsg":"ok","result":{"userid":4711}}"#,
+    ])
+    .await;
+    let client = Client::new(Endpoints::single(&url).unwrap(), ClientOptions::default()).unwrap();
+    let id = client
+        .user_id_by_mobile(&Credentials::new(KEY, SECRET), &mobile(MOBILE))
+        .await
+        .unwrap();
+    assert_eq!(id, "4711");
+}
