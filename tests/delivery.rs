@@ -6,82 +6,20 @@ mod common;
 use std::time::{Duration, Instant};
 
 use notifydesk::delivery::{Clock, Worker, WorkerOptions};
-use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
+use notifydesk::fake::{FakeEndpoint, Fault};
 use notifydesk::member::NewMember;
-use notifydesk::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
+use notifydesk::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-const KEY: &str = "dingdeliver0001";
-const SECRET: &str = "deliver-secret-77";
-
-fn phone(i: usize) -> String {
-    format!("1390000{i:04}")
-}
-
-struct Setup {
-    fake: FakeDingTalk,
-    _dir: tempfile::TempDir,
-    db: std::path::PathBuf,
-}
-
-/// A database with the channel configured, `members` members known to the fake, and
-/// Personal Channel on for SQL Task / To be approved.
-async fn setup(members: usize) -> Setup {
-    let fake = FakeDingTalk::start().await.unwrap();
-    fake.add_app(FakeApp::new(KEY, SECRET));
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nd.db");
-    let mut store = Store::open(&db).unwrap();
-    common::fixtures::channel_with_personal(&mut store, KEY, SECRET, &phone(1));
-    common::fixtures::members(&fake, &mut store, members, phone);
-    Setup {
-        fake,
-        _dir: dir,
-        db,
-    }
-}
-
-fn event(id: &str, members: impl IntoIterator<Item = usize>) -> NewEvent {
-    NewEvent {
-        event_id: id.into(),
-        type_code: "sql_task".into(),
-        node_code: "to_be_approved".into(),
-        title: format!("Change {id}"),
-        text: "Please review.".into(),
-        link: Some("https://console.example/task/1".into()),
-        members: members.into_iter().map(|i| format!("u{i}")).collect(),
-    }
-}
-
-fn fast() -> WorkerOptions {
-    WorkerOptions {
-        rate_per_sec: 200.0,
-        backoff_base: Duration::from_millis(20),
-        backoff_cap: Duration::from_millis(200),
-        ..WorkerOptions::default()
-    }
-}
+use common::outbox::{KEY, Setup, event, fast, now_ms, setup};
 
 fn worker(s: &Setup, opts: WorkerOptions, timeout: Duration) -> Worker {
-    let client = Client::new(
-        Endpoints::single(&s.fake.base_url()).unwrap(),
-        ClientOptions {
-            timeout,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
-    Worker::new(Store::open(&s.db).unwrap(), client, opts).unwrap()
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    s.worker(opts, timeout)
 }
 
 fn store(s: &Setup) -> Store {
-    Store::open(&s.db).unwrap()
+    s.store()
 }
 
 fn status_of(s: &Setup, st: DeliveryStatus) -> usize {

@@ -6,93 +6,14 @@ mod common;
 
 use std::time::Duration;
 
-use notifydesk::delivery::{RESEND_AMBIGUOUS, Worker, WorkerOptions};
+use notifydesk::delivery::{RESEND_AMBIGUOUS, WorkerOptions};
 use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault, SCOPE_SEND};
-use notifydesk::store::{DeliveryFilter, DeliveryRow, DeliveryStatus, NewEvent, Store, StoreError};
+use notifydesk::fake::{FakeApp, FakeEndpoint, Fault, SCOPE_SEND};
+use notifydesk::store::{DeliveryFilter, DeliveryStatus, NewEvent, StoreError};
 use secrecy::SecretString;
 
-const KEY: &str = "dingtrust0001";
-const SECRET: &str = "trust-secret-4242";
-
-fn phone(i: usize) -> String {
-    format!("1370000{i:04}")
-}
-
-struct Setup {
-    fake: FakeDingTalk,
-    _dir: tempfile::TempDir,
-    db: std::path::PathBuf,
-}
-
-async fn setup(members: usize) -> Setup {
-    let fake = FakeDingTalk::start().await.unwrap();
-    fake.add_app(FakeApp::new(KEY, SECRET));
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nd.db");
-    let mut store = Store::open(&db).unwrap();
-    common::fixtures::channel_with_personal(&mut store, KEY, SECRET, &phone(1));
-    common::fixtures::members(&fake, &mut store, members, phone);
-    Setup {
-        fake,
-        _dir: dir,
-        db,
-    }
-}
-
-fn event(id: &str, members: impl IntoIterator<Item = usize>) -> NewEvent {
-    NewEvent {
-        event_id: id.into(),
-        type_code: "sql_task".into(),
-        node_code: "to_be_approved".into(),
-        title: format!("Change {id}"),
-        text: "Please review.".into(),
-        link: Some("https://console.example/task/7".into()),
-        members: members.into_iter().map(|i| format!("u{i}")).collect(),
-    }
-}
-
-fn fast() -> WorkerOptions {
-    WorkerOptions {
-        rate_per_sec: 500.0,
-        backoff_base: Duration::from_millis(20),
-        backoff_cap: Duration::from_millis(200),
-        ..WorkerOptions::default()
-    }
-}
-
-impl Setup {
-    fn store(&self) -> Store {
-        Store::open(&self.db).unwrap()
-    }
-
-    fn worker(&self, opts: WorkerOptions, timeout: Duration) -> Worker {
-        let client = Client::new(
-            Endpoints::single(&self.fake.base_url()).unwrap(),
-            ClientOptions {
-                timeout,
-                ..ClientOptions::default()
-            },
-        )
-        .unwrap();
-        Worker::new(self.store(), client, opts).unwrap()
-    }
-
-    fn rows(&self) -> Vec<DeliveryRow> {
-        self.store()
-            .delivery_page(&DeliveryFilter::default(), None, 1000)
-            .unwrap()
-    }
-
-    fn sends(&self) -> usize {
-        self.fake.calls_to(FakeEndpoint::BatchSend).len()
-    }
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+use common::outbox::{KEY, SECRET, Setup, event, fast, now_ms, phone, setup};
 
 /// When the first delivery of this event is tried next, in ms from now.
 fn next_try_in(s: &Setup, event_id: &str) -> i64 {
@@ -289,6 +210,15 @@ async fn answers_that_prove_nothing_was_sent_are_retried() {
     }
 }
 
+/// A set-up whose app has the card template `tpl.approval` and whose channel uses it.
+async fn card_setup(members: usize) -> Setup {
+    let s = setup(members).await;
+    s.fake
+        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
+    with_template(&s, "tpl.approval");
+    s
+}
+
 /// The channel with a Template ID: deliveries are interactive cards.
 fn with_template(s: &Setup, template: &str) {
     s.store()
@@ -326,7 +256,7 @@ async fn with_a_template_id_deliveries_are_the_card_the_test_sent() {
     let params = cards[0].card_params.clone().unwrap();
     assert!(params["title"].contains("Change e"), "{params:?}");
     assert_eq!(params["text"], "Please review.");
-    assert_eq!(params["link"], "https://console.example/task/7");
+    assert_eq!(params["link"], "https://console.example/task/1");
     assert_eq!(
         (params["type"].as_str(), params["node"].as_str()),
         ("SQL Task", "To be approved")
@@ -342,10 +272,7 @@ async fn with_a_template_id_deliveries_are_the_card_the_test_sent() {
 /// A card one receiver cannot get fails that receiver only; the others still get theirs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_one_receiver_cannot_get_fails_only_that_receiver() {
-    let s = setup(3).await;
-    s.fake
-        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
-    with_template(&s, "tpl.approval");
+    let s = card_setup(3).await;
     // deliverResults says success=false for user1: outside the app's visibility.
     s.fake.force_invalid("user1");
     s.store().enqueue_event(&event("e", [1, 2, 3])).unwrap();
@@ -370,10 +297,7 @@ async fn a_card_one_receiver_cannot_get_fails_only_that_receiver() {
 /// the other receivers' cards would fail the same way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_the_app_may_not_send_fails_the_batch_after_one_call() {
-    let s = setup(3).await;
-    s.fake
-        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
-    with_template(&s, "tpl.approval");
+    let s = card_setup(3).await;
     s.fake.inject(
         FakeEndpoint::CardDeliver,
         Fault::AccessTokenPermissionDenied {
@@ -394,10 +318,7 @@ async fn a_card_the_app_may_not_send_fails_the_batch_after_one_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_retry_reuses_its_out_track_id_so_it_arrives_once() {
-    let s = setup(1).await;
-    s.fake
-        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
-    with_template(&s, "tpl.approval");
+    let s = card_setup(1).await;
     s.store().enqueue_event(&event("e", [1])).unwrap();
     // DingTalk creates the card but the answer comes too late: a timeout.
     s.fake
@@ -809,10 +730,7 @@ async fn a_fresh_userid_refused_as_stale_is_not_looked_up_again() {
 /// A card refused for a cached userid looks the member up again and still arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_for_a_stale_cached_userid_looks_the_member_up_again() {
-    let s = setup(1).await;
-    s.fake
-        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
-    with_template(&s, "tpl.approval");
+    let s = card_setup(1).await;
     s.store().enqueue_event(&event("warm", [1])).unwrap();
     s.worker(fast(), Duration::from_secs(5))
         .drain_once()
@@ -847,10 +765,7 @@ async fn a_card_for_a_stale_cached_userid_looks_the_member_up_again() {
 /// The same for a card: a fresh userid DingTalk does not know fails that receiver only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_for_a_fresh_unknown_userid_fails_without_looking_up_again() {
-    let s = setup(2).await;
-    s.fake
-        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
-    with_template(&s, "tpl.approval");
+    let s = card_setup(2).await;
     s.fake.inject(
         FakeEndpoint::CardDeliver,
         Fault::NewApiError {
@@ -967,10 +882,7 @@ async fn test_message_sending_sends_what_deliveries_send() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_that_keeps_timing_out_ends_may_have_been_delivered_not_failed() {
-    let s = setup(1).await;
-    s.fake
-        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
-    with_template(&s, "tpl.approval");
+    let s = card_setup(1).await;
     s.store().enqueue_event(&event("e", [1])).unwrap();
     s.fake
         .inject(FakeEndpoint::CardDeliver, Fault::Delay { ms: 1_000 }, 5);
@@ -995,10 +907,7 @@ async fn a_card_that_keeps_timing_out_ends_may_have_been_delivered_not_failed() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_dingtalk_already_created_is_sent_not_failed() {
-    let s = setup(2).await;
-    s.fake
-        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
-    with_template(&s, "tpl.approval");
+    let s = card_setup(2).await;
     s.store().enqueue_event(&event("e", [1, 2])).unwrap();
     s.fake.inject(
         FakeEndpoint::CardDeliver,
@@ -1037,10 +946,7 @@ async fn a_userid_stale_even_when_fresh_fails_alone_not_the_batch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_retried_by_hand_after_a_failure_is_a_new_card() {
-    let s = setup(1).await;
-    s.fake
-        .add_app(FakeApp::new(KEY, SECRET).with_card_template("tpl.approval"));
-    with_template(&s, "tpl.approval");
+    let s = card_setup(1).await;
     // Outside the app's visibility scope: DingTalk creates the card but cannot deliver it.
     s.fake.add_user_with(&phone(1), "user1", true, false);
     s.store().enqueue_event(&event("e", [1])).unwrap();

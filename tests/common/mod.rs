@@ -1,3 +1,4 @@
 pub mod cli_env;
 pub mod fixtures;
+pub mod outbox;
 pub mod pty;
