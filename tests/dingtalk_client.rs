@@ -1,5 +1,9 @@
 //! The DingTalk client against the fake server on 127.0.0.1.
 
+mod common;
+
+use common::test_content::{card, markdown};
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -1213,21 +1217,4 @@ async fn fake_refuses_non_loopback_addresses() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
-}
-
-fn markdown() -> notifydesk::dingtalk::TestContent {
-    notifydesk::dingtalk::TestContent::Markdown {
-        title: "notifydesk test message".into(),
-        text: "#### notifydesk test message".into(),
-    }
-}
-
-fn card(template_id: &str) -> notifydesk::dingtalk::TestContent {
-    notifydesk::dingtalk::TestContent::Card {
-        template_id: template_id.into(),
-        params: [("title", "notifydesk test message"), ("content", "hello")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
 }

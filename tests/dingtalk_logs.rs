@@ -1,6 +1,10 @@
 //! Debug logs of the DingTalk client name calls but never carry a secret or a token.
 //! Its own test binary: it installs a global tracing subscriber.
 
+mod common;
+
+use common::test_content::markdown;
+
 use std::sync::{Arc, Mutex};
 
 use notifydesk::dingtalk::{Client, ClientOptions, Credentials, Endpoints};
@@ -119,12 +123,5 @@ async fn nothing_secret_in_logs_or_debug_output() {
         format!("{creds:?}"),
     ] {
         assert!(!dbg.contains(SECRET), "{dbg}");
-    }
-}
-
-fn markdown() -> notifydesk::dingtalk::TestContent {
-    notifydesk::dingtalk::TestContent::Markdown {
-        title: "notifydesk test message".into(),
-        text: "#### notifydesk test message".into(),
     }
 }

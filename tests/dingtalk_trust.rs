@@ -2,6 +2,10 @@
 //! outcomes, filtered/stale receivers, redirects, echoed secrets, request ids, overseas numbers.
 //! Everything runs against the fake (or raw listeners) on 127.0.0.1.
 
+mod common;
+
+use common::test_content::{card, markdown};
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -918,49 +922,15 @@ async fn fake_admin_api_injects_the_new_cases() {
     assert_eq!(e.kind, ErrorKind::NoRobotConversation);
 }
 
-fn markdown() -> notifydesk::dingtalk::TestContent {
-    notifydesk::dingtalk::TestContent::Markdown {
-        title: "notifydesk test message".into(),
-        text: "#### notifydesk test message".into(),
-    }
-}
-
-fn card(template_id: &str) -> notifydesk::dingtalk::TestContent {
-    notifydesk::dingtalk::TestContent::Card {
-        template_id: template_id.into(),
-        params: [("title", "notifydesk test message"), ("content", "hello")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
 // ---- found in review: tokens in odd answers, 503 with a code, huge lifetimes, endpoints
-
-/// Answers the token call once with `body` (status 200), then closes.
-async fn token_answer(body: &'static str) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut sock, _) = listener.accept().await.unwrap();
-        read_request(&mut sock).await;
-        let resp = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        sock.write_all(resp.as_bytes()).await.unwrap();
-        sock.shutdown().await.ok();
-    });
-    format!("http://{addr}")
-}
 
 #[tokio::test]
 async fn a_token_answer_that_is_not_clean_json_never_shows_the_token() {
     const TOKEN: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
     // A byte-order mark and a proxy's trailer make it invalid JSON, with the token inside.
-    let url = token_answer(
+    let url = scripted(vec![
         "\u{feff}{\"accessToken\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\",\"expireIn\":7200} <!-- proxy -->",
-    )
+    ])
     .await;
     let client = Client::new(Endpoints::single(&url).unwrap(), ClientOptions::default()).unwrap();
     let e = client
@@ -976,8 +946,10 @@ async fn a_token_answer_that_is_not_clean_json_never_shows_the_token() {
 
 #[tokio::test]
 async fn a_huge_token_lifetime_is_capped_not_a_crash() {
-    let url =
-        token_answer(r#"{"accessToken":"abcdef0123456789","expireIn":18446744073709551615}"#).await;
+    let url = scripted(vec![
+        r#"{"accessToken":"abcdef0123456789","expireIn":18446744073709551615}"#,
+    ])
+    .await;
     let client = Client::new(Endpoints::single(&url).unwrap(), ClientOptions::default()).unwrap();
     let token = client
         .access_token(&Credentials::new(KEY, SECRET))
