@@ -412,7 +412,15 @@ impl Worker {
         targets: Vec<Target>,
         report: &mut DrainReport,
     ) -> Result<(), DeliveryError> {
-        let installation = self.store.installation_id()?;
+        // Made once per database; read once per worker (getting it may write).
+        let installation = match &self.installation {
+            Some(id) => id.clone(),
+            None => {
+                let id = self.store.installation_id()?;
+                self.installation = Some(id.clone());
+                id
+            }
+        };
         for (i, t) in targets.iter().enumerate() {
             let rest: Vec<&Recipient> = targets[i..].iter().map(|t| &t.r).collect();
             if self.held() {

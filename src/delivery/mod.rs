@@ -176,6 +176,8 @@ pub struct Worker {
     last_progress: Option<Instant>,
     /// Batches processed since counts were last reported.
     progress_owed: bool,
+    /// This database's installation id (for card `outTrackId`s), read once.
+    installation: Option<String>,
 }
 
 impl Worker {
@@ -194,6 +196,7 @@ impl Worker {
             busy: false,
             last_progress: None,
             progress_owed: false,
+            installation: None,
         })
     }
 
