@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use notifydesk::delivery::{Worker, WorkerOptions};
 use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
+use notifydesk::domain::member::NewMember;
+use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
 use notifydesk::fake::{FakeApp, FakeDingTalk};
-use notifydesk::member::NewMember;
 use notifydesk::store::{NewEvent, Store};
-use notifydesk::subscription::{Method, MethodChange};
 use secrecy::SecretString;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

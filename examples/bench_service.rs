@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use notifydesk::domain::member::NewMember;
+use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
 use notifydesk::fake::{FakeApp, FakeDingTalk};
-use notifydesk::member::NewMember;
 use notifydesk::store::Store;
-use notifydesk::subscription::{Method, MethodChange};
 use secrecy::SecretString;
 
 const KEY: &str = "dingbenchsvc";

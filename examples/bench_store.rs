@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 
+use notifydesk::domain::member::NewMember;
+use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
-use notifydesk::member::NewMember;
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, NewEvent, Store};
-use notifydesk::subscription::{Method, MethodChange};
 use secrecy::SecretString;
 
 fn report(name: &str, mut v: Vec<Duration>) {

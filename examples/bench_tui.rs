@@ -10,8 +10,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use notifydesk::domain::subscription::{MethodSet, SubscriptionRow};
 use notifydesk::domain::{ChannelKind, ChannelSummary};
-use notifydesk::subscription::{MethodSet, SubscriptionRow};
 use notifydesk::tui::app::{App, AppOptions};
 use notifydesk::tui::msg::Msg;
 use notifydesk::tui::theme::Theme;

@@ -3,7 +3,6 @@
 //! The core (`domain`, `catalogue`, `subscription`, `store`, `dingtalk`, `delivery`, `ingest`) knows no
 //! screen; `cli` and `tui` sit on top of it.
 
-pub mod catalogue;
 pub mod cli;
 pub mod delivery;
 pub mod dingtalk;
@@ -12,9 +11,7 @@ pub mod domain;
 pub use dingtalk_fake as fake;
 pub mod ingest;
 pub mod logging;
-pub mod member;
 pub mod paths;
 mod phone_cc;
 pub mod store;
-pub mod subscription;
 pub mod tui;

@@ -8,10 +8,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use notifydesk::domain::member::NewMember;
+use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn, TestRecord};
-use notifydesk::member::NewMember;
 use notifydesk::store::{NewEvent, Store};
-use notifydesk::subscription::{Method, MethodChange};
 use secrecy::SecretString;
 use serde_json::Value;
 

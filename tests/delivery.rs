@@ -6,8 +6,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use notifydesk::delivery::{Clock, Worker, WorkerOptions};
+use notifydesk::domain::member::NewMember;
 use notifydesk::fake::{FakeEndpoint, Fault};
-use notifydesk::member::NewMember;
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

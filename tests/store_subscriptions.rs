@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use notifydesk::catalogue::{Catalogue, NodeDef, TypeDef};
-use notifydesk::member::NewMember;
+use notifydesk::domain::catalogue::{Catalogue, NodeDef, TypeDef};
+use notifydesk::domain::member::NewMember;
+use notifydesk::domain::subscription::{Method, MethodChange, SubscriptionRow};
 use notifydesk::store::{Store, StoreError};
-use notifydesk::subscription::{Method, MethodChange, SubscriptionRow};
 
 fn db(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("notifydesk.db")

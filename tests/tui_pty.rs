@@ -382,7 +382,7 @@ fn personal_channel_toggle_survives_restart() {
 
 #[test]
 fn the_tui_delivers_queued_events_and_shows_them_in_the_log() {
-    use notifydesk::member::NewMember;
+    use notifydesk::domain::member::NewMember;
     use notifydesk::store::{NewEvent, Store};
     let fake = fake();
     let dir = tempfile::tempdir().unwrap();

@@ -268,14 +268,14 @@ fn mono_theme_sets_no_colour_and_marks_focus() {
     assert!(text_of(t.backend().buffer()).contains(">*"));
 }
 
-fn catalogue_rows() -> Vec<notifydesk::subscription::SubscriptionRow> {
-    let cat = notifydesk::catalogue::Catalogue::embedded();
+fn catalogue_rows() -> Vec<notifydesk::domain::subscription::SubscriptionRow> {
+    let cat = notifydesk::domain::catalogue::Catalogue::embedded();
     cat.types
         .iter()
         .flat_map(|t| {
             t.nodes
                 .iter()
-                .map(move |n| notifydesk::subscription::SubscriptionRow {
+                .map(move |n| notifydesk::domain::subscription::SubscriptionRow {
                     type_code: t.code.clone(),
                     node_code: n.code.clone(),
                     type_label: t.en.clone(),
@@ -340,13 +340,13 @@ fn subscription_grid_without_personal_channel_offers_setup() {
     assert!(screen(&app).contains("> DingTalk personal channel"));
 }
 
-fn members() -> Vec<notifydesk::member::Member> {
+fn members() -> Vec<notifydesk::domain::member::Member> {
     ["Zhang San:zhangsan:13800138000", "Li Si:lisi:13900139000"]
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let parts: Vec<&str> = s.split(':').collect();
-            notifydesk::member::Member {
+            notifydesk::domain::member::Member {
                 id: i as i64 + 1,
                 name: parts[0].into(),
                 login: parts[1].into(),
@@ -1028,10 +1028,10 @@ fn the_delivery_log_pages_by_screen_and_says_where_it_is() {
     );
 }
 
-fn many_members(n: usize) -> Vec<notifydesk::member::Member> {
+fn many_members(n: usize) -> Vec<notifydesk::domain::member::Member> {
     let template = members().remove(1);
     (1..=n)
-        .map(|i| notifydesk::member::Member {
+        .map(|i| notifydesk::domain::member::Member {
             id: i as i64,
             name: format!("Member {i:02}"),
             login: format!("user{i:02}"),

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use super::EXIT_FAILED;
 use super::args::MemberCommand;
 use super::out;
-use crate::member::{Member, NewMember, parse_members_csv, split_existing};
+use crate::domain::member::{Member, NewMember, parse_members_csv, split_existing};
 use crate::store::Store;
 
 pub fn run(cmd: MemberCommand, mut store: Store) -> anyhow::Result<ExitCode> {

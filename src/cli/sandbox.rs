@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::domain::member::NewMember;
 use crate::fake::{FakeApp, FakeDingTalk};
-use crate::member::NewMember;
 use crate::store::Store;
 
 pub const APP_KEY: &str = "dingsandbox0001";

@@ -6,8 +6,8 @@ use anyhow::bail;
 
 use super::args::{OnOff, SubscriptionCommand, SubscriptionSet};
 use super::out;
+use crate::domain::subscription::{Method, MethodChange, SubscriptionRow};
 use crate::store::Store;
-use crate::subscription::{Method, MethodChange, SubscriptionRow};
 
 /// The method columns of the grid, in order (Inbox first, always on).
 const COLUMNS: [Method; 6] = Method::ALL;

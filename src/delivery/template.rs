@@ -1,7 +1,7 @@
 //! Message rendering from the templates in `assets/templates/` (one per language), and safe
 //! truncation below DingTalk's message size limit.
 
-use crate::catalogue::Catalogue;
+use crate::domain::catalogue::Catalogue;
 
 const EN: &str = include_str!("../../assets/templates/en.md");
 const ZH: &str = include_str!("../../assets/templates/zh.md");

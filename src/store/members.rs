@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params}
 
 use super::{Store, StoreError};
 use crate::domain::Mobile;
-use crate::member::{Member, NewMember, ValidMember};
+use crate::domain::member::{Member, NewMember, ValidMember};
 
 const MEMBER_COLUMNS: &str = "id, name, login, phone, email, dingtalk_userid, resolved_at";
 

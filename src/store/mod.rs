@@ -377,7 +377,7 @@ impl Store {
             tracing::info!(path = %path.display(), from = found, to = LATEST_VERSION, "database schema migrated");
         }
         // A newer binary brings a newer catalogue: upgrade it, keeping the user's choices.
-        self.sync_catalogue(crate::catalogue::Catalogue::embedded())?;
+        self.sync_catalogue(crate::domain::catalogue::Catalogue::embedded())?;
         Ok(())
     }
 }

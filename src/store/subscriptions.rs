@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{Store, StoreError};
-use crate::catalogue::Catalogue;
-use crate::subscription::{Method, MethodChange, MethodSet, SubscriptionRow};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::subscription::{Method, MethodChange, MethodSet, SubscriptionRow};
 
 const KEY_CATALOGUE_VERSION: &str = "catalogue.version";
 const KEY_CATALOGUE_HASH: &str = "catalogue.hash";

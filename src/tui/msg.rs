@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use crossterm::event::KeyEvent;
 
+use crate::domain::member::{Member, NewMember};
+use crate::domain::subscription::{MethodChange, SubscriptionRow};
 use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, TestRecord};
-use crate::member::{Member, NewMember};
 use crate::store::{DeliveryCounts, DeliveryRow, EnqueueOutcome, NewEvent, StoreError};
-use crate::subscription::{MethodChange, SubscriptionRow};
 
 /// A store result as it reaches the App: the typed error decides where it is shown (e.g. a
 /// duplicate login on the Login field); `Arc` because messages are passed on, not cloned.

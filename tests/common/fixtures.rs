@@ -2,11 +2,11 @@
 
 #![allow(dead_code)]
 
+use notifydesk::domain::member::NewMember;
+use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
 use notifydesk::fake::FakeDingTalk;
-use notifydesk::member::NewMember;
 use notifydesk::store::Store;
-use notifydesk::subscription::{Method, MethodChange};
 use secrecy::SecretString;
 
 /// The DingTalk channel configured, and Personal Channel on for SQL Task / To be approved.

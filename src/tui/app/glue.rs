@@ -97,7 +97,7 @@ impl App {
 
     pub(super) fn on_member_saved(
         &mut self,
-        result: StoreResult<crate::member::Member>,
+        result: StoreResult<crate::domain::member::Member>,
     ) -> Vec<Effect> {
         match result {
             Ok(m) => {

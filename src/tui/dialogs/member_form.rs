@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use crate::member::{Member, NewMember};
+use crate::domain::member::{Member, NewMember};
 use crate::store::StoreError;
 use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::field::TextField;

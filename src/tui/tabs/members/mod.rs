@@ -5,7 +5,7 @@ use std::cell::Cell;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::member::Member;
+use crate::domain::member::Member;
 use crate::tui::filter::Filter;
 use crate::tui::list;
 use crate::tui::ui::Ui;

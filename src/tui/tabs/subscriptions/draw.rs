@@ -7,7 +7,7 @@ use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{COLUMNS, Grid, Line};
-use crate::subscription::Method;
+use crate::domain::subscription::Method;
 use crate::tui::theme::Role;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::{pad, truncate};

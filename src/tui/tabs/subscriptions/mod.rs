@@ -7,7 +7,7 @@ use std::cell::Cell;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::subscription::{Method, MethodChange, SubscriptionRow};
+use crate::domain::subscription::{Method, MethodChange, SubscriptionRow};
 use crate::tui::filter::Filter;
 use crate::tui::ui::Ui;
 

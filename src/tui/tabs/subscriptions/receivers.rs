@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::member::Member;
-use crate::subscription::SubscriptionRow;
+use crate::domain::member::Member;
+use crate::domain::subscription::SubscriptionRow;
 use crate::tui::filter::Filter;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::list;

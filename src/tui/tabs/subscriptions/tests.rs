@@ -1,7 +1,7 @@
 //! Unit tests of `subscriptions`, kept beside it so the module stays short.
 
 use super::*;
-use crate::subscription::MethodSet;
+use crate::domain::subscription::MethodSet;
 
 fn row(t: &str, n: &str) -> SubscriptionRow {
     SubscriptionRow {

@@ -45,7 +45,7 @@ pub enum CatalogueError {
     Invalid(String),
 }
 
-const EMBEDDED: &str = include_str!("../assets/catalogue.json");
+const EMBEDDED: &str = include_str!("../../assets/catalogue.json");
 
 impl Catalogue {
     pub fn parse(json: &str) -> Result<Catalogue, CatalogueError> {
