@@ -12,6 +12,7 @@ pub use dingtalk_fake as fake;
 pub mod ingest;
 pub mod logging;
 pub mod paths;
+pub mod personal;
 mod phone_cc;
 pub mod store;
 pub mod tui;
