@@ -12,8 +12,10 @@ use secrecy::SecretString;
 use crate::domain::{ChannelKind, Mobile};
 
 mod base_url;
+mod http;
 
 pub use base_url::parse_base_url;
+pub use http::{HttpOptions, http_client};
 
 /// What a retry of the failed operation would do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
