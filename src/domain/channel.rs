@@ -52,40 +52,100 @@ impl ChannelKind {
         }
     }
 
-    /// Only DingTalk is implemented; the other cards are shown so the page matches the console.
+    /// Every card works (kept so the JSON output's `supported` field stays meaningful).
     pub fn is_supported(self) -> bool {
-        matches!(self, ChannelKind::DingTalk)
+        true
+    }
+
+    /// The console's name of the app identifier field.
+    pub fn app_id_label(self) -> &'static str {
+        match self {
+            ChannelKind::DingTalk => "AppKey",
+            ChannelKind::WeCom => "CorpID",
+            ChannelKind::Feishu | ChannelKind::FeishuLark => "App ID",
+        }
+    }
+
+    /// The console's name of the secret field.
+    pub fn secret_label(self) -> &'static str {
+        match self {
+            ChannelKind::DingTalk => "AppSecret",
+            ChannelKind::WeCom => "Secret",
+            ChannelKind::Feishu | ChannelKind::FeishuLark => "App Secret",
+        }
+    }
+
+    /// Short platform name for messages ("DingTalk", "WeCom", "Feishu", "Lark").
+    pub fn platform(self) -> &'static str {
+        match self {
+            ChannelKind::DingTalk => "DingTalk",
+            ChannelKind::WeCom => "WeCom",
+            ChannelKind::Feishu => "Feishu",
+            ChannelKind::FeishuLark => "Lark",
+        }
     }
 }
 
-/// Which member attribute identifies the receiver in DingTalk. The console supports Phone.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which member attribute identifies the receiver on the platform (the console's "Source
+/// Column"). DingTalk offers Phone; WeCom Phone, Email and Login Name (= the WeCom userid);
+/// Feishu and Lark Login Name (= the tenant user_id), Phone Number and Email.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceColumn {
     #[default]
     Phone,
+    Email,
+    Login,
 }
 
 impl SourceColumn {
-    pub const ALL: [SourceColumn; 1] = [SourceColumn::Phone];
+    pub const ALL: [SourceColumn; 3] = [
+        SourceColumn::Phone,
+        SourceColumn::Email,
+        SourceColumn::Login,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             SourceColumn::Phone => "phone",
+            SourceColumn::Email => "email",
+            SourceColumn::Login => "login",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             SourceColumn::Phone => "Phone",
+            SourceColumn::Email => "Email",
+            SourceColumn::Login => "Login Name",
         }
     }
 
+    /// The columns a channel offers, in the console's order; the first is the default.
+    pub fn for_channel(kind: ChannelKind) -> &'static [SourceColumn] {
+        match kind {
+            ChannelKind::DingTalk => &[SourceColumn::Phone],
+            ChannelKind::WeCom => &[
+                SourceColumn::Phone,
+                SourceColumn::Email,
+                SourceColumn::Login,
+            ],
+            ChannelKind::Feishu | ChannelKind::FeishuLark => &[
+                SourceColumn::Login,
+                SourceColumn::Phone,
+                SourceColumn::Email,
+            ],
+        }
+    }
+
+    /// Accepts the code or the label, case-insensitively ("phone", "Login Name", "login_name").
     pub fn from_code(code: &str) -> Option<SourceColumn> {
-        let code = code.trim().to_ascii_lowercase();
-        SourceColumn::ALL
-            .into_iter()
-            .find(|c| c.code() == code || c.label().eq_ignore_ascii_case(&code))
+        let code = code.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+        SourceColumn::ALL.into_iter().find(|c| {
+            c.code() == code
+                || c.label().eq_ignore_ascii_case(&code)
+                || (matches!(c, SourceColumn::Phone) && code == "phone number")
+        })
     }
 }
 
@@ -120,6 +180,11 @@ pub struct ConfigErrors {
     pub app_secret: Option<String>,
     pub template_id: Option<String>,
     pub receiver: Option<String>,
+    /// WeCom only.
+    pub agent_id: Option<String>,
+    pub source_column: Option<String>,
+    /// WeCom callback settings (Token, EncodingAESKey, Callback URL).
+    pub callback: Option<String>,
 }
 
 impl ConfigErrors {
@@ -128,6 +193,9 @@ impl ConfigErrors {
             && self.app_secret.is_none()
             && self.template_id.is_none()
             && self.receiver.is_none()
+            && self.agent_id.is_none()
+            && self.source_column.is_none()
+            && self.callback.is_none()
     }
 
     /// One line listing every problem, for the CLI.
@@ -137,6 +205,9 @@ impl ConfigErrors {
             ("AppSecret", &self.app_secret),
             ("Template ID", &self.template_id),
             ("Receiver Info", &self.receiver),
+            ("AgentId", &self.agent_id),
+            ("Source Column", &self.source_column),
+            ("Callback", &self.callback),
         ]
         .iter()
         .filter_map(|(name, e)| e.as_ref().map(|e| format!("{name}: {e}")))
@@ -189,7 +260,7 @@ pub fn validate_dingtalk(
         app_key: check_token_field(app_key, "AppKey", true),
         app_secret: check_token_field(app_secret.expose_secret(), "AppSecret", true),
         template_id: check_token_field(template_id, "Template ID", false),
-        receiver: None,
+        ..ConfigErrors::default()
     };
     let receiver = if receiver.trim().is_empty() {
         if receiver_required {

@@ -7,10 +7,14 @@ use serde::{Deserialize, Serialize};
 
 pub mod catalogue;
 pub mod channel;
+pub mod channel_config;
 pub mod member;
 pub mod subscription;
 
 pub use channel::*;
+pub use channel_config::{
+    CallbackSettings, ChannelConfig, ChannelFields, parse_receiver, validate_channel,
+};
 
 /// A mobile number normalised the way DingTalk's `getbymobile` expects it.
 ///

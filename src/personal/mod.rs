@@ -8,8 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use secrecy::SecretString;
 use crate::domain::{ChannelKind, Mobile};
+use secrecy::SecretString;
 
 mod base_url;
 mod http;

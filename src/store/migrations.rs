@@ -134,6 +134,63 @@ const MIGRATION_LIST: &[M<'static>] = &[
             WHERE status = 'failed' AND (error_code = 'interrupted'
                 OR last_error LIKE '%may have been delivered%');",
     ),
+    // v5: personal channels beyond DingTalk. A delivery is per (event, member, channel); rows
+    // that never had a channel (skipped events, unknown logins) have channel ''. Channel rows
+    // gain WeCom's AgentId and callback settings. `member_channel_id` caches each member's id
+    // on each platform (NULL user_id = not found), valid while the app and the looked-up value
+    // are the ones recorded with it.
+    M::up(
+        "CREATE TABLE delivery_v5 (
+            id                INTEGER PRIMARY KEY,
+            event_ref         INTEGER NOT NULL REFERENCES event (id) ON DELETE CASCADE,
+            login             TEXT NOT NULL,
+            channel           TEXT NOT NULL DEFAULT 'dingtalk',
+            status            TEXT NOT NULL,
+            attempts          INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at   INTEGER NOT NULL DEFAULT 0,
+            error_code        TEXT,
+            last_error        TEXT,
+            process_query_key TEXT,
+            created_at        INTEGER NOT NULL,
+            updated_at        INTEGER NOT NULL,
+            claim_owner       TEXT,
+            lease_until       INTEGER NOT NULL DEFAULT 0,
+            deferrals         INTEGER NOT NULL DEFAULT 0,
+            request_id        TEXT,
+            restarted_at      INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (event_ref, login, channel)
+        );
+        INSERT INTO delivery_v5 (id, event_ref, login, channel, status, attempts,
+                next_attempt_at, error_code, last_error, process_query_key, created_at,
+                updated_at, claim_owner, lease_until, deferrals, request_id, restarted_at)
+            SELECT id, event_ref, login,
+                CASE WHEN status = 'skipped' OR error_code = 'unknown_member' THEN ''
+                     ELSE 'dingtalk' END,
+                status, attempts, next_attempt_at, error_code, last_error, process_query_key,
+                created_at, updated_at, claim_owner, lease_until, deferrals, request_id,
+                restarted_at
+            FROM delivery;
+        DROP TABLE delivery;
+        ALTER TABLE delivery_v5 RENAME TO delivery;
+        CREATE INDEX delivery_ready ON delivery (status, next_attempt_at, id);
+        CREATE INDEX delivery_by_status ON delivery (status, id);
+        CREATE INDEX delivery_claims ON delivery (lease_until, claim_owner)
+            WHERE claim_owner IS NOT NULL;
+        CREATE INDEX delivery_by_channel ON delivery (channel, status, id);
+        ALTER TABLE channel ADD COLUMN agent_id INTEGER;
+        ALTER TABLE channel ADD COLUMN callback_token TEXT;
+        ALTER TABLE channel ADD COLUMN callback_aes_key TEXT;
+        ALTER TABLE channel ADD COLUMN callback_url TEXT;
+        CREATE TABLE member_channel_id (
+            member_id   INTEGER NOT NULL REFERENCES member (id) ON DELETE CASCADE,
+            channel     TEXT NOT NULL,
+            app_id      TEXT NOT NULL,
+            lookup_key  TEXT NOT NULL,
+            user_id     TEXT,
+            resolved_at INTEGER NOT NULL,
+            PRIMARY KEY (member_id, channel)
+        );",
+    ),
 ];
 
 /// The schema version this build creates and understands.
