@@ -81,10 +81,12 @@ fn main() {
     let failed = DeliveryFilter {
         status: Some(DeliveryStatus::Pending),
         text: None,
+        ..DeliveryFilter::default()
     };
     let search = DeliveryFilter {
         status: None,
         text: Some("ev-1234".into()),
+        ..DeliveryFilter::default()
     };
     let runs = 200;
     report(

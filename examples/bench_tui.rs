@@ -139,6 +139,7 @@ fn main() {
             request_id: None,
             deferrals: 0,
             next_attempt_at: 0,
+            channel: Some(notifydesk::domain::ChannelKind::DingTalk),
         })
         .collect();
     a.handle(Msg::LogLoaded(Ok(

@@ -28,6 +28,7 @@ fn status_of(s: &Setup, st: DeliveryStatus) -> usize {
             &DeliveryFilter {
                 status: Some(st),
                 text: None,
+                ..DeliveryFilter::default()
             },
             None,
             10_000,
@@ -437,6 +438,7 @@ async fn invalid_receiver_refreshes_the_cached_userid_then_fails() {
             &DeliveryFilter {
                 status: Some(DeliveryStatus::Failed),
                 text: None,
+                ..DeliveryFilter::default()
             },
             None,
             5,

@@ -392,6 +392,7 @@ async fn the_log_search_matches_text_and_a_blank_search_matches_everything() {
         let f = DeliveryFilter {
             status: None,
             text: Some(text.into()),
+            ..DeliveryFilter::default()
         };
         let rows = s.store().delivery_page(&f, None, 10).unwrap();
         let mut logins: Vec<String> = rows.into_iter().map(|r| r.login).collect();
@@ -479,6 +480,7 @@ async fn the_log_pages_and_counts_with_a_filter() {
     let pending = DeliveryFilter {
         status: Some(DeliveryStatus::Pending),
         text: None,
+        ..DeliveryFilter::default()
     };
     let first = st.delivery_page(&pending, None, 2).unwrap();
     assert_eq!(first.len(), 2);
@@ -496,6 +498,7 @@ async fn the_log_pages_and_counts_with_a_filter() {
     let sent = DeliveryFilter {
         status: Some(DeliveryStatus::Sent),
         text: None,
+        ..DeliveryFilter::default()
     };
     assert_eq!(st.delivery_count(&sent).unwrap(), 0);
     let c = st.delivery_counts().unwrap();

@@ -546,6 +546,7 @@ fn delivery_rows() -> Vec<notifydesk::store::DeliveryRow> {
         request_id: err.map(|_| "01A08FE7-CD6B-4C2B".to_string()),
         deferrals: 0,
         next_attempt_at: 0,
+        channel: Some(notifydesk::domain::ChannelKind::DingTalk),
     };
     vec![
         mk(

@@ -318,6 +318,9 @@ pub struct LogArgs {
     /// Only deliveries in this state
     #[arg(long, value_parser = ["pending", "sending", "sent", "failed", "skipped", "unknown"])]
     pub status: Option<String>,
+    /// Only deliveries on this personal channel
+    #[arg(long, value_parser = ["dingtalk", "wecom", "feishu", "lark"])]
+    pub channel: Option<String>,
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,

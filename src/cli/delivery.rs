@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use super::EXIT_FAILED;
 use super::args::{DeliverArgs, LogArgs, NotifyArgs, WorkerArgs};
 use super::out;
+use crate::domain::ChannelKind;
 use crate::delivery::{Worker, WorkerEvent, WorkerOptions};
 use crate::dingtalk::Client;
 use crate::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
@@ -350,6 +351,7 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
     }
     let filter = DeliveryFilter {
         status: args.status.as_deref().and_then(DeliveryStatus::from_code),
+        channel: args.channel.as_deref().and_then(ChannelKind::from_cli),
         text: None,
     };
     let rows = store

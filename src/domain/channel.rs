@@ -42,6 +42,22 @@ impl ChannelKind {
         ChannelKind::ALL.into_iter().find(|k| k.code() == code)
     }
 
+    /// The CLI's names: `dingtalk`, `wecom`, `feishu`, `lark` (also `feishu_lark`).
+    pub fn from_cli(name: &str) -> Option<ChannelKind> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "lark" | "feishu-lark" => Some(ChannelKind::FeishuLark),
+            other => ChannelKind::from_code(other),
+        }
+    }
+
+    /// The CLI's name of the channel (the inverse of [`ChannelKind::from_cli`]).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            ChannelKind::FeishuLark => "lark",
+            other => other.code(),
+        }
+    }
+
     /// Card title, as the console names it.
     pub fn title(self) -> &'static str {
         match self {
@@ -306,7 +322,11 @@ pub struct ChannelSummary {
     pub kind: ChannelKind,
     pub supported: bool,
     pub configured: bool,
+    /// AppKey / App ID / CorpID.
     pub app_key: Option<String>,
+    /// WeCom AgentId.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<i64>,
     pub template_id: Option<String>,
     pub source_column: Option<SourceColumn>,
     pub receiver: Option<String>,
@@ -322,6 +342,7 @@ impl ChannelSummary {
             supported: kind.is_supported(),
             configured: false,
             app_key: None,
+            agent_id: None,
             template_id: None,
             source_column: None,
             receiver: None,

@@ -139,7 +139,17 @@ impl Store {
             .into_iter()
             .map(|kind| {
                 let mut s = ChannelSummary::unconfigured(kind);
-                if let Some(row) = self.channel_row(kind)? {
+                if kind != ChannelKind::DingTalk {
+                    if let Some(c) = self.load_channel(kind)? {
+                        s.configured = true;
+                        s.app_key = Some(c.app_id);
+                        s.agent_id = c.agent_id;
+                        s.template_id = c.template_id;
+                        s.source_column = Some(c.source_column);
+                        s.receiver = c.receiver;
+                        s.updated_at = self.channel_updated_at(kind)?;
+                    }
+                } else if let Some(row) = self.channel_row(kind)? {
                     s.configured = true;
                     s.app_key = Some(row.app_key);
                     s.template_id = row.template_id;
@@ -171,6 +181,17 @@ impl Store {
             tracing::info!(channel = kind.code(), "channel configuration deleted");
         }
         Ok(deleted)
+    }
+
+    fn channel_updated_at(&self, kind: ChannelKind) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT updated_at FROM channel WHERE kind = ?1",
+                [kind.code()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// Read and validate the non-secret columns of a channel row.
@@ -264,7 +285,7 @@ fn saved_dingtalk(conn: &Connection) -> rusqlite::Result<Option<DingTalkConfig>>
     Ok(Some(row.with_secret(read_secret(conn, kind)?)))
 }
 
-fn write_test(conn: &Connection, kind: ChannelKind, record: &TestRecord) -> rusqlite::Result<()> {
+pub(super) fn write_test(conn: &Connection, kind: ChannelKind, record: &TestRecord) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO channel_test (kind, at, ok, summary) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(kind) DO UPDATE SET

@@ -10,6 +10,7 @@ pub mod handle;
 mod members;
 pub mod migrations;
 mod outbox;
+mod personal;
 pub mod owner;
 mod settings;
 mod subscriptions;
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
 pub use migrations::LATEST_VERSION;
+pub use personal::ChannelId;
 pub use outbox::{
     ClaimedBatch, DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus, EnqueueOutcome,
     MAX_EVENT_ID_BYTES, MAX_EVENT_MEMBERS, MAX_LINK_BYTES, MAX_LOGIN_BYTES, MAX_TEXT_BYTES,

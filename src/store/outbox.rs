@@ -11,7 +11,8 @@
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::{ChannelId, Store, StoreError};
+use crate::domain::ChannelKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -191,11 +192,14 @@ pub struct DeliveryRow {
     pub deferrals: u32,
     /// When a pending delivery is tried next, unix milliseconds (0 = at once).
     pub next_attempt_at: i64,
+    /// The personal channel; `None` for rows that never had one (skipped, unknown login).
+    pub channel: Option<ChannelKind>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeliveryFilter {
     pub status: Option<DeliveryStatus>,
+    pub channel: Option<ChannelKind>,
     /// Matched against event id, type, node, title, login and the error.
     pub text: Option<String>,
 }
@@ -213,6 +217,7 @@ pub struct DeliveryCounts {
 /// A batch claimed for sending: deliveries of one event, now in state `sending`.
 #[derive(Clone, Debug)]
 pub struct ClaimedBatch {
+    pub channel: ChannelKind,
     pub event_id: String,
     pub type_code: String,
     pub node_code: String,
@@ -267,13 +272,17 @@ pub struct Recipient {
     pub member_id: Option<i64>,
     pub login: String,
     pub phone: Option<String>,
+    pub email: Option<String>,
+    /// The DingTalk userid cached on the member.
     pub userid: Option<String>,
+    /// The member's cached id on this batch's platform (WeCom, Feishu, Lark).
+    pub channel_id: Option<ChannelId>,
 }
 
 const ROW_SELECT: &str =
     "SELECT d.id, d.updated_at, d.created_at, e.event_id, e.type_code, e.node_code,
         e.title, d.login, m.name, d.status, d.attempts, d.error_code, d.last_error,
-        d.process_query_key, d.request_id, d.deferrals, d.next_attempt_at
+        d.process_query_key, d.request_id, d.deferrals, d.next_attempt_at, d.channel
     FROM delivery d JOIN event e ON e.id = d.event_ref
     LEFT JOIN member m ON m.login = d.login";
 
@@ -297,6 +306,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
         request_id: r.get(14)?,
         deferrals: r.get(15)?,
         next_attempt_at: r.get(16)?,
+        channel: ChannelKind::from_code(&r.get::<_, String>(17)?),
     })
 }
 
@@ -307,6 +317,10 @@ fn filter_sql(f: &DeliveryFilter) -> (String, Vec<rusqlite::types::Value>) {
     if let Some(s) = f.status {
         clauses.push("d.status = ?".to_string());
         params.push(rusqlite::types::Value::Text(s.code().to_string()));
+    }
+    if let Some(c) = f.channel {
+        clauses.push("d.channel = ?".to_string());
+        params.push(rusqlite::types::Value::Text(c.code().to_string()));
     }
     if let Some(t) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
         clauses.push(
@@ -341,10 +355,16 @@ fn enqueue_on(
     events: &[NewEvent],
     err: &impl Fn(rusqlite::Error) -> StoreError,
 ) -> Result<Vec<Result<EnqueueOutcome, StoreError>>, StoreError> {
-    let configured: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM channel WHERE kind = 'dingtalk')")
-        .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(err)?;
+    let configured: Vec<ChannelKind> = {
+        let codes: Vec<String> = conn
+            .prepare_cached("SELECT kind FROM channel")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(err)?;
+        ChannelKind::ALL
+            .into_iter()
+            .filter(|k| codes.iter().any(|c| c == k.code()))
+            .collect()
+    };
     let mut nodes: std::collections::HashMap<(String, String), Option<NodeInfo>> =
         Default::default();
     let mut outcomes = Vec::with_capacity(events.len());
@@ -364,7 +384,7 @@ fn enqueue_on(
             outcomes.push(Err(StoreError::Invalid { what }));
             continue;
         };
-        outcomes.push(Ok(insert_event(conn, ev, node, configured, t).map_err(err)?));
+        outcomes.push(Ok(insert_event(conn, ev, node, &configured, t).map_err(err)?));
     }
     Ok(outcomes)
 }
@@ -448,7 +468,7 @@ fn insert_event(
     tx: &rusqlite::Connection,
     ev: &NewEvent,
     node: &NodeInfo,
-    configured: bool,
+    configured: &[ChannelKind],
     t: i64,
 ) -> rusqlite::Result<EnqueueOutcome> {
     let skip_reason = if !node.personal {
@@ -456,8 +476,8 @@ fn insert_event(
             "Personal Channel is not checked for {} / {}",
             node.type_label, node.node_label
         ))
-    } else if !configured {
-        Some("the DingTalk personal channel is not configured".to_string())
+    } else if configured.is_empty() {
+        Some("no personal channel is configured (DingTalk, WeCom, Feishu or Lark)".to_string())
     } else {
         None
     };
@@ -489,8 +509,9 @@ fn insert_event(
     let mut is_member =
         tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM member WHERE login = ?1)")?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO delivery (event_ref, login, status, error_code, last_error, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        "INSERT INTO delivery (event_ref, login, channel, status, error_code, last_error,
+            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
     )?;
     let mut unknown = Vec::new();
     let mut queued = 0;
@@ -508,11 +529,23 @@ fn insert_event(
                 )
             }
             None => {
-                queued += 1;
-                ("pending", None, None)
+                // One delivery per configured channel: each has its own state and retries.
+                for kind in configured {
+                    queued += 1;
+                    insert.execute(params![
+                        event_ref,
+                        login,
+                        kind.code(),
+                        "pending",
+                        None::<String>,
+                        None::<String>,
+                        t
+                    ])?;
+                }
+                continue;
             }
         };
-        insert.execute(params![event_ref, login, status, code, error, t])?;
+        insert.execute(params![event_ref, login, "", status, code, error, t])?;
     }
     Ok(match skip_reason {
         Some(reason) => EnqueueOutcome::Skipped { reason },
@@ -650,17 +683,21 @@ impl Store {
         Self::end_dead_leases(&tx, at_ms).map_err(&err)?;
         const READY: &str = "status = 'pending' AND next_attempt_at <= ?1
             AND (lease_until <= ?1 OR claim_owner = ?2)";
-        let first: Option<i64> = tx
+        let first: Option<(i64, String)> = tx
             .query_row(
-                &format!("SELECT event_ref FROM delivery WHERE {READY} ORDER BY id LIMIT 1"),
+                &format!(
+                    "SELECT event_ref, channel FROM delivery WHERE {READY} ORDER BY id LIMIT 1"
+                ),
                 params![at_ms, owner],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
             .map_err(&err)?;
-        let Some(event_ref) = first else {
+        let Some((event_ref, channel_code)) = first else {
             return Ok(None);
         };
+        // Rows written before channels existed are DingTalk's (the v5 migration says so).
+        let channel = ChannelKind::from_code(&channel_code).unwrap_or(ChannelKind::DingTalk);
         let (event_id, type_code, node_code, title, text, link): (
             String,
             String,
@@ -688,13 +725,15 @@ impl Store {
             let mut stmt = tx
                 .prepare(&format!(
                     "SELECT d.id, d.attempts, d.deferrals, MAX(d.created_at, d.restarted_at), m.id,
-                        d.login, m.phone, m.dingtalk_userid, d.restarted_at
+                        d.login, m.phone, m.dingtalk_userid, d.restarted_at, m.email,
+                        c.app_id, c.lookup_key, c.user_id, c.resolved_at
                      FROM delivery d LEFT JOIN member m ON m.login = d.login
-                     WHERE d.event_ref = ?3 AND {READY}
+                     LEFT JOIN member_channel_id c ON c.member_id = m.id AND c.channel = d.channel
+                     WHERE d.event_ref = ?3 AND d.channel = ?5 AND {READY}
                      ORDER BY d.id LIMIT ?4"
                 ))
                 .map_err(&err)?;
-            stmt.query_map(params![at_ms, owner, event_ref, limit as i64], |r| {
+            stmt.query_map(params![at_ms, owner, event_ref, limit as i64, channel_code], |r| {
                 Ok(Recipient {
                     delivery_id: r.get(0)?,
                     attempts: r.get::<_, u32>(1)? + 1,
@@ -705,6 +744,16 @@ impl Store {
                     login: r.get(5)?,
                     phone: r.get(6)?,
                     userid: r.get(7)?,
+                    email: r.get(9)?,
+                    channel_id: match r.get::<_, Option<String>>(10)? {
+                        Some(app_id) => Some(ChannelId {
+                            app_id,
+                            lookup_key: r.get(11)?,
+                            user_id: r.get(12)?,
+                            resolved_at: r.get(13)?,
+                        }),
+                        None => None,
+                    },
                 })
             })
             .and_then(|rows| rows.collect())
@@ -724,6 +773,7 @@ impl Store {
         }
         tx.commit().map_err(&err)?;
         Ok(Some(ClaimedBatch {
+            channel,
             event_id,
             type_code,
             node_code,

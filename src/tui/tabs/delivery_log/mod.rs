@@ -4,6 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use crate::domain::ChannelKind;
 use crate::store::{DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus};
 use crate::tui::filter::Filter;
 use crate::tui::tabs::subscriptions::Grid;
@@ -38,6 +39,8 @@ pub struct LogTab {
     /// `before_id`s of the newer pages, to go back.
     pub newer: Vec<Option<i64>>,
     pub status: Option<DeliveryStatus>,
+    /// Only this personal channel (`c` cycles).
+    pub channel: Option<ChannelKind>,
     /// The `/` search over titles, members and errors.
     pub search: Filter,
     /// Rows matching the filter, in all pages.
@@ -65,6 +68,7 @@ impl LogTab {
         let text = self.search.value().trim();
         DeliveryFilter {
             status: self.status,
+            channel: self.channel,
             text: (!text.is_empty()).then(|| text.to_string()),
         }
     }
