@@ -11,7 +11,7 @@ const GLOBAL: &str = "Global options";
 #[command(
     name = "notifydesk",
     version,
-    about = "Configure and test DingTalk personal notification channels (TUI and CLI)",
+    about = "Configure and test DingTalk, WeCom, Feishu and Lark personal notification channels (TUI and CLI)",
     after_help = "Without a command, opens the terminal UI.\n\
                   The AppSecret is never taken as an argument: use --app-secret-stdin (or NOTIFYDESK_APP_SECRET, set with `read -rs`)."
 )]
@@ -41,6 +41,39 @@ pub struct Cli {
         default_value = "https://oapi.dingtalk.com"
     )]
     pub dingtalk_oapi: String,
+
+    /// Base URL of the WeCom server API
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "NOTIFYDESK_WECOM_API",
+        value_name = "URL",
+        default_value = "https://qyapi.weixin.qq.com"
+    )]
+    pub wecom_api: String,
+
+    /// Base URL of the Feishu Open Platform
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "NOTIFYDESK_FEISHU_API",
+        value_name = "URL",
+        default_value = "https://open.feishu.cn"
+    )]
+    pub feishu_api: String,
+
+    /// Base URL of the Lark (Feishu international) Open Platform
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "NOTIFYDESK_LARK_API",
+        value_name = "URL",
+        default_value = "https://open.larksuite.com"
+    )]
+    pub lark_api: String,
 
     /// Seconds to wait for each DingTalk call
     #[arg(
@@ -210,6 +243,67 @@ pub enum ChannelCommand {
 pub enum ConfigureTarget {
     /// The DingTalk personal channel
     Dingtalk(ConfigureDingTalk),
+    /// The WeCom personal channel
+    Wecom(ConfigureWeCom),
+    /// The Feishu personal channel
+    Feishu(ConfigureFeishu),
+    /// The Feishu Lark (international) personal channel
+    Lark(ConfigureFeishu),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureWeCom {
+    /// CorpID (My Company → Company Info; starts with ww)
+    #[arg(long, value_name = "ID")]
+    pub corp_id: String,
+    /// AgentId of the self-built app (App Management → the app)
+    #[arg(long, value_name = "N")]
+    pub agent_id: String,
+    /// Read the app's Secret from standard input (first line).
+    /// Otherwise NOTIFYDESK_APP_SECRET is used, or the saved secret if the CorpID is unchanged.
+    #[arg(long)]
+    pub app_secret_stdin: bool,
+    /// Member field used to find the receiver (login = the WeCom userid) [default: keep, else phone]
+    #[arg(long, value_enum)]
+    pub source_column: Option<SourceColumnArg>,
+    /// The test receiver, in the source column's form; empty clears it [default: keep]
+    #[arg(long, value_name = "VALUE")]
+    pub receiver: Option<String>,
+    /// Send a template card (text_notice) instead of markdown when the event has a link;
+    /// any non-empty value turns it on, empty turns it off [default: keep]
+    #[arg(long, value_name = "ID")]
+    pub template_id: Option<String>,
+    /// Callback URL (only for WeCom's URL verification, which unlocks the Trusted IP list;
+    /// not used for sending). Token and EncodingAESKey come from
+    /// NOTIFYDESK_WECOM_CALLBACK_TOKEN and NOTIFYDESK_WECOM_AES_KEY [default: keep]
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+    /// Send a test message with the new values before saving; save only if it succeeds
+    #[arg(long)]
+    pub test: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureFeishu {
+    /// App ID (Credentials & Basic Info; starts with cli_)
+    #[arg(long, value_name = "ID")]
+    pub app_id: String,
+    /// Read the App Secret from standard input (first line).
+    /// Otherwise NOTIFYDESK_APP_SECRET is used, or the saved secret if the App ID is unchanged.
+    #[arg(long)]
+    pub app_secret_stdin: bool,
+    /// Card template id (CardKit); an empty value clears it [default: keep the saved one]
+    #[arg(long, value_name = "ID")]
+    pub template_id: Option<String>,
+    /// Member field used to find the receiver (login = the tenant user_id) [default: keep, else login]
+    #[arg(long, value_enum)]
+    pub source_column: Option<SourceColumnArg>,
+    /// The test receiver, in the source column's form; empty clears it [default: keep]
+    #[arg(long, value_name = "VALUE")]
+    pub receiver: Option<String>,
+    /// Send a test message with the new values before saving; save only if it succeeds
+    #[arg(long)]
+    pub test: bool,
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +332,18 @@ pub struct ConfigureDingTalk {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SourceColumnArg {
     Phone,
+    Email,
+    Login,
+}
+
+impl From<SourceColumnArg> for crate::domain::SourceColumn {
+    fn from(a: SourceColumnArg) -> Self {
+        match a {
+            SourceColumnArg::Phone => crate::domain::SourceColumn::Phone,
+            SourceColumnArg::Email => crate::domain::SourceColumn::Email,
+            SourceColumnArg::Login => crate::domain::SourceColumn::Login,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +357,22 @@ pub enum TestTarget {
         #[arg(long)]
         json: bool,
     },
+    /// The WeCom personal channel
+    Wecom(TestOther),
+    /// The Feishu personal channel
+    Feishu(TestOther),
+    /// The Feishu Lark personal channel
+    Lark(TestOther),
+}
+
+#[derive(Debug, Args)]
+pub struct TestOther {
+    /// Send to this receiver (in the source column's form) instead of the saved Receiver Info
+    #[arg(long, value_name = "VALUE")]
+    pub receiver: Option<String>,
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

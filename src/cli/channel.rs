@@ -8,14 +8,13 @@ use secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use super::EXIT_FAILED;
-use super::args::{
-    ChannelCommand, ConfigureDingTalk, ConfigureTarget, SourceColumnArg, TestTarget,
-};
+use super::args::{ChannelCommand, ConfigureDingTalk, ConfigureTarget, TestTarget};
 use super::out;
+use crate::delivery::PersonalClients;
 use crate::dingtalk::Client;
 use crate::domain::{
-    ChannelSummary, DingTalkConfig, Mobile, STORED_SECRET_OTHER_APP, SourceColumn, TestRecord,
-    stored_secret_applies, validate_dingtalk,
+    ChannelKind, ChannelSummary, DingTalkConfig, Mobile, STORED_SECRET_OTHER_APP, SourceColumn,
+    TestRecord, stored_secret_applies, validate_dingtalk,
 };
 use crate::store::{Store, StoreError};
 
@@ -23,8 +22,34 @@ pub async fn run(
     cmd: ChannelCommand,
     mut store: Store,
     client: Client,
+    personal: PersonalClients,
 ) -> anyhow::Result<ExitCode> {
     match cmd {
+        ChannelCommand::Configure(ConfigureTarget::Wecom(args)) => {
+            super::channel_other::configure_wecom(&mut store, &personal, args).await
+        }
+        ChannelCommand::Configure(ConfigureTarget::Feishu(args)) => {
+            super::channel_other::configure_feishu(&mut store, &personal, ChannelKind::Feishu, args)
+                .await
+        }
+        ChannelCommand::Configure(ConfigureTarget::Lark(args)) => {
+            super::channel_other::configure_feishu(
+                &mut store,
+                &personal,
+                ChannelKind::FeishuLark,
+                args,
+            )
+            .await
+        }
+        ChannelCommand::Test(TestTarget::Wecom(args)) => {
+            super::channel_other::test(&mut store, &personal, ChannelKind::WeCom, args).await
+        }
+        ChannelCommand::Test(TestTarget::Feishu(args)) => {
+            super::channel_other::test(&mut store, &personal, ChannelKind::Feishu, args).await
+        }
+        ChannelCommand::Test(TestTarget::Lark(args)) => {
+            super::channel_other::test(&mut store, &personal, ChannelKind::FeishuLark, args).await
+        }
         ChannelCommand::List { json } => list(&store, json),
         ChannelCommand::Configure(ConfigureTarget::Dingtalk(args)) => {
             configure(&mut store, &client, args).await
@@ -73,6 +98,7 @@ fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     out.line(format_args!("{:<30} {:<34} LAST TEST", "CHANNEL", "STATUS"))?;
+    // `status_text` is "Configured: <app id>"; WeCom adds its AgentId.
     for ch in &channels {
         out.line(format_args!(
             "{:<30} {:<34} {}",
@@ -84,7 +110,7 @@ fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn last_test_text(ch: &ChannelSummary) -> String {
+pub(super) fn last_test_text(ch: &ChannelSummary) -> String {
     match &ch.last_test {
         None => "-".into(),
         Some(t) => {
@@ -102,7 +128,7 @@ fn last_test_text(ch: &ChannelSummary) -> String {
 }
 
 /// The AppSecret, from standard input (never echoed) or NOTIFYDESK_APP_SECRET; never from argv.
-fn read_secret(from_stdin: bool) -> anyhow::Result<Option<SecretString>> {
+pub(super) fn read_secret(from_stdin: bool) -> anyhow::Result<Option<SecretString>> {
     if from_stdin {
         let line = if std::io::stdin().is_terminal() {
             Zeroizing::new(
@@ -162,9 +188,10 @@ async fn configure(
             .and_then(|s| s.receiver.as_ref().map(|m| m.to_string()))
             .unwrap_or_default(),
     };
-    let source = match args.source_column {
-        SourceColumnArg::Phone => SourceColumn::Phone,
-    };
+    let source = SourceColumn::from(args.source_column);
+    if source != SourceColumn::Phone {
+        bail!("--source-column: DingTalk finds members by phone only (getbymobile)");
+    }
     let config = validate_dingtalk(
         &args.app_key,
         &secret,

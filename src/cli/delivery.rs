@@ -11,9 +11,9 @@ use anyhow::{Context, bail};
 use super::EXIT_FAILED;
 use super::args::{DeliverArgs, LogArgs, NotifyArgs, WorkerArgs};
 use super::out;
-use crate::domain::ChannelKind;
-use crate::delivery::{Worker, WorkerEvent, WorkerOptions};
+use crate::delivery::{PersonalClients, Worker, WorkerEvent, WorkerOptions};
 use crate::dingtalk::Client;
+use crate::domain::ChannelKind;
 use crate::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
 
 pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
@@ -211,8 +211,13 @@ fn options(a: &DeliverArgs) -> anyhow::Result<WorkerOptions> {
     })
 }
 
-pub async fn deliver(args: DeliverArgs, store: Store, client: Client) -> anyhow::Result<ExitCode> {
-    let mut worker = Worker::new(store, client, options(&args)?)?;
+pub async fn deliver(
+    args: DeliverArgs,
+    store: Store,
+    client: Client,
+    personal: PersonalClients,
+) -> anyhow::Result<ExitCode> {
+    let mut worker = Worker::new(store, client, options(&args)?)?.with_personal(personal);
     let stop = worker.stop_flag();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
@@ -235,9 +240,14 @@ pub async fn deliver(args: DeliverArgs, store: Store, client: Client) -> anyhow:
     })
 }
 
-pub async fn worker(args: WorkerArgs, store: Store, client: Client) -> anyhow::Result<ExitCode> {
+pub async fn worker(
+    args: WorkerArgs,
+    store: Store,
+    client: Client,
+    personal: PersonalClients,
+) -> anyhow::Result<ExitCode> {
     let db = store.path().to_path_buf();
-    let mut worker = Worker::new(store, client, options(&args.deliver)?)?;
+    let mut worker = Worker::new(store, client, options(&args.deliver)?)?.with_personal(personal);
     let metrics = Arc::new(crate::ingest::Metrics::default());
     let m = metrics.clone();
     worker.on_event(move |e| {

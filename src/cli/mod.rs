@@ -2,6 +2,7 @@
 
 mod args;
 mod channel;
+mod channel_other;
 mod delivery;
 mod member;
 pub mod out;
@@ -17,7 +18,9 @@ use clap::Parser;
 
 pub use args::{ChannelCommand, Cli, Command, MemberCommand, SubscriptionCommand};
 
+use crate::delivery::{PersonalClients, PersonalEndpoints};
 use crate::dingtalk::{Client, ClientOptions, Endpoints};
+use crate::personal::{HttpOptions, parse_base_url};
 use crate::store::Store;
 use crate::{logging, paths, tui};
 
@@ -54,6 +57,20 @@ fn client_options(cli: &Cli) -> anyhow::Result<ClientOptions> {
     })
 }
 
+/// WeCom, Feishu and Lark clients on the base URLs given (checked like DingTalk's).
+fn personal_clients(cli: &Cli) -> anyhow::Result<PersonalClients> {
+    let endpoints = PersonalEndpoints {
+        wecom: parse_base_url("WeCom", &cli.wecom_api).map_err(anyhow::Error::msg)?,
+        feishu: parse_base_url("Feishu", &cli.feishu_api).map_err(anyhow::Error::msg)?,
+        lark: parse_base_url("Lark", &cli.lark_api).map_err(anyhow::Error::msg)?,
+    };
+    let opts = HttpOptions {
+        timeout: client_options(cli)?.timeout,
+        ..HttpOptions::default()
+    };
+    Ok(PersonalClients::new(&endpoints, opts)?)
+}
+
 /// `notifydesk --sandbox`: the TUI on a temporary database against an in-process sandbox.
 fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
     let dir = sandbox::TempDir::new()?;
@@ -65,10 +82,12 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     runtime.block_on(async {
         let fake = sandbox::start_fake(0, 5).await?;
-        let client = Client::new(Endpoints::single(&fake.base_url())?, options)?;
+        let client = Client::new(Endpoints::single(&fake.base_url())?, options.clone())?;
+        let personal = sandbox::personal_clients(options.timeout)?;
         let config = tui::TuiConfig {
             store: tui::StoreSource::Open(store),
             client,
+            personal,
             // The temporary path is shown, so a newcomer can open it with the CLI meanwhile.
             db_label: format!("SANDBOX {}", db_path.display()),
             force_mono: cli.no_color,
@@ -120,6 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let config = tui::TuiConfig {
             store: tui::StoreSource::Path(db_path.clone()),
             client: Client::new(endpoints, options)?,
+            personal: personal_clients(&cli)?,
             db_label: shorten_home(&db_path),
             force_mono: cli.no_color,
             banner: Vec::new(),
@@ -128,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         runtime()?.block_on(tui::run(config))?;
         return Ok(ExitCode::SUCCESS);
     }
+    let personal = personal_clients(&cli)?;
     let store = Store::open(&db_path)?;
     // Members and subscriptions need the store only.
     let command = match cli.command {
@@ -142,9 +163,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let client = Client::new(endpoints, options)?;
     let runtime = runtime()?;
     match command {
-        Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client)),
-        Some(Command::Deliver(args)) => runtime.block_on(delivery::deliver(args, store, client)),
-        Some(Command::Worker(args)) => runtime.block_on(delivery::worker(args, store, client)),
+        Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client, personal)),
+        Some(Command::Deliver(args)) => {
+            runtime.block_on(delivery::deliver(args, store, client, personal))
+        }
+        Some(Command::Worker(args)) => {
+            runtime.block_on(delivery::worker(args, store, client, personal))
+        }
         Some(
             Command::Paths
             | Command::Member(_)

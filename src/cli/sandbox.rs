@@ -146,3 +146,22 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// PLACEHOLDER until the WeCom and Feishu fakes land.
+pub fn personal_clients(
+    timeout: std::time::Duration,
+) -> anyhow::Result<crate::delivery::PersonalClients> {
+    let u = url::Url::parse("http://127.0.0.1:9/")?;
+    let e = crate::delivery::PersonalEndpoints {
+        wecom: u.clone(),
+        feishu: u.clone(),
+        lark: u,
+    };
+    Ok(crate::delivery::PersonalClients::new(
+        &e,
+        crate::personal::HttpOptions {
+            timeout,
+            ..Default::default()
+        },
+    )?)
+}

@@ -30,17 +30,17 @@ struct Target {
 }
 
 /// Why a group goes back to pending.
-struct Defer {
-    problem: Problem,
-    /// Least wait DingTalk asked for.
-    at_least: Option<Duration>,
+pub(super) struct Defer {
+    pub(super) problem: Problem,
+    /// Least wait the platform asked for.
+    pub(super) at_least: Option<Duration>,
     /// A failed attempt (counts towards max_attempts), or a deferral (throttling, flow control).
-    counted: bool,
+    pub(super) counted: bool,
     /// Immediately, whatever the backoff (a stale userid to look up again).
-    now: bool,
+    pub(super) now: bool,
     /// The last attempt may have been delivered (a card, or a resend the user opted into):
     /// giving up then means "may have been delivered", never "failed".
-    ambiguous: bool,
+    pub(super) ambiguous: bool,
 }
 
 fn problem_of(e: &DingTalkError) -> Problem {
@@ -69,7 +69,7 @@ fn is_app_level(kind: &ErrorKind) -> bool {
     )
 }
 
-fn ids(rs: &[&Recipient]) -> Vec<i64> {
+pub(super) fn ids(rs: &[&Recipient]) -> Vec<i64> {
     rs.iter().map(|r| r.delivery_id).collect()
 }
 
@@ -81,7 +81,17 @@ impl Worker {
         self.now_ms() + 3 * call + self.opts.lease.as_millis() as i64
     }
 
-    fn claim_lease_until(&self) -> i64 {
+    /// Made once per database; read once per worker (getting it may write).
+    pub(super) fn installation_id(&mut self) -> Result<String, DeliveryError> {
+        if let Some(id) = &self.installation {
+            return Ok(id.clone());
+        }
+        let id = self.store.installation_id()?;
+        self.installation = Some(id.clone());
+        Ok(id)
+    }
+
+    pub(super) fn claim_lease_until(&self) -> i64 {
         self.now_ms() + self.opts.lease.as_millis() as i64
     }
 
@@ -412,15 +422,7 @@ impl Worker {
         targets: Vec<Target>,
         report: &mut DrainReport,
     ) -> Result<(), DeliveryError> {
-        // Made once per database; read once per worker (getting it may write).
-        let installation = match &self.installation {
-            Some(id) => id.clone(),
-            None => {
-                let id = self.store.installation_id()?;
-                self.installation = Some(id.clone());
-                id
-            }
-        };
+        let installation = self.installation_id()?;
         for (i, t) in targets.iter().enumerate() {
             let rest: Vec<&Recipient> = targets[i..].iter().map(|t| &t.r).collect();
             if self.held() {
@@ -515,7 +517,7 @@ impl Worker {
         }
     }
 
-    fn called(&self, api: &'static str, started: Instant, ok: bool) {
+    pub(super) fn called(&self, api: &'static str, started: Instant, ok: bool) {
         self.emit(super::WorkerEvent::Call {
             api,
             elapsed: started.elapsed(),
@@ -523,7 +525,7 @@ impl Worker {
         });
     }
 
-    fn resend_ambiguous(&self) -> bool {
+    pub(super) fn resend_ambiguous(&self) -> bool {
         matches!(
             self.store
                 .setting(RESEND_AMBIGUOUS)
@@ -592,7 +594,7 @@ impl Worker {
 
     /// Back to pending, all at one time (the group comes back as one call), or failed when the
     /// attempts or the deferral time are used up.
-    async fn defer(&mut self, group: &[&Recipient], d: Defer, report: &mut DrainReport) {
+    pub(super) async fn defer(&mut self, group: &[&Recipient], d: Defer, report: &mut DrainReport) {
         if group.is_empty() {
             return;
         }
@@ -660,11 +662,16 @@ impl Worker {
         self.emit(super::WorkerEvent::Deferred(keep.len()));
     }
 
-    async fn fail(&mut self, group: &[&Recipient], p: &Problem, report: &mut DrainReport) {
+    pub(super) async fn fail(
+        &mut self,
+        group: &[&Recipient],
+        p: &Problem,
+        report: &mut DrainReport,
+    ) {
         self.finish(group, DeliveryStatus::Failed, p, report).await;
     }
 
-    async fn finish(
+    pub(super) async fn finish(
         &mut self,
         group: &[&Recipient],
         status: DeliveryStatus,

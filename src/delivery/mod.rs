@@ -8,7 +8,9 @@
 //! wait, never to stop; the write that records an accepted send is retried until it lands.
 
 mod batch;
+mod channels;
 mod limiter;
+mod personal;
 pub mod template;
 mod test_message;
 
@@ -19,9 +21,12 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+pub use channels::{PersonalClients, PersonalEndpoints};
 pub use limiter::{Limiter, backoff};
 pub use template::Language;
-pub use test_message::{send_test_message, test_content};
+pub use test_message::{
+    personal_test_message, send_personal_test, send_test_message, test_content,
+};
 
 use crate::dingtalk::{Client, MAX_BATCH_USER_IDS};
 use crate::store::{DeliveryCounts, Store, StoreError};
@@ -178,6 +183,11 @@ pub struct Worker {
     progress_owed: bool,
     /// This database's installation id (for card `outTrackId`s), read once.
     installation: Option<String>,
+    /// WeCom, Feishu and Lark clients.
+    personal: PersonalClients,
+    /// Send pacing per platform.
+    personal_sends: std::collections::HashMap<crate::domain::ChannelKind, Limiter>,
+    receiver_windows: personal::ReceiverWindows,
 }
 
 impl Worker {
@@ -197,7 +207,16 @@ impl Worker {
             last_progress: None,
             progress_owed: false,
             installation: None,
+            personal: PersonalClients::default(),
+            personal_sends: Default::default(),
+            receiver_windows: Default::default(),
         })
+    }
+
+    /// Use these WeCom, Feishu and Lark clients (tests point them at local fakes).
+    pub fn with_personal(mut self, clients: PersonalClients) -> Worker {
+        self.personal = clients;
+        self
     }
 
     /// Called with progress and trouble (the TUI shows them).
@@ -299,7 +318,11 @@ impl Worker {
                 break;
             };
             self.set_busy(false);
-            self.process(batch, &mut report).await?;
+            if batch.channel == crate::domain::ChannelKind::DingTalk {
+                self.process(batch, &mut report).await?;
+            } else {
+                self.process_other(batch, &mut report).await?;
+            }
             self.progress(false);
         }
         self.progress(true);

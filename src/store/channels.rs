@@ -285,7 +285,11 @@ fn saved_dingtalk(conn: &Connection) -> rusqlite::Result<Option<DingTalkConfig>>
     Ok(Some(row.with_secret(read_secret(conn, kind)?)))
 }
 
-pub(super) fn write_test(conn: &Connection, kind: ChannelKind, record: &TestRecord) -> rusqlite::Result<()> {
+pub(super) fn write_test(
+    conn: &Connection,
+    kind: ChannelKind,
+    record: &TestRecord,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO channel_test (kind, at, ok, summary) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(kind) DO UPDATE SET

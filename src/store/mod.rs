@@ -10,8 +10,8 @@ pub mod handle;
 mod members;
 pub mod migrations;
 mod outbox;
-mod personal;
 pub mod owner;
+mod personal;
 mod settings;
 mod subscriptions;
 
@@ -25,12 +25,12 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
 pub use migrations::LATEST_VERSION;
-pub use personal::ChannelId;
 pub use outbox::{
     ClaimedBatch, DeliveryCounts, DeliveryFilter, DeliveryRow, DeliveryStatus, EnqueueOutcome,
     MAX_EVENT_ID_BYTES, MAX_EVENT_MEMBERS, MAX_LINK_BYTES, MAX_LOGIN_BYTES, MAX_TEXT_BYTES,
     MAX_TITLE_BYTES, NewEvent, Problem, Recipient, RequestOutcome, RetryMark, is_unsafe_char,
 };
+pub use personal::ChannelId;
 
 /// The first 16 bytes of every SQLite 3 database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

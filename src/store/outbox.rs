@@ -384,7 +384,9 @@ fn enqueue_on(
             outcomes.push(Err(StoreError::Invalid { what }));
             continue;
         };
-        outcomes.push(Ok(insert_event(conn, ev, node, &configured, t).map_err(err)?));
+        outcomes.push(Ok(
+            insert_event(conn, ev, node, &configured, t).map_err(err)?
+        ));
     }
     Ok(outcomes)
 }
@@ -477,7 +479,7 @@ fn insert_event(
             node.type_label, node.node_label
         ))
     } else if configured.is_empty() {
-        Some("no personal channel is configured (DingTalk, WeCom, Feishu or Lark)".to_string())
+        Some("no personal channel is configured: DingTalk, WeCom, Feishu and Lark are all not configured".to_string())
     } else {
         None
     };
@@ -733,29 +735,32 @@ impl Store {
                      ORDER BY d.id LIMIT ?4"
                 ))
                 .map_err(&err)?;
-            stmt.query_map(params![at_ms, owner, event_ref, limit as i64, channel_code], |r| {
-                Ok(Recipient {
-                    delivery_id: r.get(0)?,
-                    attempts: r.get::<_, u32>(1)? + 1,
-                    deferrals: r.get(2)?,
-                    since: r.get(3)?,
-                    restarted_at: r.get(8)?,
-                    member_id: r.get(4)?,
-                    login: r.get(5)?,
-                    phone: r.get(6)?,
-                    userid: r.get(7)?,
-                    email: r.get(9)?,
-                    channel_id: match r.get::<_, Option<String>>(10)? {
-                        Some(app_id) => Some(ChannelId {
-                            app_id,
-                            lookup_key: r.get(11)?,
-                            user_id: r.get(12)?,
-                            resolved_at: r.get(13)?,
-                        }),
-                        None => None,
-                    },
-                })
-            })
+            stmt.query_map(
+                params![at_ms, owner, event_ref, limit as i64, channel_code],
+                |r| {
+                    Ok(Recipient {
+                        delivery_id: r.get(0)?,
+                        attempts: r.get::<_, u32>(1)? + 1,
+                        deferrals: r.get(2)?,
+                        since: r.get(3)?,
+                        restarted_at: r.get(8)?,
+                        member_id: r.get(4)?,
+                        login: r.get(5)?,
+                        phone: r.get(6)?,
+                        userid: r.get(7)?,
+                        email: r.get(9)?,
+                        channel_id: match r.get::<_, Option<String>>(10)? {
+                            Some(app_id) => Some(ChannelId {
+                                app_id,
+                                lookup_key: r.get(11)?,
+                                user_id: r.get(12)?,
+                                resolved_at: r.get(13)?,
+                            }),
+                            None => None,
+                        },
+                    })
+                },
+            )
             .and_then(|rows| rows.collect())
             .map_err(&err)?
         };

@@ -67,7 +67,9 @@ impl RawConfig {
             })?;
         let receiver = match self.receiver.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(r) => Some(parse_receiver(source_column, r).map_err(|e| format!("receiver: {e}"))?),
+            Some(r) => {
+                Some(parse_receiver(source_column, r).map_err(|e| format!("receiver: {e}"))?)
+            }
         };
         if kind == ChannelKind::WeCom && self.agent_id.is_none() {
             return Err("AgentId missing".into());
@@ -161,7 +163,11 @@ impl Store {
         }
         .and_then(|()| tx.commit())
         .map_err(&err)?;
-        tracing::info!(channel = kind.code(), tested = test.is_some(), "channel configuration saved");
+        tracing::info!(
+            channel = kind.code(),
+            tested = test.is_some(),
+            "channel configuration saved"
+        );
         Ok(())
     }
 
@@ -242,7 +248,9 @@ impl Store {
         let tx = self.conn.transaction().map_err(&err)?;
         {
             let mut s = tx
-                .prepare_cached("DELETE FROM member_channel_id WHERE member_id = ?1 AND channel = ?2")
+                .prepare_cached(
+                    "DELETE FROM member_channel_id WHERE member_id = ?1 AND channel = ?2",
+                )
                 .map_err(&err)?;
             for id in member_ids {
                 s.execute(params![id, kind.code()]).map_err(&err)?;
@@ -286,8 +294,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ChannelFields, validate_channel};
     use crate::domain::member::NewMember;
+    use crate::domain::{ChannelFields, validate_channel};
 
     fn wecom(secret: &str) -> ChannelConfig {
         let f = ChannelFields {
@@ -319,7 +327,11 @@ mod tests {
         let back = store.load_channel(ChannelKind::WeCom).unwrap().unwrap();
         assert!(back.same_as(&c));
         assert!(store.last_test(ChannelKind::WeCom).unwrap().is_some());
-        assert!(!store.record_channel_test(&wecom("other"), &record()).unwrap());
+        assert!(
+            !store
+                .record_channel_test(&wecom("other"), &record())
+                .unwrap()
+        );
         store.save_channel_tested(&wecom("s2"), None).unwrap();
         assert!(store.last_test(ChannelKind::WeCom).unwrap().is_none());
         assert_eq!(
@@ -348,15 +360,38 @@ mod tests {
             user_id: Some("ou_1".into()),
             resolved_at: 5,
         };
-        store.set_channel_id(m.id, ChannelKind::Feishu, &id).unwrap();
         store
-            .set_channel_id(m.id, ChannelKind::WeCom, &ChannelId { user_id: None, ..id.clone() })
+            .set_channel_id(m.id, ChannelKind::Feishu, &id)
+            .unwrap();
+        store
+            .set_channel_id(
+                m.id,
+                ChannelKind::WeCom,
+                &ChannelId {
+                    user_id: None,
+                    ..id.clone()
+                },
+            )
             .unwrap();
         let ids = store.channel_ids(m.id).unwrap();
         assert_eq!(ids.len(), 2);
-        assert_eq!(ids[0], (ChannelKind::WeCom, ChannelId { user_id: None, ..id.clone() }));
-        store.clear_channel_ids(ChannelKind::WeCom, &[m.id]).unwrap();
-        assert_eq!(store.channel_ids(m.id).unwrap(), vec![(ChannelKind::Feishu, id)]);
+        assert_eq!(
+            ids[0],
+            (
+                ChannelKind::WeCom,
+                ChannelId {
+                    user_id: None,
+                    ..id.clone()
+                }
+            )
+        );
+        store
+            .clear_channel_ids(ChannelKind::WeCom, &[m.id])
+            .unwrap();
+        assert_eq!(
+            store.channel_ids(m.id).unwrap(),
+            vec![(ChannelKind::Feishu, id)]
+        );
         store.delete_member(m.id).unwrap();
         assert!(store.channel_ids(m.id).unwrap().is_empty());
     }

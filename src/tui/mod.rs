@@ -49,6 +49,8 @@ pub enum StoreSource {
 pub struct TuiConfig {
     pub store: StoreSource,
     pub client: Client,
+    /// WeCom, Feishu and Lark clients.
+    pub personal: crate::delivery::PersonalClients,
     pub db_label: String,
     pub force_mono: bool,
     /// A first status line shown on every tab (e.g. the sandbox's credentials), longest
