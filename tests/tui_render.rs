@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use std::sync::Arc;
 
 use notifydesk::domain::{
+    AnyChannelConfig,
     ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
 };
 use notifydesk::store::StoreError;
@@ -126,7 +127,7 @@ fn channels_configured_with_failed_test() {
 #[test]
 fn dialog_empty_then_validation_errors() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(None)));
     insta::assert_snapshot!("dialog_empty", screen(&app));
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
@@ -141,7 +142,7 @@ fn dialog_empty_then_validation_errors() {
 #[test]
 fn dialog_filled_sending_and_results() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(None)));
     type_text(&mut app, "dingq7xkmz4r1abc");
     key(&mut app, KeyCode::Tab);
     app.handle(Msg::Paste(format!("{SECRET}\n")));
@@ -153,7 +154,7 @@ fn dialog_filled_sending_and_results() {
     let fx = key(&mut app, KeyCode::Enter);
     let seq = match fx.as_slice() {
         [Effect::SendTest { seq, config, .. }] => {
-            assert_eq!(config.receiver.as_ref().unwrap().as_str(), "13800138000");
+            assert_eq!(config.receiver_text().unwrap().as_str(), "13800138000");
             *seq
         }
         other => panic!("expected a test effect, got {other:?}"),
@@ -189,7 +190,7 @@ fn dialog_filled_sending_and_results() {
 #[test]
 fn dialog_with_stored_config_masks_secret() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
     insta::assert_snapshot!(screen(&app));
     // Reveal shows only what was typed, never the stored secret.
     ctrl(&mut app, 'r');
@@ -227,7 +228,7 @@ fn too_small_terminal() {
 fn secret_never_on_screen_in_any_state_or_size() {
     let mut app = app(Theme::color());
     app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
-    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
     let sizes = [(80, 24), (60, 18), (120, 40), (200, 50)];
     let check = |app: &App| {
         for (w, h) in sizes {
@@ -259,7 +260,7 @@ fn mono_theme_sets_no_colour_and_marks_focus() {
     let text = text_of(t.backend().buffer());
     assert!(text.contains("> DingTalk personal channel"), "{text}");
     assert!(text.contains(">1 Channel Management"));
-    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(None)));
     let t = render(&app, 80, 24);
     for cell in t.backend().buffer().content() {
         assert_eq!(cell.fg, Color::Reset);
@@ -446,7 +447,7 @@ fn card_test_key_uses_the_saved_channel_and_reports_inline() {
 #[test]
 fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
     for _ in 0..4 {
         key(&mut app, KeyCode::Tab);
     }
@@ -469,8 +470,8 @@ fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
         detail: None,
     });
     match ctrl(&mut app, 's').as_slice() {
-        [Effect::SaveDingTalk { config, test }] => {
-            assert_eq!(config.receiver.as_ref().unwrap().as_str(), "13900139000");
+        [Effect::SaveConfig { config, test }] => {
+            assert_eq!(config.receiver_text().unwrap().as_str(), "13900139000");
             assert_eq!(test.as_ref(), Some(&result));
         }
         other => panic!("{other:?}"),
@@ -483,7 +484,7 @@ fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
     type_text(&mut app, "1");
     let fx = ctrl(&mut app, 's');
     assert!(
-        matches!(fx.as_slice(), [Effect::SaveDingTalk { test: None, .. }]),
+        matches!(fx.as_slice(), [Effect::SaveConfig { test: None, .. }]),
         "{fx:?}"
     );
 }
@@ -491,10 +492,10 @@ fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
 #[test]
 fn late_save_result_closes_only_the_dialog() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
     let fx = ctrl(&mut app, 's');
     assert!(
-        matches!(fx.as_slice(), [Effect::SaveDingTalk { test: None, .. }]),
+        matches!(fx.as_slice(), [Effect::SaveConfig { test: None, .. }]),
         "{fx:?}"
     );
     // The user closes the dialog while saving, and opens help.
@@ -508,7 +509,7 @@ fn late_save_result_closes_only_the_dialog() {
 #[test]
 fn dialog_buttons_stay_visible_on_the_smallest_terminal() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(None)));
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     app.handle(Msg::Paste("bad id with spaces".into()));
@@ -932,7 +933,7 @@ fn the_header_drops_whole_parts_and_keeps_sandbox() {
 #[test]
 fn a_select_with_one_value_says_why_instead_of_arrows() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(None)));
     let s = screen(&app);
     assert!(!s.contains("< Phone >"), "{s}");
     assert!(
@@ -944,7 +945,7 @@ fn a_select_with_one_value_says_why_instead_of_arrows() {
 #[test]
 fn a_new_app_key_needs_its_own_secret_as_in_the_cli() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
     for _ in 0..3 {
         key(&mut app, KeyCode::Backspace);
     }
@@ -966,7 +967,7 @@ fn a_new_app_key_needs_its_own_secret_as_in_the_cli() {
     type_text(&mut app, "new-app-secret");
     assert!(matches!(
         ctrl(&mut app, 's').as_slice(),
-        [Effect::SaveDingTalk { .. }]
+        [Effect::SaveConfig { .. }]
     ));
 }
 
@@ -1122,7 +1123,7 @@ fn a_column_change_says_what_it_did_and_receiver_changes_undo() {
 #[test]
 fn a_paste_of_several_lines_is_refused_with_a_message() {
     let mut app = app(Theme::color());
-    app.handle(Msg::DingTalkLoaded(Ok(None)));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(None)));
     for _ in 0..2 {
         key(&mut app, KeyCode::Tab);
     }
@@ -1235,7 +1236,7 @@ fn a_long_error_is_wrapped_whole_where_there_is_room() {
     let s = text_of(render(&app, 200, 50).backend().buffer());
     assert!(s.contains("(request id 01A08FE7-CD6B-4C2B)"), "{s}");
     // And in the dialog at 80x24, a failed test shows its fix.
-    app.handle(Msg::DingTalkLoaded(Ok(Some(stored()))));
+    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
     let seq = match ctrl(&mut app, 't').as_slice() {
         [Effect::SendTest { seq, .. }] => *seq,
         other => panic!("{other:?}"),

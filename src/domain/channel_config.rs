@@ -220,6 +220,53 @@ pub fn validate_channel(
     })
 }
 
+/// Any channel's configuration: DingTalk's own, or a WeCom / Feishu / Lark one. What the
+/// Configure dialog edits, tests and saves.
+#[derive(Clone, Debug)]
+pub enum AnyChannelConfig {
+    DingTalk(super::DingTalkConfig),
+    Other(ChannelConfig),
+}
+
+impl AnyChannelConfig {
+    pub fn kind(&self) -> ChannelKind {
+        match self {
+            AnyChannelConfig::DingTalk(_) => ChannelKind::DingTalk,
+            AnyChannelConfig::Other(c) => c.kind,
+        }
+    }
+
+    /// Equality that compares the secrets too.
+    pub fn same_as(&self, o: &AnyChannelConfig) -> bool {
+        match (self, o) {
+            (AnyChannelConfig::DingTalk(a), AnyChannelConfig::DingTalk(b)) => a.same_as(b),
+            (AnyChannelConfig::Other(a), AnyChannelConfig::Other(b)) => a.same_as(b),
+            _ => false,
+        }
+    }
+
+    pub fn app_id(&self) -> &str {
+        match self {
+            AnyChannelConfig::DingTalk(c) => &c.app_key,
+            AnyChannelConfig::Other(c) => &c.app_id,
+        }
+    }
+
+    pub fn secret(&self) -> &SecretString {
+        match self {
+            AnyChannelConfig::DingTalk(c) => &c.app_secret,
+            AnyChannelConfig::Other(c) => &c.secret,
+        }
+    }
+
+    pub fn receiver_text(&self) -> Option<String> {
+        match self {
+            AnyChannelConfig::DingTalk(c) => c.receiver.as_ref().map(|m| m.to_string()),
+            AnyChannelConfig::Other(c) => c.receiver.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

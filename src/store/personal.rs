@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{Store, StoreError};
 use crate::domain::{
-    CallbackSettings, ChannelConfig, ChannelKind, SourceColumn, TestRecord, parse_receiver,
+    AnyChannelConfig, CallbackSettings, ChannelConfig, ChannelKind, SourceColumn, TestRecord, parse_receiver,
 };
 
 /// A member's cached id on one platform. `user_id == None` = the platform found no one.
@@ -193,6 +193,38 @@ impl Store {
             .and_then(|()| tx.commit())
             .map_err(&err)?;
         Ok(true)
+    }
+
+    /// Any channel's saved configuration (the Configure dialog opens with it).
+    pub fn load_any(&self, kind: ChannelKind) -> Result<Option<AnyChannelConfig>, StoreError> {
+        Ok(match kind {
+            ChannelKind::DingTalk => self.load_dingtalk()?.map(AnyChannelConfig::DingTalk),
+            _ => self.load_channel(kind)?.map(AnyChannelConfig::Other),
+        })
+    }
+
+    /// [`Store::save_dingtalk_tested`] or [`Store::save_channel_tested`].
+    pub fn save_any_tested(
+        &mut self,
+        config: &AnyChannelConfig,
+        test: Option<&TestRecord>,
+    ) -> Result<(), StoreError> {
+        match config {
+            AnyChannelConfig::DingTalk(c) => self.save_dingtalk_tested(c, test),
+            AnyChannelConfig::Other(c) => self.save_channel_tested(c, test),
+        }
+    }
+
+    /// [`Store::record_test`] or [`Store::record_channel_test`].
+    pub fn record_any_test(
+        &mut self,
+        tested: &AnyChannelConfig,
+        record: &TestRecord,
+    ) -> Result<bool, StoreError> {
+        match tested {
+            AnyChannelConfig::DingTalk(c) => self.record_test(c, record),
+            AnyChannelConfig::Other(c) => self.record_channel_test(c, record),
+        }
     }
 
     /// The configured channel kinds, in card order.

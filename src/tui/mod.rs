@@ -93,7 +93,8 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     let mut worker_pending = db_path.as_os_str() != ":memory:";
     let mut worker = None;
     let (worker_client, worker_tx) = (cfg.client.clone(), tx.clone());
-    let mut runner = Runner::new(store, cfg.client, tx);
+    let worker_personal = cfg.personal.clone();
+    let mut runner = Runner::new(store, cfg.client, cfg.personal, tx);
     runner.wake = wake.clone();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -119,6 +120,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
             let (handle, stop) = runner::spawn_worker(
                 db_path.clone(),
                 worker_client.clone(),
+                worker_personal.clone(),
                 wake.clone(),
                 worker_tx.clone(),
             );

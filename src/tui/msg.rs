@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use crate::domain::member::{Member, NewMember};
 use crate::domain::subscription::{MethodChange, SubscriptionRow};
-use crate::domain::{ChannelKind, ChannelSummary, DingTalkConfig, TestRecord};
+use crate::domain::{AnyChannelConfig, ChannelKind, ChannelSummary, TestRecord};
 use crate::store::{DeliveryCounts, DeliveryRow, EnqueueOutcome, NewEvent, StoreError};
 
 /// A store result as it reaches the App: the typed error decides where it is shown (e.g. a
@@ -22,8 +22,8 @@ pub enum Msg {
     Tick,
     Quit,
     ChannelsLoaded(StoreResult<Vec<ChannelSummary>>),
-    /// The stored DingTalk configuration, to open the Configure dialog with.
-    DingTalkLoaded(StoreResult<Option<DingTalkConfig>>),
+    /// A channel's stored configuration, to open its Configure dialog with.
+    ConfigLoaded(ChannelKind, StoreResult<Option<AnyChannelConfig>>),
     Saved(StoreResult<()>),
     /// A Test Message Sending ended (not sent for a cancelled test). `record` is its outcome (the
     /// channel's last test only if the tested values are the saved ones); `detail` adds e.g. the
@@ -65,10 +65,11 @@ pub enum Msg {
 #[derive(Debug)]
 pub enum Effect {
     LoadChannels,
-    LoadDingTalk,
+    /// Read a channel's configuration to open its Configure dialog.
+    LoadConfig(ChannelKind),
     /// Save the configuration; `test` is a test of exactly these values, to keep as the last test.
-    SaveDingTalk {
-        config: DingTalkConfig,
+    SaveConfig {
+        config: AnyChannelConfig,
         test: Option<TestRecord>,
     },
     /// Send a test with these (possibly unsaved) values; the outcome becomes the last test of
@@ -76,7 +77,7 @@ pub enum Effect {
     SendTest {
         seq: u64,
         kind: ChannelKind,
-        config: DingTalkConfig,
+        config: AnyChannelConfig,
     },
     /// Send a test with the stored configuration.
     TestStored {

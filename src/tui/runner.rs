@@ -12,7 +12,8 @@ use super::msg::LogPage;
 use super::msg::{Effect, Msg};
 use super::tabs::delivery_log::PAGE_SIZE;
 use crate::dingtalk::Client;
-use crate::domain::{ChannelKind, DingTalkConfig, TestRecord};
+use crate::delivery::PersonalClients;
+use crate::domain::{AnyChannelConfig, ChannelKind, TestRecord};
 use crate::store::Store;
 use crate::store::handle::StoreHandle;
 use tokio::sync::Notify;
@@ -20,6 +21,7 @@ use tokio::sync::Notify;
 pub struct Runner {
     store: StoreHandle,
     client: Client,
+    personal: PersonalClients,
     tx: UnboundedSender<Msg>,
     tests: HashMap<u64, JoinHandle<()>>,
     /// Wakes the background delivery worker.
@@ -27,10 +29,16 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(store: StoreHandle, client: Client, tx: UnboundedSender<Msg>) -> Runner {
+    pub fn new(
+        store: StoreHandle,
+        client: Client,
+        personal: PersonalClients,
+        tx: UnboundedSender<Msg>,
+    ) -> Runner {
         Runner {
             store,
             client,
+            personal,
             tx,
             tests: HashMap::new(),
             wake: Arc::new(Notify::new()),
@@ -43,11 +51,11 @@ impl Runner {
             Effect::LoadChannels => {
                 self.blocking(|s| Msg::ChannelsLoaded(s.channel_summaries().map_err(Arc::new)))
             }
-            Effect::LoadDingTalk => {
-                self.blocking(|s| Msg::DingTalkLoaded(s.load_dingtalk().map_err(Arc::new)))
-            }
-            Effect::SaveDingTalk { config, test } => self.blocking(move |s| {
-                let result = s.save_dingtalk_tested(&config, test.as_ref());
+            Effect::LoadConfig(kind) => self.blocking(move |s| {
+                Msg::ConfigLoaded(kind, s.load_any(kind).map_err(Arc::new))
+            }),
+            Effect::SaveConfig { config, test } => self.blocking(move |s| {
+                let result = s.save_any_tested(&config, test.as_ref());
                 Msg::Saved(result.map_err(Arc::new))
             }),
             Effect::SendTest { seq, kind, config } => {
@@ -120,6 +128,7 @@ impl Runner {
         TestCtx {
             store: self.store.clone(),
             client: self.client.clone(),
+            personal: self.personal.clone(),
             tx: self.tx.clone(),
         }
     }
@@ -141,6 +150,7 @@ impl Runner {
 struct TestCtx {
     store: StoreHandle,
     client: Client,
+    personal: PersonalClients,
     tx: UnboundedSender<Msg>,
 }
 
@@ -153,30 +163,45 @@ async fn with_store<T: Send + 'static>(
 
 /// Token → lookup → send; the outcome becomes the channel's last test if the tested values are
 /// the saved ones (the store checks, so a test of unsaved values never replaces it).
-async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<DingTalkConfig>) {
+async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<AnyChannelConfig>) {
     let config = match config {
         Some(c) => Ok(c),
-        None => match with_store(&ctx.store, |s| s.load_dingtalk()).await {
+        None => match with_store(&ctx.store, move |s| s.load_any(kind)).await {
             Some(Ok(Some(c))) => Ok(c),
             Some(Ok(None)) => Err("the channel is not configured".to_string()),
             Some(Err(e)) => Err(e.to_string()),
             None => Err("the database is unavailable".to_string()),
         },
     };
+    let lang = with_store(&ctx.store, |s| s.setting("message.language"))
+        .await
+        .and_then(Result::ok)
+        .flatten();
+    let lang = crate::delivery::Language::from_setting(lang.as_deref());
     let (ok, summary, detail) = match &config {
         Err(e) => (false, e.clone(), None),
-        Ok(config) => match &config.receiver {
+        Ok(AnyChannelConfig::Other(config)) => {
+            match crate::delivery::send_personal_test(&ctx.personal, config, lang).await {
+                Ok(report) => (
+                    true,
+                    "Successful".to_string(),
+                    Some(format!(
+                        "Sent to {} user {} as a {}",
+                        config.kind.platform(),
+                        report.user_id,
+                        report.kind
+                    )),
+                ),
+                Err(e) => (false, e.to_string(), None),
+            }
+        }
+        Ok(AnyChannelConfig::DingTalk(config)) => match &config.receiver {
             None => (
                 false,
                 "Receiver Info is empty: enter a member's phone".to_string(),
                 None,
             ),
             Some(mobile) => {
-                let lang = with_store(&ctx.store, |s| s.setting("message.language"))
-                    .await
-                    .and_then(Result::ok)
-                    .flatten();
-                let lang = crate::delivery::Language::from_setting(lang.as_deref());
                 match crate::delivery::send_test_message(&ctx.client, config, mobile, lang).await {
                     Ok(report) => (
                         true,
@@ -202,7 +227,8 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<Ding
     // Without a configuration there is nothing the result could be about.
     if let Ok(config) = config {
         let stored = record.clone();
-        if let Some(Err(e)) = with_store(&ctx.store, move |s| s.record_test(&config, &stored)).await
+        if let Some(Err(e)) =
+            with_store(&ctx.store, move |s| s.record_any_test(&config, &stored)).await
         {
             tracing::warn!(
                 channel = kind.code(),
@@ -223,6 +249,7 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<Ding
 pub fn spawn_worker(
     db: std::path::PathBuf,
     client: Client,
+    personal: PersonalClients,
     wake: Arc<Notify>,
     tx: UnboundedSender<Msg>,
 ) -> (JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>) {
@@ -233,6 +260,7 @@ pub fn spawn_worker(
         let opened = tokio::task::spawn_blocking(move || {
             let store = Store::open(&db)?;
             Worker::new(store, client, WorkerOptions::default())
+                .map(|w| w.with_personal(personal))
         })
         .await;
         let mut worker = match opened {

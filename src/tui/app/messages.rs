@@ -39,11 +39,12 @@ impl App {
                     .set_status(Level::Error, format!("Could not load channels: {e}"));
                 vec![]
             }
-            Msg::DingTalkLoaded(Ok(stored)) => {
-                self.overlays.push(Box::new(ConfigureDialog::new(stored)));
+            Msg::ConfigLoaded(kind, Ok(stored)) => {
+                self.overlays
+                    .push(Box::new(ConfigureDialog::new(kind, stored)));
                 vec![]
             }
-            Msg::DingTalkLoaded(Err(e)) => {
+            Msg::ConfigLoaded(_, Err(e)) => {
                 self.ui
                     .set_status(Level::Error, format!("Could not read the channel: {e}"));
                 vec![]

@@ -115,20 +115,12 @@ impl TabUnit for ChannelsTab {
                 let Some(ch) = self.selected_channel() else {
                     return Outcome::Handled(vec![]);
                 };
-                if !ch.supported {
-                    say_unsupported(ui, ch.kind);
-                    return Outcome::Handled(vec![]);
-                }
-                return Outcome::Handled(vec![Effect::LoadDingTalk]);
+                return Outcome::Handled(vec![Effect::LoadConfig(ch.kind)]);
             }
             Action::TestStored => {
                 let Some(ch) = self.selected_channel().cloned() else {
                     return Outcome::Handled(vec![]);
                 };
-                if !ch.supported {
-                    say_unsupported(ui, ch.kind);
-                    return Outcome::Handled(vec![]);
-                }
                 if !ch.configured {
                     ui.set_status(
                         Level::Info,
@@ -145,7 +137,7 @@ impl TabUnit for ChannelsTab {
                 if ch.receiver.is_none() {
                     ui.set_status(
                         Level::Error,
-                        "No Receiver Info saved: open Configure (Enter) and enter a phone",
+                        "No Receiver Info saved: open Configure (Enter) and enter a receiver",
                     );
                     return Outcome::Handled(vec![]);
                 }
@@ -158,15 +150,6 @@ impl TabUnit for ChannelsTab {
         }
         Outcome::Handled(vec![])
     }
-}
-
-/// One answer for every key on a card of a channel kind that cannot be used yet.
-fn say_unsupported(ui: &mut Ui, kind: ChannelKind) {
-    let title = kind.title();
-    ui.set_status(
-        Level::Info,
-        format!("{title} is not supported yet; only DingTalk can be configured"),
-    );
 }
 
 fn render(tab: &ChannelsTab, ui: &Ui, frame: &mut Frame, area: Rect) {

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{ConfigureDialog, DialogRequest, Focus, TestState};
-use crate::domain::{ChannelKind, TestRecord};
+use crate::domain::TestRecord;
 use crate::tui::dialogs::confirm::Confirm;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, Outcome};
@@ -88,7 +88,7 @@ impl Overlay for ConfigureDialog {
                 self.notice = None;
                 vec![Effect::SendTest {
                     seq,
-                    kind: ChannelKind::DingTalk,
+                    kind: self.kind,
                     config,
                 }]
             }
@@ -97,7 +97,7 @@ impl Overlay for ConfigureDialog {
                 self.saving = true;
                 self.notice = None;
                 let test = self.test_of(&config);
-                vec![Effect::SaveDingTalk { config, test }]
+                vec![Effect::SaveConfig { config, test }]
             }
             DialogRequest::Close { dirty: true } => {
                 ui.open(Confirm::DiscardChanges);

@@ -1,5 +1,5 @@
-//! The "Configure DingTalk Message Channel" dialog: its state here, its keys in `keys`, its
-//! drawing in `draw`.
+//! The Configure dialog of every personal-channel card (DingTalk, WeCom, Feishu, Feishu Lark),
+//! in the console's words for each: its state here, its keys in `keys`, its drawing in `draw`.
 
 mod draw;
 mod keys;
@@ -10,43 +10,63 @@ use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
 use crate::domain::{
-    ConfigErrors, DingTalkConfig, STORED_SECRET_OTHER_APP, SourceColumn, TestRecord,
-    stored_secret_applies, validate_dingtalk,
+    AnyChannelConfig, ChannelFields, ChannelKind, ConfigErrors, STORED_SECRET_OTHER_APP,
+    SourceColumn, TestRecord, stored_secret_applies, validate_channel, validate_dingtalk,
 };
 use crate::tui::field::TextField;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
     AppKey,
+    AgentId,
     AppSecret,
     TemplateId,
     SourceColumn,
     Receiver,
+    CallbackToken,
+    CallbackAesKey,
+    CallbackUrl,
     TestButton,
     Ok,
     Cancel,
 }
 
 impl Focus {
-    const RING: [Focus; 8] = [
-        Focus::AppKey,
-        Focus::AppSecret,
-        Focus::TemplateId,
-        Focus::SourceColumn,
-        Focus::Receiver,
-        Focus::TestButton,
-        Focus::Ok,
-        Focus::Cancel,
-    ];
-
-    fn step(self, forward: bool) -> Focus {
-        crate::tui::focus::step(&Focus::RING, self, forward)
+    /// The fields of `kind`'s dialog, in the console's order, then the buttons.
+    pub fn ring(kind: ChannelKind) -> &'static [Focus] {
+        use Focus::*;
+        match kind {
+            ChannelKind::DingTalk | ChannelKind::Feishu | ChannelKind::FeishuLark => &[
+                AppKey, AppSecret, TemplateId, SourceColumn, Receiver, TestButton, Ok, Cancel,
+            ],
+            ChannelKind::WeCom => &[
+                AppKey,
+                AgentId,
+                AppSecret,
+                SourceColumn,
+                Receiver,
+                CallbackToken,
+                CallbackAesKey,
+                CallbackUrl,
+                TestButton,
+                Ok,
+                Cancel,
+            ],
+        }
     }
 
     pub fn is_text(self) -> bool {
+        !matches!(
+            self,
+            Focus::SourceColumn | Focus::TestButton | Focus::Ok | Focus::Cancel
+        )
+    }
+
+    /// Masked fields: never shown unless revealed, a saved value is kept until typed over.
+    pub fn is_secret(self) -> bool {
         matches!(
             self,
-            Focus::AppKey | Focus::AppSecret | Focus::TemplateId | Focus::Receiver
+            Focus::AppSecret | Focus::CallbackToken | Focus::CallbackAesKey
         )
     }
 }
@@ -64,9 +84,9 @@ pub enum TestState {
 #[derive(Debug)]
 pub enum DialogRequest {
     None,
-    Test(DingTalkConfig),
+    Test(AnyChannelConfig),
     CancelTest(u64),
-    Save(DingTalkConfig),
+    Save(AnyChannelConfig),
     /// Close; `dirty` asks for confirmation first.
     Close {
         dirty: bool,
@@ -75,56 +95,88 @@ pub enum DialogRequest {
 
 #[derive(Debug)]
 pub struct ConfigureDialog {
+    pub kind: ChannelKind,
     pub focus: Focus,
     pub app_key: TextField,
     pub app_secret: TextField,
+    /// WeCom only.
+    pub agent_id: TextField,
     pub template_id: TextField,
     pub source_column: SourceColumn,
     pub receiver: TextField,
-    /// The stored configuration, if any: its secret is used while the field is untouched.
-    pub stored: Option<DingTalkConfig>,
+    /// WeCom only: Token, EncodingAESKey (masked) and Callback URL.
+    pub callback_token: TextField,
+    pub callback_aes_key: TextField,
+    pub callback_url: TextField,
+    /// The stored configuration, if any: its secrets are used while their fields are untouched.
+    pub stored: Option<AnyChannelConfig>,
     pub secret_touched: bool,
+    pub token_touched: bool,
+    pub aes_touched: bool,
     pub reveal: bool,
     pub errors: ConfigErrors,
     pub test: TestState,
     /// The values of the running test.
-    pub testing: Option<DingTalkConfig>,
+    pub testing: Option<AnyChannelConfig>,
     /// The last finished test: its values and outcome. OK saves the outcome with the values
     /// only if they are still exactly these.
-    pub tested: Option<(DingTalkConfig, TestRecord)>,
+    pub tested: Option<(AnyChannelConfig, TestRecord)>,
     pub saving: bool,
     /// One-line notice (paste truncated, save failed …).
     pub notice: Option<String>,
 }
 
-/// The field values a dialog starts from: the stored configuration's, or empty ones.
-fn loaded_values(stored: Option<&DingTalkConfig>) -> (String, String, SourceColumn, String) {
+/// The plain (non-secret) values a dialog starts from: the stored configuration's, or empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Loaded {
+    app_key: String,
+    agent_id: String,
+    template: String,
+    source: Option<SourceColumn>,
+    receiver: String,
+    url: String,
+}
+
+fn loaded_values(stored: Option<&AnyChannelConfig>) -> Loaded {
     match stored {
-        Some(c) => (
-            c.app_key.clone(),
-            c.template_id.clone().unwrap_or_default(),
-            c.source_column,
-            c.receiver
-                .as_ref()
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-        ),
-        None => Default::default(),
+        Some(AnyChannelConfig::DingTalk(c)) => Loaded {
+            app_key: c.app_key.clone(),
+            template: c.template_id.clone().unwrap_or_default(),
+            source: Some(c.source_column),
+            receiver: c.receiver.as_ref().map(|m| m.to_string()).unwrap_or_default(),
+            ..Loaded::default()
+        },
+        Some(AnyChannelConfig::Other(c)) => Loaded {
+            app_key: c.app_id.clone(),
+            agent_id: c.agent_id.map(|a| a.to_string()).unwrap_or_default(),
+            template: c.template_id.clone().unwrap_or_default(),
+            source: Some(c.source_column),
+            receiver: c.receiver.clone().unwrap_or_default(),
+            url: c.callback.url.clone().unwrap_or_default(),
+        },
+        None => Loaded::default(),
     }
 }
 
 impl ConfigureDialog {
-    pub fn new(stored: Option<DingTalkConfig>) -> ConfigureDialog {
-        let (key, template, source, receiver) = loaded_values(stored.as_ref());
+    pub fn new(kind: ChannelKind, stored: Option<AnyChannelConfig>) -> ConfigureDialog {
+        let v = loaded_values(stored.as_ref());
         ConfigureDialog {
+            kind,
             focus: Focus::AppKey,
-            app_key: TextField::new(&key),
+            app_key: TextField::new(&v.app_key),
             app_secret: TextField::masked(),
-            template_id: TextField::new(&template),
-            source_column: source,
-            receiver: TextField::new(&receiver),
+            agent_id: TextField::new(&v.agent_id),
+            template_id: TextField::new(&v.template),
+            source_column: v.source.unwrap_or(SourceColumn::for_channel(kind)[0]),
+            receiver: TextField::new(&v.receiver),
+            callback_token: TextField::masked(),
+            callback_aes_key: TextField::masked(),
+            callback_url: TextField::new(&v.url),
             stored,
             secret_touched: false,
+            token_touched: false,
+            aes_touched: false,
             reveal: false,
             errors: ConfigErrors::default(),
             test: TestState::Idle,
@@ -132,6 +184,38 @@ impl ConfigureDialog {
             tested: None,
             saving: false,
             notice: None,
+        }
+    }
+
+    /// The dialog's title, in the console's words.
+    pub fn title(&self) -> String {
+        match self.kind {
+            ChannelKind::DingTalk => " Configure DingTalk Message Channel ".into(),
+            ChannelKind::WeCom => " Configure WeCom Message Channel ".into(),
+            ChannelKind::Feishu => " Configure Feishu Message Channel ".into(),
+            ChannelKind::FeishuLark => " Configure Feishu Lark Message Channel ".into(),
+        }
+    }
+
+    fn stored_other(&self) -> Option<&crate::domain::ChannelConfig> {
+        match &self.stored {
+            Some(AnyChannelConfig::Other(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether a saved Token / EncodingAESKey stands in for its untouched field.
+    pub fn uses_stored(&self, focus: Focus) -> bool {
+        let callback = self.stored_other().map(|c| &c.callback);
+        match focus {
+            Focus::AppSecret => self.uses_stored_secret(),
+            Focus::CallbackToken => {
+                !self.token_touched && callback.is_some_and(|c| c.token.is_some())
+            }
+            Focus::CallbackAesKey => {
+                !self.aes_touched && callback.is_some_and(|c| c.aes_key.is_some())
+            }
+            _ => false,
         }
     }
 
@@ -146,18 +230,38 @@ impl ConfigureDialog {
             && self
                 .stored
                 .as_ref()
-                .is_some_and(|s| !stored_secret_applies(&s.app_key, self.app_key.value()))
+                .is_some_and(|s| !stored_secret_applies(s.app_id(), self.app_key.value()))
     }
 
     fn effective_secret(&self) -> SecretString {
         match (&self.stored, self.secret_touched) {
-            (Some(stored), false) => stored.app_secret.clone(),
+            (Some(stored), false) => stored.secret().clone(),
             _ => SecretString::from(self.app_secret.value().to_string()),
         }
     }
 
+    /// A callback secret: the typed value, or the saved one while the field is untouched.
+    fn effective_callback(&self, focus: Focus) -> String {
+        use secrecy::ExposeSecret as _;
+        let callback = self.stored_other().map(|c| &c.callback);
+        let saved = |s: Option<&SecretString>| {
+            s.map(|s| s.expose_secret().to_string()).unwrap_or_default()
+        };
+        match focus {
+            Focus::CallbackToken if !self.token_touched => {
+                saved(callback.and_then(|c| c.token.as_ref()))
+            }
+            Focus::CallbackAesKey if !self.aes_touched => {
+                saved(callback.and_then(|c| c.aes_key.as_ref()))
+            }
+            Focus::CallbackToken => self.callback_token.value().to_string(),
+            Focus::CallbackAesKey => self.callback_aes_key.value().to_string(),
+            _ => String::new(),
+        }
+    }
+
     /// The outcome of the last finished test, if it tested exactly `config`.
-    pub fn test_of(&self, config: &DingTalkConfig) -> Option<TestRecord> {
+    pub fn test_of(&self, config: &AnyChannelConfig) -> Option<TestRecord> {
         self.tested
             .as_ref()
             .filter(|(tested, _)| tested.same_as(config))
@@ -170,28 +274,62 @@ impl ConfigureDialog {
 
     /// Whether anything differs from what was loaded.
     pub fn is_dirty(&self) -> bool {
-        let (key, template, source, receiver) = loaded_values(self.stored.as_ref());
-        self.app_key.value() != key
-            || self.template_id.value() != template
+        let v = loaded_values(self.stored.as_ref());
+        let source = v.source.unwrap_or(SourceColumn::for_channel(self.kind)[0]);
+        let touched = |t: bool, f: &TextField| t && (!f.is_empty() || self.stored.is_some());
+        self.app_key.value() != v.app_key
+            || self.agent_id.value() != v.agent_id
+            || self.template_id.value() != v.template
             || self.source_column != source
-            || self.receiver.value() != receiver
-            || (self.secret_touched && !self.app_secret.is_empty())
-            || (self.secret_touched && self.stored.is_some())
+            || self.receiver.value() != v.receiver
+            || self.callback_url.value() != v.url
+            || touched(self.secret_touched, &self.app_secret)
+            || touched(self.token_touched, &self.callback_token)
+            || touched(self.aes_touched, &self.callback_aes_key)
     }
 
-    fn validate(&mut self, for_test: bool) -> Option<DingTalkConfig> {
-        match validate_dingtalk(
-            self.app_key.value(),
-            &self.effective_secret(),
-            self.template_id.value(),
-            self.source_column,
-            self.receiver.value(),
-            for_test,
-        ) {
+    fn build(&self, for_test: bool) -> Result<AnyChannelConfig, ConfigErrors> {
+        if self.kind == ChannelKind::DingTalk {
+            return validate_dingtalk(
+                self.app_key.value(),
+                &self.effective_secret(),
+                self.template_id.value(),
+                self.source_column,
+                self.receiver.value(),
+                for_test,
+            )
+            .map(AnyChannelConfig::DingTalk);
+        }
+        use secrecy::ExposeSecret as _;
+        let fields = ChannelFields {
+            app_id: self.app_key.value().to_string(),
+            secret: self.effective_secret().expose_secret().to_string(),
+            agent_id: self.agent_id.value().to_string(),
+            // WeCom's dialog has no Template ID: keep what the CLI saved.
+            template_id: match (self.kind, self.stored_other()) {
+                (ChannelKind::WeCom, Some(c)) => c.template_id.clone().unwrap_or_default(),
+                (ChannelKind::WeCom, None) => String::new(),
+                _ => self.template_id.value().to_string(),
+            },
+            source_column: Some(self.source_column),
+            receiver: self.receiver.value().to_string(),
+            callback_token: self.effective_callback(Focus::CallbackToken),
+            callback_aes_key: self.effective_callback(Focus::CallbackAesKey),
+            callback_url: self.callback_url.value().to_string(),
+        };
+        validate_channel(self.kind, &fields, for_test).map(AnyChannelConfig::Other)
+    }
+
+    fn validate(&mut self, for_test: bool) -> Option<AnyChannelConfig> {
+        match self.build(for_test) {
             Ok(_) if self.keeps_secret_of_other_app() => {
                 self.errors = ConfigErrors {
                     app_secret: Some(format!(
-                        "{STORED_SECRET_OTHER_APP}: type the new app's AppSecret"
+                        "{}: type the new app's {}",
+                        STORED_SECRET_OTHER_APP
+                            .replace("AppKey", self.kind.app_id_label())
+                            .replace("AppSecret", self.kind.secret_label()),
+                        self.kind.secret_label()
                     )),
                     ..ConfigErrors::default()
                 };
@@ -214,12 +352,16 @@ impl ConfigureDialog {
         let e = &self.errors;
         self.focus = if e.app_key.is_some() {
             Focus::AppKey
+        } else if e.agent_id.is_some() {
+            Focus::AgentId
         } else if e.app_secret.is_some() {
             Focus::AppSecret
         } else if e.template_id.is_some() {
             Focus::TemplateId
         } else if e.receiver.is_some() {
             Focus::Receiver
+        } else if e.callback.is_some() {
+            Focus::CallbackToken
         } else {
             self.focus
         };
@@ -228,23 +370,27 @@ impl ConfigureDialog {
     pub fn focused_field(&mut self) -> Option<&mut TextField> {
         match self.focus {
             Focus::AppKey => Some(&mut self.app_key),
+            Focus::AgentId => Some(&mut self.agent_id),
             Focus::AppSecret => Some(&mut self.app_secret),
             Focus::TemplateId => Some(&mut self.template_id),
             Focus::Receiver => Some(&mut self.receiver),
+            Focus::CallbackToken => Some(&mut self.callback_token),
+            Focus::CallbackAesKey => Some(&mut self.callback_aes_key),
+            Focus::CallbackUrl => Some(&mut self.callback_url),
             _ => None,
         }
     }
 
     pub fn next_field(&mut self) {
-        self.focus = self.focus.step(true);
+        self.focus = crate::tui::focus::step(Focus::ring(self.kind), self.focus, true);
     }
 
     pub fn prev_field(&mut self) {
-        self.focus = self.focus.step(false);
+        self.focus = crate::tui::focus::step(Focus::ring(self.kind), self.focus, false);
     }
 
     pub fn cycle_source(&mut self) {
-        let all = SourceColumn::ALL;
+        let all = SourceColumn::for_channel(self.kind);
         let i = all
             .iter()
             .position(|s| *s == self.source_column)
@@ -252,14 +398,24 @@ impl ConfigureDialog {
         self.source_column = all[(i + 1) % all.len()];
         if all.len() == 1 {
             self.notice = Some("Phone is the only Source Column DingTalk supports".into());
+        } else {
+            // The receiver is in the old column's form.
+            self.errors.receiver = None;
         }
     }
 
-    /// Editing the secret for the first time replaces the stored one rather than appending to it.
+    /// Editing a masked field for the first time replaces the stored value rather than
+    /// appending to it.
     fn touch_secret(&mut self) {
-        if !self.secret_touched {
-            self.secret_touched = true;
-            self.app_secret.clear();
+        let (touched, field) = match self.focus {
+            Focus::AppSecret => (&mut self.secret_touched, &mut self.app_secret),
+            Focus::CallbackToken => (&mut self.token_touched, &mut self.callback_token),
+            Focus::CallbackAesKey => (&mut self.aes_touched, &mut self.callback_aes_key),
+            _ => return,
+        };
+        if !*touched {
+            *touched = true;
+            field.clear();
         }
     }
 
@@ -268,7 +424,7 @@ impl ConfigureDialog {
         if !self.focus.is_text() {
             return false;
         }
-        if self.focus == Focus::AppSecret {
+        if self.focus.is_secret() {
             // Only keys that would change the value discard the stored secret.
             if !crate::tui::field::changes_value(key) {
                 return false;
@@ -287,7 +443,7 @@ impl ConfigureDialog {
             self.notice = Some("Move to a text field to paste".into());
             return;
         }
-        if self.focus == Focus::AppSecret {
+        if self.focus.is_secret() {
             self.touch_secret();
         }
         let Some(field) = self.focused_field() else {
@@ -300,6 +456,10 @@ impl ConfigureDialog {
     fn clear_error_of_focus(&mut self) {
         match self.focus {
             Focus::AppKey => self.errors.app_key = None,
+            Focus::AgentId => self.errors.agent_id = None,
+            Focus::CallbackToken | Focus::CallbackAesKey | Focus::CallbackUrl => {
+                self.errors.callback = None
+            }
             Focus::AppSecret => self.errors.app_secret = None,
             Focus::TemplateId => self.errors.template_id = None,
             Focus::Receiver => self.errors.receiver = None,

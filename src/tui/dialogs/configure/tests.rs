@@ -1,7 +1,7 @@
 //! Unit tests of `configure`, kept beside it so the module stays short.
 
 use super::*;
-use crate::domain::Mobile;
+use crate::domain::{DingTalkConfig, Mobile};
 use crossterm::event::{KeyCode, KeyModifiers};
 
 fn key(c: KeyCode) -> KeyEvent {
@@ -20,17 +20,17 @@ fn stored() -> DingTalkConfig {
 
 #[test]
 fn untouched_secret_keeps_stored_value() {
-    let mut d = ConfigureDialog::new(Some(stored()));
+    let mut d = ConfigureDialog::new(ChannelKind::DingTalk, Some(AnyChannelConfig::DingTalk(stored())));
     assert!(!d.is_dirty());
     match d.request_save() {
-        DialogRequest::Save(cfg) => assert_eq!(cfg.app_secret.expose_secret(), "stored-secret"),
+        DialogRequest::Save(cfg) => assert_eq!(cfg.secret().expose_secret(), "stored-secret"),
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
 fn arrow_keys_do_not_discard_stored_secret() {
-    let mut d = ConfigureDialog::new(Some(stored()));
+    let mut d = ConfigureDialog::new(ChannelKind::DingTalk, Some(AnyChannelConfig::DingTalk(stored())));
     d.focus = Focus::AppSecret;
     d.edit(&key(KeyCode::Left));
     assert!(d.uses_stored_secret());
@@ -42,7 +42,7 @@ fn arrow_keys_do_not_discard_stored_secret() {
 
 #[test]
 fn empty_form_reports_required_fields_and_focuses_first() {
-    let mut d = ConfigureDialog::new(None);
+    let mut d = ConfigureDialog::new(ChannelKind::DingTalk, None);
     d.focus = Focus::Ok;
     assert!(matches!(d.request_save(), DialogRequest::None));
     assert!(d.errors.app_key.is_some());
@@ -52,7 +52,7 @@ fn empty_form_reports_required_fields_and_focuses_first() {
 
 #[test]
 fn test_requires_receiver() {
-    let mut d = ConfigureDialog::new(None);
+    let mut d = ConfigureDialog::new(ChannelKind::DingTalk, None);
     d.app_key.paste("k");
     d.focus = Focus::AppSecret;
     d.paste("s\n");
@@ -63,7 +63,7 @@ fn test_requires_receiver() {
 
 #[test]
 fn escape_cancels_running_test_before_closing() {
-    let mut d = ConfigureDialog::new(None);
+    let mut d = ConfigureDialog::new(ChannelKind::DingTalk, None);
     d.test = TestState::Sending { seq: 7 };
     assert!(matches!(d.escape(), DialogRequest::CancelTest(7)));
     assert_eq!(d.test, TestState::Cancelled);
@@ -72,9 +72,65 @@ fn escape_cancels_running_test_before_closing() {
 
 #[test]
 fn focus_ring_wraps() {
-    let mut d = ConfigureDialog::new(None);
+    let mut d = ConfigureDialog::new(ChannelKind::DingTalk, None);
     d.prev_field();
     assert_eq!(d.focus, Focus::Cancel);
     d.next_field();
+    assert_eq!(d.focus, Focus::AppKey);
+}
+
+fn stored_wecom() -> AnyChannelConfig {
+    let f = ChannelFields {
+        app_id: "ww1".into(),
+        secret: "wecom-secret".into(),
+        agent_id: "1000002".into(),
+        source_column: Some(SourceColumn::Email),
+        receiver: "ana@example.com".into(),
+        callback_token: "saved-token".into(),
+        ..ChannelFields::default()
+    };
+    AnyChannelConfig::Other(validate_channel(ChannelKind::WeCom, &f, false).unwrap())
+}
+
+#[test]
+fn wecom_dialog_has_agent_id_and_callback_fields_and_keeps_saved_secrets() {
+    let mut d = ConfigureDialog::new(ChannelKind::WeCom, Some(stored_wecom()));
+    assert!(!d.is_dirty());
+    assert!(Focus::ring(ChannelKind::WeCom).contains(&Focus::AgentId));
+    assert!(!Focus::ring(ChannelKind::WeCom).contains(&Focus::TemplateId));
+    assert!(d.uses_stored(Focus::CallbackToken));
+    match d.request_save() {
+        DialogRequest::Save(AnyChannelConfig::Other(c)) => {
+            assert_eq!(c.agent_id, Some(1000002));
+            assert_eq!(c.secret.expose_secret(), "wecom-secret");
+            assert_eq!(c.callback.token.unwrap().expose_secret(), "saved-token");
+        }
+        other => panic!("{other:?}"),
+    }
+    d.focus = Focus::CallbackToken;
+    d.edit(&key(KeyCode::Char('x')));
+    assert!(!d.uses_stored(Focus::CallbackToken));
+    assert!(d.is_dirty());
+}
+
+#[test]
+fn source_column_cycles_through_the_channels_columns() {
+    let mut d = ConfigureDialog::new(ChannelKind::Feishu, None);
+    assert_eq!(d.source_column, SourceColumn::Login);
+    d.cycle_source();
+    assert_eq!(d.source_column, SourceColumn::Phone);
+    d.cycle_source();
+    assert_eq!(d.source_column, SourceColumn::Email);
+    d.cycle_source();
+    assert_eq!(d.source_column, SourceColumn::Login);
+}
+
+#[test]
+fn feishu_errors_use_its_field_names() {
+    let mut d = ConfigureDialog::new(ChannelKind::FeishuLark, None);
+    d.app_key = TextField::new("abc");
+    assert!(matches!(d.request_save(), DialogRequest::None));
+    assert!(d.errors.app_key.as_deref().unwrap().contains("cli_"));
+    assert!(d.errors.app_secret.as_deref().unwrap().contains("App Secret"));
     assert_eq!(d.focus, Focus::AppKey);
 }
