@@ -11,8 +11,7 @@ use secrecy::SecretString;
 use std::sync::Arc;
 
 use notifydesk::domain::{
-    AnyChannelConfig,
-    ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
+    AnyChannelConfig, ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn, TestRecord,
 };
 use notifydesk::store::StoreError;
 use notifydesk::tui::app::{App, AppOptions};
@@ -190,7 +189,10 @@ fn dialog_filled_sending_and_results() {
 #[test]
 fn dialog_with_stored_config_masks_secret() {
     let mut app = app(Theme::color());
-    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
+    app.handle(Msg::ConfigLoaded(
+        ChannelKind::DingTalk,
+        Ok(Some(AnyChannelConfig::DingTalk(stored()))),
+    ));
     insta::assert_snapshot!(screen(&app));
     // Reveal shows only what was typed, never the stored secret.
     ctrl(&mut app, 'r');
@@ -228,7 +230,10 @@ fn too_small_terminal() {
 fn secret_never_on_screen_in_any_state_or_size() {
     let mut app = app(Theme::color());
     app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
-    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
+    app.handle(Msg::ConfigLoaded(
+        ChannelKind::DingTalk,
+        Ok(Some(AnyChannelConfig::DingTalk(stored()))),
+    ));
     let sizes = [(80, 24), (60, 18), (120, 40), (200, 50)];
     let check = |app: &App| {
         for (w, h) in sizes {
@@ -447,7 +452,10 @@ fn card_test_key_uses_the_saved_channel_and_reports_inline() {
 #[test]
 fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
     let mut app = app(Theme::color());
-    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
+    app.handle(Msg::ConfigLoaded(
+        ChannelKind::DingTalk,
+        Ok(Some(AnyChannelConfig::DingTalk(stored()))),
+    ));
     for _ in 0..4 {
         key(&mut app, KeyCode::Tab);
     }
@@ -492,7 +500,10 @@ fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
 #[test]
 fn late_save_result_closes_only_the_dialog() {
     let mut app = app(Theme::color());
-    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
+    app.handle(Msg::ConfigLoaded(
+        ChannelKind::DingTalk,
+        Ok(Some(AnyChannelConfig::DingTalk(stored()))),
+    ));
     let fx = ctrl(&mut app, 's');
     assert!(
         matches!(fx.as_slice(), [Effect::SaveConfig { test: None, .. }]),
@@ -945,7 +956,10 @@ fn a_select_with_one_value_says_why_instead_of_arrows() {
 #[test]
 fn a_new_app_key_needs_its_own_secret_as_in_the_cli() {
     let mut app = app(Theme::color());
-    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
+    app.handle(Msg::ConfigLoaded(
+        ChannelKind::DingTalk,
+        Ok(Some(AnyChannelConfig::DingTalk(stored()))),
+    ));
     for _ in 0..3 {
         key(&mut app, KeyCode::Backspace);
     }
@@ -1236,7 +1250,10 @@ fn a_long_error_is_wrapped_whole_where_there_is_room() {
     let s = text_of(render(&app, 200, 50).backend().buffer());
     assert!(s.contains("(request id 01A08FE7-CD6B-4C2B)"), "{s}");
     // And in the dialog at 80x24, a failed test shows its fix.
-    app.handle(Msg::ConfigLoaded(ChannelKind::DingTalk, Ok(Some(AnyChannelConfig::DingTalk(stored())))));
+    app.handle(Msg::ConfigLoaded(
+        ChannelKind::DingTalk,
+        Ok(Some(AnyChannelConfig::DingTalk(stored()))),
+    ));
     let seq = match ctrl(&mut app, 't').as_slice() {
         [Effect::SendTest { seq, .. }] => *seq,
         other => panic!("{other:?}"),

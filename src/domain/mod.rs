@@ -13,7 +13,8 @@ pub mod subscription;
 
 pub use channel::*;
 pub use channel_config::{
-    AnyChannelConfig, CallbackSettings, ChannelConfig, ChannelFields, parse_receiver, validate_channel,
+    AnyChannelConfig, CallbackSettings, ChannelConfig, ChannelFields, parse_receiver,
+    validate_channel,
 };
 
 /// A mobile number normalised the way DingTalk's `getbymobile` expects it.

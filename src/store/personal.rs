@@ -5,7 +5,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{Store, StoreError};
 use crate::domain::{
-    AnyChannelConfig, CallbackSettings, ChannelConfig, ChannelKind, SourceColumn, TestRecord, parse_receiver,
+    AnyChannelConfig, CallbackSettings, ChannelConfig, ChannelKind, SourceColumn, TestRecord,
+    parse_receiver,
 };
 
 /// A member's cached id on one platform. `user_id == None` = the platform found no one.

@@ -11,8 +11,8 @@ use tokio::task::JoinHandle;
 use super::msg::LogPage;
 use super::msg::{Effect, Msg};
 use super::tabs::delivery_log::PAGE_SIZE;
-use crate::dingtalk::Client;
 use crate::delivery::PersonalClients;
+use crate::dingtalk::Client;
 use crate::domain::{AnyChannelConfig, ChannelKind, TestRecord};
 use crate::store::Store;
 use crate::store::handle::StoreHandle;
@@ -51,9 +51,9 @@ impl Runner {
             Effect::LoadChannels => {
                 self.blocking(|s| Msg::ChannelsLoaded(s.channel_summaries().map_err(Arc::new)))
             }
-            Effect::LoadConfig(kind) => self.blocking(move |s| {
-                Msg::ConfigLoaded(kind, s.load_any(kind).map_err(Arc::new))
-            }),
+            Effect::LoadConfig(kind) => {
+                self.blocking(move |s| Msg::ConfigLoaded(kind, s.load_any(kind).map_err(Arc::new)))
+            }
             Effect::SaveConfig { config, test } => self.blocking(move |s| {
                 let result = s.save_any_tested(&config, test.as_ref());
                 Msg::Saved(result.map_err(Arc::new))
@@ -259,8 +259,7 @@ pub fn spawn_worker(
     let handle = tokio::spawn(async move {
         let opened = tokio::task::spawn_blocking(move || {
             let store = Store::open(&db)?;
-            Worker::new(store, client, WorkerOptions::default())
-                .map(|w| w.with_personal(personal))
+            Worker::new(store, client, WorkerOptions::default()).map(|w| w.with_personal(personal))
         })
         .await;
         let mut worker = match opened {

@@ -20,7 +20,10 @@ fn stored() -> DingTalkConfig {
 
 #[test]
 fn untouched_secret_keeps_stored_value() {
-    let mut d = ConfigureDialog::new(ChannelKind::DingTalk, Some(AnyChannelConfig::DingTalk(stored())));
+    let mut d = ConfigureDialog::new(
+        ChannelKind::DingTalk,
+        Some(AnyChannelConfig::DingTalk(stored())),
+    );
     assert!(!d.is_dirty());
     match d.request_save() {
         DialogRequest::Save(cfg) => assert_eq!(cfg.secret().expose_secret(), "stored-secret"),
@@ -30,7 +33,10 @@ fn untouched_secret_keeps_stored_value() {
 
 #[test]
 fn arrow_keys_do_not_discard_stored_secret() {
-    let mut d = ConfigureDialog::new(ChannelKind::DingTalk, Some(AnyChannelConfig::DingTalk(stored())));
+    let mut d = ConfigureDialog::new(
+        ChannelKind::DingTalk,
+        Some(AnyChannelConfig::DingTalk(stored())),
+    );
     d.focus = Focus::AppSecret;
     d.edit(&key(KeyCode::Left));
     assert!(d.uses_stored_secret());
@@ -131,6 +137,12 @@ fn feishu_errors_use_its_field_names() {
     d.app_key = TextField::new("abc");
     assert!(matches!(d.request_save(), DialogRequest::None));
     assert!(d.errors.app_key.as_deref().unwrap().contains("cli_"));
-    assert!(d.errors.app_secret.as_deref().unwrap().contains("App Secret"));
+    assert!(
+        d.errors
+            .app_secret
+            .as_deref()
+            .unwrap()
+            .contains("App Secret")
+    );
     assert_eq!(d.focus, Focus::AppKey);
 }
