@@ -443,10 +443,12 @@ fn card_test_key_uses_the_saved_channel_and_reports_inline() {
         detail: None,
     });
     assert!(screen(&app).contains("Test Message Sending: Successful"));
-    // Unsupported cards say so.
+    // Every card opens its own Configure dialog.
     key(&mut app, KeyCode::Right);
-    assert!(key(&mut app, KeyCode::Enter).is_empty());
-    assert!(screen(&app).contains("not supported yet"));
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Effect::LoadConfig(ChannelKind::WeCom)]
+    ));
 }
 
 #[test]
@@ -849,14 +851,14 @@ fn wide_names_keep_the_members_columns_aligned() {
 }
 
 #[test]
-fn unsupported_cards_say_so_for_every_key() {
+fn an_unconfigured_card_says_how_to_configure_it() {
     let mut app = app(Theme::color());
     app.handle(Msg::ChannelsLoaded(Ok(configured_summaries(None))));
     key(&mut app, KeyCode::Right);
     assert!(key(&mut app, KeyCode::Char('t')).is_empty());
     let s = screen(&app);
     assert!(
-        s.contains("not supported yet") && !s.contains("press Enter"),
+        s.contains("WeCom personal channel is not configured: press Enter"),
         "{s}"
     );
 }

@@ -355,7 +355,6 @@ impl ChannelSummary {
     pub fn status_text(&self) -> String {
         match (&self.app_key, self.configured) {
             (Some(key), true) => format!("Configured: {key}"),
-            _ if !self.supported => "Not supported yet".to_string(),
             _ => "Unconfigured".to_string(),
         }
     }

@@ -274,7 +274,8 @@ mod tests {
         for k in ChannelKind::ALL {
             assert_eq!(ChannelKind::from_code(k.code()), Some(k));
             assert!(k.title().ends_with(" personal channel"), "{k:?}");
-            assert_eq!(k.is_supported(), k == ChannelKind::DingTalk);
+            assert!(k.is_supported());
+            assert_eq!(ChannelKind::from_cli(k.cli_name()), Some(k));
         }
         assert_eq!(ChannelKind::DingTalk.title(), "DingTalk personal channel");
         assert_eq!(ChannelKind::from_code("slack"), None);
@@ -289,7 +290,8 @@ mod tests {
                 "{typed}"
             );
         }
-        assert_eq!(SourceColumn::from_code("email"), None);
+        assert_eq!(SourceColumn::from_code("email"), Some(SourceColumn::Email));
+        assert_eq!(SourceColumn::from_code("fax"), None);
     }
 
     #[test]
@@ -379,8 +381,11 @@ mod tests {
         );
         dingtalk.configured = true;
         assert_eq!(dingtalk.status_text(), "Configured: dingkey");
-        let wecom = ChannelSummary::unconfigured(ChannelKind::WeCom);
-        assert_eq!(wecom.status_text(), "Not supported yet");
+        let mut wecom = ChannelSummary::unconfigured(ChannelKind::WeCom);
+        assert_eq!(wecom.status_text(), "Unconfigured");
+        wecom.app_key = Some("ww1".into());
+        wecom.configured = true;
+        assert_eq!(wecom.status_text(), "Configured: ww1");
     }
 
     #[test]

@@ -190,10 +190,8 @@ fn render_card(
     let mut lines = Vec::new();
     let status_role = if ch.configured {
         Role::Ok
-    } else if ch.supported {
-        Role::Warn
     } else {
-        Role::Muted
+        Role::Warn
     };
     lines.push(Line::styled(
         truncate(&ch.status_text(), inner_w),
@@ -201,6 +199,9 @@ fn render_card(
     ));
     if ch.configured {
         let source = ch.source_column.map(|s| s.label()).unwrap_or("Phone");
+        if let Some(agent) = ch.agent_id {
+            lines.push(Line::raw(truncate(&format!("AgentId: {agent}"), inner_w)));
+        }
         lines.push(Line::raw(truncate(
             &format!("Source Column: {source}"),
             inner_w,
@@ -211,16 +212,14 @@ fn render_card(
         if let Some(r) = &ch.receiver {
             lines.push(Line::raw(truncate(&format!("Receiver Info: {r}"), inner_w)));
         }
-    } else if ch.supported {
-        lines.push(Line::styled(
-            truncate("Needs a DingTalk app's AppKey/Secret", inner_w),
-            t.style(Role::Muted),
-        ));
     } else {
-        lines.push(Line::styled(
-            truncate("Shown for parity with the console", inner_w),
-            t.style(Role::Muted),
-        ));
+        let needs = match ch.kind {
+            ChannelKind::DingTalk => "Needs a DingTalk app's AppKey/Secret",
+            ChannelKind::WeCom => "Needs CorpID, AgentId and Secret",
+            ChannelKind::Feishu => "Needs a Feishu app's App ID/Secret",
+            ChannelKind::FeishuLark => "Needs a Lark app's App ID/Secret",
+        };
+        lines.push(Line::styled(truncate(needs, inner_w), t.style(Role::Muted)));
     }
     let sending = selected && matches!(tab.card_test, CardTest::Sending { .. });
     if sending {
@@ -268,7 +267,7 @@ fn render_card(
     } else if ch.configured {
         lines.push(Line::styled("Not tested yet", t.style(Role::Muted)));
     }
-    if selected && ch.supported {
+    if selected {
         let hint = if ch.configured {
             "Enter configure · t test"
         } else {
