@@ -360,6 +360,7 @@ fn members() -> Vec<notifydesk::domain::member::Member> {
                 email: None,
                 dingtalk_userid: (i == 0).then(|| "manager4711".to_string()),
                 resolved_at: (i == 0).then_some(AT),
+                channel_ids: Vec::new(),
             }
         })
         .collect()

@@ -21,6 +21,9 @@ pub struct Member {
     /// Unix seconds of the last userid lookup (`None`: never looked up, or the phone changed
     /// since). With `dingtalk_userid == None` it means the lookup found no user.
     pub resolved_at: Option<i64>,
+    /// The member's ids found on WeCom, Feishu and Lark (`None`: looked up, not found).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channel_ids: Vec<(crate::domain::ChannelKind, Option<String>)>,
 }
 
 /// A member as typed in a form, a CLI call or a CSV line; not validated yet.
@@ -582,6 +585,7 @@ mod tests {
             email: None,
             dingtalk_userid: None,
             resolved_at: None,
+            channel_ids: Vec::new(),
         }];
         let (rows, problems) = split_existing(rows, &existing);
         assert_eq!(rows.len(), 1);

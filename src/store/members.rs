@@ -1,12 +1,12 @@
 //! Members: add, edit, delete, bulk import and the DingTalk userid found for each.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::{Store, StoreError};
-use crate::domain::Mobile;
 use crate::domain::member::{Member, NewMember, ValidMember};
+use crate::domain::{ChannelKind, Mobile};
 
 const MEMBER_COLUMNS: &str = "id, name, login, phone, email, dingtalk_userid, resolved_at";
 
@@ -80,7 +80,38 @@ impl Store {
             email: raw.email,
             dingtalk_userid: raw.dingtalk_userid,
             resolved_at: raw.resolved_at,
+            channel_ids: Vec::new(),
         })
+    }
+
+    /// Every cached platform id (WeCom, Feishu, Lark), by member id, in card order.
+    fn all_channel_ids(
+        &self,
+        member: Option<i64>,
+    ) -> Result<HashMap<i64, Vec<(ChannelKind, Option<String>)>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT member_id, channel, user_id FROM member_channel_id
+                 WHERE ?1 IS NULL OR member_id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([member], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<(i64, String, Option<String>)>, _>>())
+            .map_err(|e| self.err(e))?;
+        let mut map: HashMap<i64, Vec<(ChannelKind, Option<String>)>> = HashMap::new();
+        for (id, code, user) in rows {
+            if let Some(kind) = ChannelKind::from_code(&code) {
+                map.entry(id).or_default().push((kind, user));
+            }
+        }
+        for v in map.values_mut() {
+            v.sort_by_key(|(k, _)| ChannelKind::ALL.iter().position(|x| x == k));
+        }
+        Ok(map)
     }
 
     /// Every member, sorted by name (case-insensitively), then by id.
@@ -95,7 +126,14 @@ impl Store {
             .query_map([], RawMember::from_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.err(e))?;
-        raws.into_iter().map(|r| self.member_from_raw(r)).collect()
+        let mut ids = self.all_channel_ids(None)?;
+        raws.into_iter()
+            .map(|r| {
+                let mut m = self.member_from_raw(r)?;
+                m.channel_ids = ids.remove(&m.id).unwrap_or_default();
+                Ok(m)
+            })
+            .collect()
     }
 
     /// The member with this login (case-insensitive, surrounding spaces ignored).
@@ -120,7 +158,14 @@ impl Store {
             ))
             .and_then(|mut s| s.query_row([value], RawMember::from_row).optional())
             .map_err(|e| self.err(e))?;
-        raw.map(|r| self.member_from_raw(r)).transpose()
+        let Some(mut m) = raw.map(|r| self.member_from_raw(r)).transpose()? else {
+            return Ok(None);
+        };
+        m.channel_ids = self
+            .all_channel_ids(Some(m.id))?
+            .remove(&m.id)
+            .unwrap_or_default();
+        Ok(Some(m))
     }
 
     /// Validate and insert a member. Invalid fields give [`StoreError::Invalid`] listing each
@@ -147,6 +192,7 @@ impl Store {
             email: valid.email,
             dingtalk_userid: None,
             resolved_at: None,
+            channel_ids: Vec::new(),
         })
     }
 

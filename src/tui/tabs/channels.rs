@@ -188,11 +188,7 @@ fn render_card(
         ));
     let inner_w = area.width.saturating_sub(4) as usize;
     let mut lines = Vec::new();
-    let status_role = if ch.configured {
-        Role::Ok
-    } else {
-        Role::Warn
-    };
+    let status_role = if ch.configured { Role::Ok } else { Role::Warn };
     lines.push(Line::styled(
         truncate(&ch.status_text(), inner_w),
         t.style(status_role),

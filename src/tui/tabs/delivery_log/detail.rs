@@ -76,6 +76,12 @@ fn draw_detail(ui: &Ui, d: &DeliveryDetail, frame: &mut Frame, area: Rect) {
                 None => r.login.clone(),
             },
         ),
+        field(
+            "Channel",
+            r.channel
+                .map(|k| k.title().to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
         Line::from(vec![
             Span::styled(format!("{:>14}  ", "Status"), t.style(Role::Label)),
             Span::styled(r.status.label(), t.style(status_role(r.status))),

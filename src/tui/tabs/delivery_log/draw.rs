@@ -55,6 +55,10 @@ pub(super) fn render(
 ) {
     let t = &ui.theme;
     let status = log.status.map(|s| s.code()).unwrap_or("all");
+    let status = match log.channel {
+        Some(k) => format!("{status} · {}", k.platform()),
+        None => status.to_string(),
+    };
     let text = if log.search.is_shown() {
         format!(" · {}", log.search.label())
     } else {
@@ -95,26 +99,28 @@ pub(super) fn render(
     let time_w = 11;
     let member_w = if wide { 14 } else { 10 };
     let status_w = 8;
+    let chan_w = 8;
     let tries_w = 3;
     // What is left goes to the title and the labels; past 110 columns the error gets a column.
-    let rest = width.saturating_sub(2 + time_w + member_w + status_w + tries_w + 6);
+    let rest = width.saturating_sub(2 + time_w + member_w + chan_w + status_w + tries_w + 7);
     let (title_w, what_w) = if wide {
         (24, 32)
     } else {
         (rest * 2 / 5, rest - rest * 2 / 5)
     };
-    let fixed = 2 + time_w + title_w + what_w + member_w + status_w + tries_w + 6;
+    let fixed = 2 + time_w + title_w + what_w + member_w + chan_w + status_w + tries_w + 7;
     let err_w = if wide {
         width.saturating_sub(fixed + 1)
     } else {
         0
     };
     let mut header = format!(
-        "  {} {} {} {} {} {:>tries_w$}",
+        "  {} {} {} {} {} {} {:>tries_w$}",
         pad("Created", time_w),
         pad("Event", title_w),
         pad("Type / node", what_w),
         pad("Member", member_w),
+        pad("Channel", chan_w),
         pad("Status", status_w),
         "Try"
     );
@@ -124,7 +130,9 @@ pub(super) fn render(
     let mut lines = vec![Line::styled(truncate(&header, width), t.style(Role::Label))];
     if !log.loaded {
         lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
-    } else if log.rows.is_empty() && (log.status.is_some() || !log.search.is_empty()) {
+    } else if log.rows.is_empty()
+        && (log.status.is_some() || log.channel.is_some() || !log.search.is_empty())
+    {
         lines.push(Line::styled(
             crate::tui::widgets::NOTHING_MATCHES,
             t.style(Role::Muted),
@@ -154,12 +162,13 @@ pub(super) fn render(
         let mut spans = vec![
             Span::styled(
                 format!(
-                    "{marker}{} {} {} {} ",
+                    "{marker}{} {} {} {} {} ",
                     pad(&created, time_w),
                     cell(&r.title, title_w),
                     // The catalogue's labels are ours, not untrusted text.
                     pad(&truncate(&what_of(grid, r), what_w), what_w),
-                    cell(member, member_w)
+                    cell(member, member_w),
+                    pad(r.channel.map(|k| k.platform()).unwrap_or("-"), chan_w)
                 ),
                 t.style(base),
             ),

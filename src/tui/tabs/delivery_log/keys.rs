@@ -183,6 +183,10 @@ impl TabUnit for LogTab {
                 self.cycle_status();
                 return Outcome::Handled(vec![self.load()]);
             }
+            Some(Action::CycleChannel) => {
+                self.cycle_channel();
+                return Outcome::Handled(vec![self.load()]);
+            }
             Some(Action::Filter) => self.search.start(),
             // Esc goes back one level: an active search is cleared first.
             Some(Action::Back) if self.search.clear() => {

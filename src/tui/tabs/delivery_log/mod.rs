@@ -100,6 +100,19 @@ impl LogTab {
         self.reset_paging();
     }
 
+    /// All channels, then each in card order.
+    pub fn cycle_channel(&mut self) {
+        let all = ChannelKind::ALL;
+        self.channel = match self.channel {
+            None => Some(all[0]),
+            Some(k) => all
+                .iter()
+                .position(|x| *x == k)
+                .and_then(|i| all.get(i + 1).copied()),
+        };
+        self.reset_paging();
+    }
+
     pub fn reset_paging(&mut self) {
         self.before = None;
         self.newer.clear();

@@ -125,8 +125,19 @@ pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
             }
             _ => "userid not resolved yet".to_string(),
         };
+        let others: String = m
+            .channel_ids
+            .iter()
+            .map(|(kind, id)| {
+                format!(
+                    " · {} {}",
+                    kind.platform(),
+                    id.as_deref().unwrap_or("not found")
+                )
+            })
+            .collect();
         let detail = format!(
-            " {} · {} · {}",
+            " {} · {} · DingTalk {}{others}",
             m.login,
             m.email.as_deref().unwrap_or("no email"),
             resolved
