@@ -5,12 +5,12 @@
 
 use std::time::Instant;
 
+use dingtalk_fake::{FakeApp, FakeDingTalk};
 use notifydesk::delivery::{Worker, WorkerOptions};
 use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
 use notifydesk::domain::member::NewMember;
 use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
-use notifydesk::fake::{FakeApp, FakeDingTalk};
 use notifydesk::store::{NewEvent, Store};
 use secrecy::SecretString;
 

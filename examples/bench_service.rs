@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use dingtalk_fake::{FakeApp, FakeDingTalk};
 use notifydesk::domain::member::NewMember;
 use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
-use notifydesk::fake::{FakeApp, FakeDingTalk};
 use notifydesk::store::Store;
 use secrecy::SecretString;
 

@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use dingtalk_fake::{FakeApp, FakeDingTalk};
 use notifydesk::dingtalk::{Client, ClientOptions, Credentials, Endpoints};
 use notifydesk::domain::Mobile;
-use notifydesk::fake::{FakeApp, FakeDingTalk};
 use secrecy::ExposeSecret;
 
 const KEY: &str = "dingbench0001";

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
+use dingtalk_fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 
 const APP_KEY: &str = "dingclikey0001";
 const SECRET: &str = "cli-Secret-7a6b5c4d3e";

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use notifydesk::fake::{FakeDingTalk, FakeEndpoint, Fault};
+use dingtalk_fake::{FakeDingTalk, FakeEndpoint, Fault};
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, Store};
 
 use common::cli_env::{Env, SECRET, err, out};

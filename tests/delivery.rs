@@ -5,9 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use dingtalk_fake::{FakeEndpoint, Fault};
 use notifydesk::delivery::{Clock, Worker, WorkerOptions};
 use notifydesk::domain::member::NewMember;
-use notifydesk::fake::{FakeEndpoint, Fault};
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

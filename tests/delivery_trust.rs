@@ -6,10 +6,10 @@ mod common;
 
 use std::time::Duration;
 
+use dingtalk_fake::{FakeApp, FakeEndpoint, Fault, SCOPE_SEND};
 use notifydesk::delivery::{RESEND_AMBIGUOUS, WorkerOptions};
 use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
-use notifydesk::fake::{FakeApp, FakeEndpoint, Fault, SCOPE_SEND};
 use notifydesk::store::{DeliveryFilter, DeliveryStatus, NewEvent, StoreError};
 use secrecy::SecretString;
 

@@ -7,11 +7,11 @@ use common::test_content::{card, markdown};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use dingtalk_fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use notifydesk::dingtalk::{
     Client, ClientOptions, Credentials, DingTalkError, Endpoints, ErrorKind, Step,
 };
 use notifydesk::domain::Mobile;
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
@@ -85,7 +85,7 @@ fn check(e: &DingTalkError, fake: &FakeDingTalk) {
     assert!(!e.meaning().is_empty() && !e.fix().is_empty());
 }
 
-fn body(c: &notifydesk::fake::CallRecord) -> Value {
+fn body(c: &dingtalk_fake::CallRecord) -> Value {
     c.json_body().expect("JSON body")
 }
 

@@ -7,9 +7,9 @@ use common::test_content::markdown;
 
 use std::sync::{Arc, Mutex};
 
+use dingtalk_fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use notifydesk::dingtalk::{Client, ClientOptions, Credentials, Endpoints};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use secrecy::SecretString;
 use tracing_subscriber::fmt::MakeWriter;
 

@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use dingtalk_fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use notifydesk::dingtalk::{
     Client, ClientOptions, Credentials, DingTalkError, Disposition, Endpoints, ErrorKind, Step,
     TestMessageKind,
 };
 use notifydesk::domain::Mobile;
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 use secrecy::ExposeSecret;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -202,8 +202,8 @@ async fn an_accepted_event_survives_a_kill_right_after_the_202() {
     let env = Env::new(1);
     // DingTalk is unreachable for a while: the event must be in the database, not in memory.
     env.fake.inject(
-        notifydesk::fake::FakeEndpoint::GetByMobile,
-        notifydesk::fake::Fault::Delay { ms: 5_000 },
+        dingtalk_fake::FakeEndpoint::GetByMobile,
+        dingtalk_fake::Fault::Delay { ms: 5_000 },
         1,
     );
     let (mut child, url) = env.listen(None);

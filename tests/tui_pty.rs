@@ -3,7 +3,7 @@
 mod common;
 
 use common::pty::{self, BACKTAB, ENTER, ESC, Pty, TAB, ctrl};
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
+use dingtalk_fake::{FakeApp, FakeDingTalk, FakeEndpoint, Fault};
 
 const APP_KEY: &str = "dingappkey0001";
 const SECRET: &str = "Sec-ret-9f8e7d6c5b4a";

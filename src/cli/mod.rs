@@ -6,6 +6,7 @@ mod channel_other;
 mod delivery;
 mod member;
 pub mod out;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 mod subscription;
 mod table;
@@ -72,6 +73,7 @@ fn personal_clients(cli: &Cli) -> anyhow::Result<PersonalClients> {
 }
 
 /// `notifydesk --sandbox`: the TUI on a temporary database against an in-process sandbox.
+#[cfg(feature = "sandbox")]
 fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
     let dir = sandbox::TempDir::new()?;
     let db_path = dir.0.join(paths::DB_FILE_NAME);
@@ -102,7 +104,13 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::Sandbox { port, members }) = cli.command {
+        #[cfg(feature = "sandbox")]
         return runtime()?.block_on(sandbox::serve(port, members));
+        #[cfg(not(feature = "sandbox"))]
+        {
+            let _ = (port, members);
+            bail!("this build has no sandbox (built without the `sandbox` feature)");
+        }
     }
     if cli.sandbox {
         if let Some(db) = &cli.db {
@@ -117,7 +125,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "--sandbox opens the TUI; for scripts, run `notifydesk sandbox` and point --dingtalk-api at it"
             );
         }
+        #[cfg(feature = "sandbox")]
         return run_sandbox_tui(&cli);
+        #[cfg(not(feature = "sandbox"))]
+        bail!("this build has no sandbox (built without the `sandbox` feature)");
     }
     let db_path = match &cli.db {
         Some(p) => p.clone(),

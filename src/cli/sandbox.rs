@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::domain::member::NewMember;
-use crate::fake::{FakeApp, FakeDingTalk};
 use crate::store::Store;
+use dingtalk_fake::{FakeApp, FakeDingTalk};
 
 pub const APP_KEY: &str = "dingsandbox0001";
 /// Not a secret: the sandbox only exists on this machine, and the value is printed to be typed.

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use notifydesk::fake::{FakeApp, FakeDingTalk};
+use dingtalk_fake::{FakeApp, FakeDingTalk};
 use notifydesk::store::Store;
 
 pub const KEY: &str = "dingcli0002";

@@ -2,10 +2,10 @@
 
 #![allow(dead_code)]
 
+use dingtalk_fake::FakeDingTalk;
 use notifydesk::domain::member::NewMember;
 use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{DingTalkConfig, Mobile, SourceColumn};
-use notifydesk::fake::FakeDingTalk;
 use notifydesk::store::Store;
 use secrecy::SecretString;
 

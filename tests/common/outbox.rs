@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use dingtalk_fake::{FakeApp, FakeDingTalk, FakeEndpoint};
 use notifydesk::delivery::{Worker, WorkerOptions};
 use notifydesk::dingtalk::{Client, ClientOptions, Endpoints};
-use notifydesk::fake::{FakeApp, FakeDingTalk, FakeEndpoint};
 use notifydesk::store::{DeliveryFilter, DeliveryRow, NewEvent, Store};
 
 pub const KEY: &str = "dingdeliver0001";
