@@ -220,3 +220,64 @@ mod tests {
         assert_eq!(v, LATEST_VERSION);
     }
 }
+
+#[cfg(test)]
+mod v5_tests {
+    use super::*;
+
+    /// Deliveries written before channels existed keep their state and become DingTalk's;
+    /// rows that never had a channel (skipped, unknown login) get none.
+    #[test]
+    fn v5_gives_old_deliveries_a_channel_and_keeps_everything_else() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO event (id, event_id, type_code, node_code, title, created_at)
+                VALUES (1, 'e1', 'sql_task', 'to_be_approved', 't', 1);
+             INSERT INTO delivery (id, event_ref, login, status, attempts, error_code,
+                    created_at, updated_at, deferrals, request_id)
+                VALUES (10, 1, 'ana', 'sent', 1, NULL, 1, 2, 0, NULL),
+                       (11, 1, 'bo', 'failed', 3, 'unknown_member', 1, 2, 0, NULL),
+                       (12, 1, 'cy', 'skipped', 0, 'skipped', 1, 2, 0, NULL),
+                       (13, 1, 'dee', 'unknown', 1, 'timeout', 1, 2, 2, 'req-1');",
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let rows: Vec<(i64, String, String, i64, i64, Option<String>)> = conn
+            .prepare(
+                "SELECT id, channel, status, attempts, deferrals, request_id FROM delivery ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (10, "dingtalk".into(), "sent".into(), 1, 0, None),
+                (11, "".into(), "failed".into(), 3, 0, None),
+                (12, "".into(), "skipped".into(), 0, 0, None),
+                (13, "dingtalk".into(), "unknown".into(), 1, 2, Some("req-1".into())),
+            ]
+        );
+        // The same member may now have one delivery per channel of an event.
+        conn.execute(
+            "INSERT INTO delivery (event_ref, login, channel, status, created_at, updated_at)
+             VALUES (1, 'ana', 'wecom', 'pending', 3, 3)",
+            [],
+        )
+        .unwrap();
+        assert!(
+            conn.execute(
+                "INSERT INTO delivery (event_ref, login, channel, status, created_at, updated_at)
+                 VALUES (1, 'ana', 'wecom', 'pending', 3, 3)",
+                [],
+            )
+            .is_err(),
+            "one delivery per (event, member, channel)"
+        );
+    }
+}
