@@ -15,6 +15,7 @@ mod client;
 mod error;
 mod explain;
 mod headers;
+mod personal;
 mod redact;
 mod token;
 mod wire;
@@ -25,6 +26,7 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use client::{Client, MAX_BATCH_USER_IDS, TestContent};
+pub use personal::to_channel_error;
 pub use error::{
     DingTalkError, Disposition, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step,
 };
