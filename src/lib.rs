@@ -7,6 +7,7 @@ pub mod cli;
 pub mod delivery;
 pub mod dingtalk;
 pub mod domain;
+pub mod feishu;
 /// The fake DingTalk server (its own workspace crate), re-exported for the sandbox and tests.
 pub use dingtalk_fake as fake;
 pub mod ingest;
