@@ -433,7 +433,7 @@ impl FakeState {
     }
 
     fn recipient(&self, app: &FakeApp, id_type: &str, id: &str) -> Result<FakeUser, Resp> {
-        let found = match id_type {
+        match id_type {
             "open_id" => {
                 if let Some(u) = self
                     .users
@@ -445,11 +445,11 @@ impl FakeState {
                 let other_app = self.apps.keys().any(|a| {
                     a != &app.app_id && self.users.iter().any(|u| open_id_for(a, &u.user_id) == id)
                 });
-                return Err(if other_app {
+                Err(if other_app {
                     error(400, 99992361, "open_id cross app")
                 } else {
                     error(400, 99992351, "these open_ids not existed")
-                });
+                })
             }
             "user_id" => self
                 .user(id)
@@ -472,8 +472,7 @@ impl FakeState {
                 .cloned()
                 .ok_or_else(|| error(400, 230034, "The receive_id is invalid.")),
             _ => Err(error(400, 230034, "The receive_id is invalid.")),
-        };
-        found
+        }
     }
 
     fn check_template(&self, app: &FakeApp, content: &Value) -> Result<(), Resp> {
