@@ -16,3 +16,4 @@ pub mod personal;
 mod phone_cc;
 pub mod store;
 pub mod tui;
+pub mod wecom;

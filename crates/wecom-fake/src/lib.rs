@@ -19,7 +19,8 @@
 //!   gets the first answer again and adds nothing to the outbox.
 //! - Every business error is HTTP 200 with the real `errmsg` suffix
 //!   `", hint: [<id>], from ip: <ip>, more info at …?e=<code>"`.
-//! - Faults ([`Fault`]) are queued per endpoint; `Delay` answers normally afterwards.
+//! - Faults ([`Fault`]) are queued per endpoint; `Delay` processes the request normally and
+//!   answers late (a timed-out send was delivered).
 
 mod api;
 mod state;
@@ -300,9 +301,13 @@ async fn handle(State(shared): State<Shared>, req: Request) -> Response {
             // resume_unwind skips the panic hook, so nothing is printed.
             std::panic::resume_unwind(Box::new("fake: connection reset"));
         }
+        // Processed (a send is delivered) before the late answer: the client's timeout
+        // drops the connection, which would cancel anything still to come.
         Some(Fault::Delay { ms }) => {
+            let resp = dispatch(&shared, endpoint, &req);
+            log(&shared, endpoint, &req, resp.status, resp.body.clone());
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            dispatch(&shared, endpoint, &req)
+            return to_response(resp);
         }
         Some(f) => fault_response(&f, &req.client_ip),
         None => dispatch(&shared, endpoint, &req),

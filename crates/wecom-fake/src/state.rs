@@ -104,7 +104,7 @@ pub enum Fault {
     InvalidJson,
     /// HTTP 200 with a JSON body cut in the middle.
     Truncated,
-    /// Wait, then answer normally (the request is processed: a send is delivered).
+    /// Process the request normally (a send is delivered), then wait before answering.
     Delay { ms: u64 },
     /// Close the connection without an answer (nothing processed).
     ConnectionReset,
