@@ -478,25 +478,21 @@ impl FakeState {
                     }
                 }
             }
-            "textcard" => {
-                if payload["url"].as_str().is_none_or(str::is_empty) {
-                    return bad("textcard.url");
-                }
+            "textcard" if payload["url"].as_str().is_none_or(str::is_empty) => {
+                return bad("textcard.url");
             }
-            "template_card" => {
-                if payload["card_type"] == "text_notice" {
-                    if !payload["card_action"].is_object() {
-                        return bad("template_card.card_action");
-                    }
-                    let has_title = payload["main_title"]["title"]
-                        .as_str()
-                        .is_some_and(|t| !t.is_empty());
-                    let has_sub = payload["sub_title_text"]
-                        .as_str()
-                        .is_some_and(|t| !t.is_empty());
-                    if !has_title && !has_sub {
-                        return bad("template_card.main_title");
-                    }
+            "template_card" if payload["card_type"] == "text_notice" => {
+                if !payload["card_action"].is_object() {
+                    return bad("template_card.card_action");
+                }
+                let has_title = payload["main_title"]["title"]
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty());
+                let has_sub = payload["sub_title_text"]
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty());
+                if !has_title && !has_sub {
+                    return bad("template_card.main_title");
                 }
             }
             _ => {}
