@@ -154,9 +154,12 @@ async fn resolve_then_send_markdown_and_the_call_log_is_clean() {
     );
     assert_eq!(v["enable_duplicate_check"], 1);
     assert_eq!(v["duplicate_check_interval"], 14_400);
-    assert_eq!(
-        v["markdown"]["content"],
-        "**hi**\n\n[https://console.example.com/events/42](https://console.example.com/events/42)"
+    let content = v["markdown"]["content"].as_str().unwrap();
+    assert!(
+        content.starts_with(
+            "**hi**\n\n[https://console.example.com/events/42](https://console.example.com/events/42)\n<font color=\"comment\">ref "
+        ),
+        "{content}"
     );
 }
 
@@ -529,7 +532,10 @@ async fn long_markdown_is_cut_to_2048_bytes_at_a_char_boundary() {
     let v = fake.calls_to(FakeEndpoint::MessageSend)[0].json();
     let content = v["markdown"]["content"].as_str().unwrap();
     assert!(content.len() <= CONTENT_LIMIT, "{}", content.len());
-    assert!(content.ends_with('…'));
+    // Cut before the reference line, which always stays.
+    let (body, reference) = content.rsplit_once('\n').unwrap();
+    assert!(body.ends_with('…'), "{body}");
+    assert!(reference.starts_with("<font color=\"comment\">ref "), "{reference}");
     assert_eq!(fake.outbox().len(), 1);
 }
 

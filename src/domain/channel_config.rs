@@ -193,7 +193,7 @@ pub fn validate_channel(
         }
     };
     let url = f.callback_url.trim();
-    if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+    if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
         errors.callback = Some("Callback URL must start with https://".into());
     }
     let aes = f.callback_aes_key.trim();

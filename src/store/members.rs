@@ -8,6 +8,9 @@ use super::{Store, StoreError};
 use crate::domain::member::{Member, NewMember, ValidMember};
 use crate::domain::{ChannelKind, Mobile};
 
+/// A member's ids on WeCom, Feishu and Lark (`None`: not found).
+type ChannelIds = Vec<(ChannelKind, Option<String>)>;
+
 const MEMBER_COLUMNS: &str = "id, name, login, phone, email, dingtalk_userid, resolved_at";
 
 /// A member row; the phone is parsed later so a bad stored value becomes a typed error.
@@ -88,7 +91,7 @@ impl Store {
     fn all_channel_ids(
         &self,
         member: Option<i64>,
-    ) -> Result<HashMap<i64, Vec<(ChannelKind, Option<String>)>>, StoreError> {
+    ) -> Result<HashMap<i64, ChannelIds>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -102,7 +105,7 @@ impl Store {
             })
             .and_then(|rows| rows.collect::<Result<Vec<(i64, String, Option<String>)>, _>>())
             .map_err(|e| self.err(e))?;
-        let mut map: HashMap<i64, Vec<(ChannelKind, Option<String>)>> = HashMap::new();
+        let mut map: HashMap<i64, ChannelIds> = HashMap::new();
         for (id, code, user) in rows {
             if let Some(kind) = ChannelKind::from_code(&code) {
                 map.entry(id).or_default().push((kind, user));

@@ -27,8 +27,22 @@ pub fn cut(s: &str, limit: usize) -> String {
     format!("{}{ELLIPSIS}", &s[..end])
 }
 
+/// A short, stable reference of the message's idempotency key. It goes into the body so that
+/// two different events with the same text to the same members are two bodies (WeCom's
+/// duplicate check would otherwise drop the second for 4 h), while a retry of one message
+/// stays byte-identical. Also useful to find a message in the Delivery Log.
+pub(crate) fn reference(m: &Message) -> String {
+    // FNV-1a, 32 bits: stable across builds and platforms.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in m.idempotency_key.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("{h:08x}")
+}
+
 /// The markdown content: the rendered markdown (or the text, or the title), plus the link if
-/// the rendering does not contain it.
+/// the rendering does not contain it, and the message's reference.
 fn markdown_content(m: &Message) -> String {
     let mut content = [&m.markdown, &m.text, &m.title]
         .into_iter()
@@ -38,7 +52,10 @@ fn markdown_content(m: &Message) -> String {
     if let Some(link) = m.link.as_deref().filter(|l| !content.contains(*l)) {
         content.push_str(&format!("\n\n[{link}]({link})"));
     }
-    cut(&content, CONTENT_LIMIT)
+    let tail = format!("\n<font color=\"comment\">ref {}</font>", reference(m));
+    let mut out = cut(&content, CONTENT_LIMIT - tail.len());
+    out.push_str(&tail);
+    out
 }
 
 /// What [`send_body`] sends, for the test report.
@@ -71,6 +88,7 @@ pub(crate) fn send_body(agent_id: i64, touser: &str, m: &Message) -> Value {
                 "card_type": "text_notice",
                 "main_title": {"title": cut(&m.title, TITLE_LIMIT)},
                 "sub_title_text": cut(text, CARD_TEXT_LIMIT),
+                "horizontal_content_list": [{"keyname": "ref", "value": reference(m)}],
                 "card_action": {"type": 1, "url": link},
             });
         }
@@ -114,8 +132,15 @@ mod tests {
         let v: Value = serde_json::from_str(&a).unwrap();
         assert_eq!(
             v["markdown"]["content"],
-            "**hi**\n\n[https://example.com/e/1](https://example.com/e/1)"
+            format!(
+                "**hi**\n\n[https://example.com/e/1](https://example.com/e/1)\n<font color=\"comment\">ref {}</font>",
+                reference(&m)
+            )
         );
+        // Another event with the same text is another body: WeCom must not drop it.
+        let mut other = m.clone();
+        other.idempotency_key = "k2".into();
+        assert_ne!(a, send_body(1000002, "u1|u2", &other).to_string());
         assert_eq!(v["agentid"], 1000002);
         assert_eq!(v["enable_duplicate_check"], 1);
         assert_eq!(v["duplicate_check_interval"], 14_400);
