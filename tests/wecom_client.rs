@@ -535,7 +535,10 @@ async fn long_markdown_is_cut_to_2048_bytes_at_a_char_boundary() {
     // Cut before the reference line, which always stays.
     let (body, reference) = content.rsplit_once('\n').unwrap();
     assert!(body.ends_with('…'), "{body}");
-    assert!(reference.starts_with("<font color=\"comment\">ref "), "{reference}");
+    assert!(
+        reference.starts_with("<font color=\"comment\">ref "),
+        "{reference}"
+    );
     assert_eq!(fake.outbox().len(), 1);
 }
 

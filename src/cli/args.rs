@@ -75,7 +75,7 @@ pub struct Cli {
     )]
     pub lark_api: String,
 
-    /// Seconds to wait for each DingTalk call
+    /// Seconds to wait for each platform call (DingTalk, WeCom, Feishu, Lark)
     #[arg(
         long,
         global = true,

@@ -225,7 +225,7 @@ pub async fn deliver(
     });
     let r = worker.drain_once().await?;
     println!(
-        "sent {} · failed {} · may have been delivered {} · deferred {} · {} DingTalk call(s) in {:.1} s",
+        "sent {} · failed {} · may have been delivered {} · deferred {} · {} platform call(s) in {:.1} s",
         r.sent,
         r.failed,
         r.unknown,
@@ -372,8 +372,8 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     out.line(format_args!(
-        "{:>6}  {:<16}  {:<28}  {:<14}  {:<8}  {:>3}  LAST ERROR",
-        "ID", "TIME", "TYPE/NODE", "MEMBER", "STATUS", "TRY"
+        "{:>6}  {:<16}  {:<28}  {:<14}  {:<8}  {:<8}  {:>3}  LAST ERROR",
+        "ID", "TIME", "TYPE/NODE", "MEMBER", "CHANNEL", "STATUS", "TRY"
     ))?;
     for r in rows {
         let when = chrono::DateTime::from_timestamp(r.at, 0)
@@ -389,11 +389,12 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
             .map(|e| e.replace('\n', " "))
             .unwrap_or_default();
         out.line(format_args!(
-            "{:>6}  {:<16}  {:<28}  {:<14}  {:<8}  {:>3}  {}",
+            "{:>6}  {:<16}  {:<28}  {:<14}  {:<8}  {:<8}  {:>3}  {}",
             r.id,
             when,
             format!("{}/{}", r.type_code, r.node_code),
             r.login,
+            r.channel.map(|k| k.cli_name()).unwrap_or("-"),
             match r.status {
                 DeliveryStatus::Unknown => "maybe-sent",
                 s => s.code(),

@@ -83,9 +83,9 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
     let options = client_options(cli)?;
     let runtime = runtime()?;
     runtime.block_on(async {
-        let fake = sandbox::start_fake(0, 5).await?;
-        let client = Client::new(Endpoints::single(&fake.base_url())?, options.clone())?;
-        let personal = sandbox::personal_clients(options.timeout)?;
+        let sb = sandbox::start(0, 5).await?;
+        let client = Client::new(Endpoints::single(&sb.dingtalk.base_url())?, options.clone())?;
+        let personal = sb.personal_clients(options.timeout)?;
         let config = tui::TuiConfig {
             store: tui::StoreSource::Open(store),
             client,

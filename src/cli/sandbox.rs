@@ -1,5 +1,6 @@
-//! Sandbox mode: a local DingTalk-compatible server (the same fake the tests use), so the
-//! whole flow can be tried without DingTalk credentials. Loopback only.
+//! Sandbox mode: local DingTalk-, WeCom-, Feishu- and Lark-compatible servers (the same fakes
+//! the tests use), with preloaded apps and members, so the whole flow can be tried without any
+//! platform credentials. Loopback only.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,42 +9,117 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::delivery::{PersonalClients, PersonalEndpoints};
 use crate::domain::member::NewMember;
+use crate::personal::HttpOptions;
 use crate::store::Store;
 use dingtalk_fake::{FakeApp, FakeDingTalk};
+use feishu_fake::{FakeFeishu, FakeUser};
+use wecom_fake::FakeWeCom;
 
 pub const APP_KEY: &str = "dingsandbox0001";
 /// Not a secret: the sandbox only exists on this machine, and the value is printed to be typed.
+/// Every sandbox app has this secret.
 pub const APP_SECRET: &str = "sandbox-secret";
 pub const FIRST_PHONE: &str = "13800000001";
+pub const WECOM_CORP_ID: &str = "wwsandbox0001";
+pub const WECOM_AGENT_ID: i64 = 1000002;
+pub const FEISHU_APP_ID: &str = "cli_sandbox0001";
+pub const LARK_APP_ID: &str = "cli_sandboxlark1";
 
-/// Phone and userid of sandbox member `i` (1-based).
-fn member(i: usize) -> (String, String) {
-    (format!("1380000{i:04}"), format!("sandbox{i:04}"))
+/// Phone, login (= every platform's user id) and email of sandbox member `i` (1-based).
+fn member(i: usize) -> (String, String, String) {
+    let login = format!("sandbox{i:04}");
+    (
+        format!("1380000{i:04}"),
+        login.clone(),
+        format!("{login}@example.com"),
+    )
 }
 
-pub async fn start_fake(port: u16, members: usize) -> anyhow::Result<FakeDingTalk> {
-    let fake = FakeDingTalk::start_on(SocketAddr::from(([127, 0, 0, 1], port)))
+/// The four fake platforms.
+pub struct Sandbox {
+    pub dingtalk: FakeDingTalk,
+    pub wecom: FakeWeCom,
+    pub feishu: FakeFeishu,
+    pub lark: FakeFeishu,
+}
+
+fn addr(port: u16, offset: u16) -> SocketAddr {
+    // `--port P` puts DingTalk on P and the others on P+1..P+3; 0 picks free ports.
+    let port = if port == 0 {
+        0
+    } else {
+        port.saturating_add(offset)
+    };
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+pub async fn start(port: u16, members: usize) -> anyhow::Result<Sandbox> {
+    let listen = |offset| format!("cannot listen on {}", addr(port, offset));
+    let dingtalk = FakeDingTalk::start_on(addr(port, 0))
         .await
-        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
-    fake.add_app(FakeApp::new(APP_KEY, APP_SECRET));
+        .with_context(|| listen(0))?;
+    let wecom = FakeWeCom::start_on(addr(port, 1))
+        .await
+        .with_context(|| listen(1))?;
+    let feishu = FakeFeishu::start_on(addr(port, 2))
+        .await
+        .with_context(|| listen(2))?;
+    let lark = FakeFeishu::start_on(addr(port, 3))
+        .await
+        .with_context(|| listen(3))?;
+    dingtalk.add_app(FakeApp::new(APP_KEY, APP_SECRET));
+    wecom.add_app(wecom_fake::FakeApp::new(
+        WECOM_CORP_ID,
+        WECOM_AGENT_ID,
+        APP_SECRET,
+    ));
+    feishu.add_app(feishu_fake::FakeApp::new(FEISHU_APP_ID, APP_SECRET));
+    lark.add_app(feishu_fake::FakeApp::new(LARK_APP_ID, APP_SECRET));
     for i in 1..=members {
-        let (phone, userid) = member(i);
-        fake.add_user(&phone, &userid);
+        let (phone, login, email) = member(i);
+        dingtalk.add_user(&phone, &login);
+        wecom.add_user(&login, &phone, &email);
+        for f in [&feishu, &lark] {
+            f.add_user(FakeUser::new(&login).mobile(&phone).email(&email));
+        }
     }
-    Ok(fake)
+    Ok(Sandbox {
+        dingtalk,
+        wecom,
+        feishu,
+        lark,
+    })
+}
+
+impl Sandbox {
+    /// WeCom, Feishu and Lark clients pointed at the sandbox.
+    pub fn personal_clients(&self, timeout: Duration) -> anyhow::Result<PersonalClients> {
+        let url = |s: String| url::Url::parse(&s);
+        let endpoints = PersonalEndpoints {
+            wecom: url(self.wecom.base_url())?,
+            feishu: url(self.feishu.base_url())?,
+            lark: url(self.lark.base_url())?,
+        };
+        let opts = HttpOptions {
+            timeout,
+            ..HttpOptions::default()
+        };
+        Ok(PersonalClients::new(&endpoints, opts)?)
+    }
 }
 
 /// Add the sandbox members to a (temporary) database, so delivery has someone to reach.
 pub fn seed_members(store: &mut Store, members: usize) -> anyhow::Result<()> {
     let list: Vec<NewMember> = (1..=members)
         .map(|i| {
-            let (phone, userid) = member(i);
+            let (phone, login, email) = member(i);
             NewMember {
                 name: format!("Sandbox User {i}"),
-                login: userid,
+                login,
                 phone,
-                email: None,
+                email: Some(email),
             }
         })
         .collect();
@@ -51,56 +127,90 @@ pub fn seed_members(store: &mut Store, members: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The TUI's status line: what to type in the Configure dialog, longest version first (the
-/// narrow one keeps every value and drops the labels).
+/// The TUI's status line: what to type in each Configure dialog, longest version first (the
+/// narrow ones keep the values and drop the labels).
 pub fn banner() -> Vec<String> {
     vec![
+        format!(
+            "Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE} · WeCom {WECOM_CORP_ID} agent {WECOM_AGENT_ID} · Feishu {FEISHU_APP_ID} · Lark {LARK_APP_ID} (same secret)"
+        ),
+        format!(
+            "Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE} · WeCom {WECOM_CORP_ID}/{WECOM_AGENT_ID} · Feishu {FEISHU_APP_ID} · Lark {LARK_APP_ID}"
+        ),
         format!("Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE}"),
         format!("Try {APP_KEY} / {APP_SECRET} / {FIRST_PHONE}"),
     ]
 }
 
-/// `notifydesk sandbox`: serve until Ctrl-C, printing every message the fake receives.
+/// A received message's title, for the printed log (cleaned by the output writer).
+fn first_line(s: &str) -> String {
+    s.lines()
+        .map(|l| l.trim_start_matches(['#', ' ', '*']).trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("(message)")
+        .to_string()
+}
+
+/// `notifydesk sandbox`: serve until Ctrl-C, printing every message the fakes receive.
 pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
     let members = usize::from(members);
-    let fake = start_fake(port, members).await?;
-    let url = fake.base_url();
+    let sb = start(port, members).await?;
+    let url = sb.dingtalk.base_url();
+    let (wecom, feishu, lark) = (
+        sb.wecom.base_url(),
+        sb.feishu.base_url(),
+        sb.lark.base_url(),
+    );
     let mut out = super::out::stdout();
-    out.line("notifydesk sandbox: a local DingTalk-compatible server (contract of the real API)")?;
+    out.line("notifydesk sandbox: local DingTalk, WeCom, Feishu and Lark servers (contracts of the real APIs)")?;
     out.line("")?;
     out.line(format_args!(
-        "  API base URL    {url}   (serves both api and oapi paths)"
+        "  DingTalk  {url}   AppKey {APP_KEY}   (serves both api and oapi paths)"
     ))?;
-    out.line(format_args!("  AppKey          {APP_KEY}"))?;
-    out.line(format_args!("  AppSecret       {APP_SECRET}"))?;
     out.line(format_args!(
-        "  members         {members} (phones 13800000001.., userids sandbox0001..)"
+        "  WeCom     {wecom}   CorpID {WECOM_CORP_ID}   AgentId {WECOM_AGENT_ID}"
+    ))?;
+    out.line(format_args!(
+        "  Feishu    {feishu}   App ID {FEISHU_APP_ID}"
+    ))?;
+    out.line(format_args!("  Lark      {lark}   App ID {LARK_APP_ID}"))?;
+    out.line(format_args!("  secret    {APP_SECRET}   (every app)"))?;
+    out.line(format_args!(
+        "  members   {members} (phones 13800000001.., logins and user ids sandbox0001.., emails sandbox0001@example.com..)"
     ))?;
     out.line("")?;
     out.line("Try, in another terminal:")?;
     out.line(format_args!(
-        "  export NOTIFYDESK_DINGTALK_API={url} NOTIFYDESK_DINGTALK_OAPI={url}"
+        "  export NOTIFYDESK_DINGTALK_API={url} NOTIFYDESK_DINGTALK_OAPI={url} NOTIFYDESK_WECOM_API={wecom} NOTIFYDESK_FEISHU_API={feishu} NOTIFYDESK_LARK_API={lark}"
     ))?;
     // The secret is asked for without echo, never typed on the command line (shell history).
     out.line(format_args!(
         "  notifydesk --db /tmp/sandbox.db channel configure dingtalk --app-key {APP_KEY} --receiver {FIRST_PHONE} --app-secret-stdin"
     ))?;
     out.line(format_args!(
-        "      (answer the AppSecret prompt with {APP_SECRET}; it is not echoed)"
+        "  notifydesk --db /tmp/sandbox.db channel configure wecom --corp-id {WECOM_CORP_ID} --agent-id {WECOM_AGENT_ID} --receiver {FIRST_PHONE} --app-secret-stdin"
     ))?;
-    out.line("  notifydesk --db /tmp/sandbox.db channel test dingtalk")?;
+    out.line(format_args!(
+        "  notifydesk --db /tmp/sandbox.db channel configure feishu --app-id {FEISHU_APP_ID} --receiver sandbox0001 --app-secret-stdin"
+    ))?;
+    out.line(format_args!(
+        "      (answer each secret prompt with {APP_SECRET}; it is not echoed)"
+    ))?;
+    out.line("  notifydesk --db /tmp/sandbox.db channel test dingtalk   # or wecom, feishu, lark")?;
     out.line("  notifydesk --db /tmp/sandbox.db        # the TUI against the sandbox")?;
     out.line("")?;
     out.line("Messages received (Ctrl-C stops):")?;
-    let mut seen = 0usize;
+    let mut seen = [0usize; 4];
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = tokio::signal::ctrl_c() => break,
         }
-        let outbox = fake.outbox();
-        for m in outbox.iter().skip(seen) {
+        // (platform, receivers, title) of every message not printed yet.
+        let mut lines: Vec<(&str, String, String)> = Vec::new();
+        let dt = sb.dingtalk.outbox();
+        for m in dt.iter().skip(seen[0]) {
             let what = match (&m.msg_param, &m.card_template_id) {
                 (Some(p), _) => p
                     .get("title")
@@ -110,15 +220,37 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
                 (None, Some(t)) => format!("card {t}"),
                 _ => "(message)".into(),
             };
+            lines.push(("DingTalk", m.user_ids.join(", "), what));
+        }
+        let wc = sb.wecom.outbox();
+        for m in wc.iter().skip(seen[1]) {
+            let text = m.payload["content"]
+                .as_str()
+                .or(m.payload["main_title"]["title"].as_str())
+                .unwrap_or("(message)");
+            lines.push(("WeCom", m.touser.join(", "), first_line(text)));
+        }
+        let fs = sb.feishu.outbox();
+        let lk = sb.lark.outbox();
+        for (name, list, skip) in [("Feishu", &fs, seen[2]), ("Lark", &lk, seen[3])] {
+            for m in list.iter().skip(skip) {
+                let title = m.content["zh_cn"]["title"]
+                    .as_str()
+                    .or(m.content["en_us"]["title"].as_str())
+                    .or(m.content["data"]["template_variable"]["title"].as_str())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| m.msg_type.clone());
+                lines.push((name, m.user_id.clone(), title));
+            }
+        }
+        seen = [dt.len(), wc.len(), fs.len(), lk.len()];
+        for (platform, to, what) in lines {
             // Anything on loopback can post here: the line is cleaned like every other.
             out.line(format_args!(
-                "  {} → {}: {}",
+                "  {} {platform} → {to}: {what}",
                 chrono::Local::now().format("%H:%M:%S"),
-                m.user_ids.join(", "),
-                what
             ))?;
         }
-        seen = outbox.len();
     }
     out.line("sandbox stopped")?;
     Ok(ExitCode::SUCCESS)
@@ -145,23 +277,4 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// PLACEHOLDER until the WeCom and Feishu fakes land.
-pub fn personal_clients(
-    timeout: std::time::Duration,
-) -> anyhow::Result<crate::delivery::PersonalClients> {
-    let u = url::Url::parse("http://127.0.0.1:9/")?;
-    let e = crate::delivery::PersonalEndpoints {
-        wecom: u.clone(),
-        feishu: u.clone(),
-        lark: u,
-    };
-    Ok(crate::delivery::PersonalClients::new(
-        &e,
-        crate::personal::HttpOptions {
-            timeout,
-            ..Default::default()
-        },
-    )?)
 }

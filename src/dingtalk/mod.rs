@@ -26,10 +26,10 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use client::{Client, MAX_BATCH_USER_IDS, TestContent};
-pub use personal::to_channel_error;
 pub use error::{
     DingTalkError, Disposition, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step,
 };
+pub use personal::to_channel_error;
 
 use crate::domain::DingTalkConfig;
 

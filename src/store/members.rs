@@ -88,10 +88,7 @@ impl Store {
     }
 
     /// Every cached platform id (WeCom, Feishu, Lark), by member id, in card order.
-    fn all_channel_ids(
-        &self,
-        member: Option<i64>,
-    ) -> Result<HashMap<i64, ChannelIds>, StoreError> {
+    fn all_channel_ids(&self, member: Option<i64>) -> Result<HashMap<i64, ChannelIds>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(

@@ -260,7 +260,14 @@ mod v5_tests {
                 (10, "dingtalk".into(), "sent".into(), 1, 0, None),
                 (11, "".into(), "failed".into(), 3, 0, None),
                 (12, "".into(), "skipped".into(), 0, 0, None),
-                (13, "dingtalk".into(), "unknown".into(), 1, 2, Some("req-1".into())),
+                (
+                    13,
+                    "dingtalk".into(),
+                    "unknown".into(),
+                    1,
+                    2,
+                    Some("req-1".into())
+                ),
             ]
         );
         // The same member may now have one delivery per channel of an event.
