@@ -655,10 +655,24 @@ impl Store {
         }
         let tx = self.conn.transaction().map_err(&err)?;
         Self::end_dead_leases(&tx, now_ms).map_err(&err)?;
+        // Feishu/Lark (`uuid`, 1 h) and WeCom (duplicate check of the identical one-member
+        // body, 4 h) drop a resend of the same message: within those windows, with a margin,
+        // an interrupted send goes out again instead of waiting for a person.
+        let now_s = now();
+        tx.execute(
+            "UPDATE delivery SET status = 'pending', error_code = 'interrupted',
+                last_error = 'the sender stopped during the call; sent again with the same idempotency key, so it arrives at most once',
+                lease_until = 0, claim_owner = NULL, next_attempt_at = 0, updated_at = ?2
+             WHERE status = 'sending' AND lease_until <= ?1
+               AND ((channel IN ('feishu', 'feishu_lark') AND updated_at >= ?2 - 3000)
+                 OR (channel = 'wecom' AND updated_at >= ?2 - 13000))",
+            params![now_ms, now_s],
+        )
+        .map_err(&err)?;
         let n = tx
             .execute(
                 "UPDATE delivery SET status = 'unknown', error_code = 'interrupted',
-                    last_error = 'the sender stopped during the DingTalk call, so the message may have been delivered; check with the receiver before retrying (notifydesk log --retry ID --force)',
+                    last_error = 'the sender stopped during the call, so the message may have been delivered; check with the receiver before retrying (notifydesk log --retry ID --force)',
                     lease_until = 0, updated_at = ?2
                  WHERE status = 'sending' AND lease_until <= ?1",
                 params![now_ms, now()],

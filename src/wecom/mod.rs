@@ -180,7 +180,12 @@ impl PersonalChannel for Client {
 
     fn limits(&self) -> Limits {
         Limits {
-            receivers_per_send: 100,
+            // One member per call: WeCom's duplicate check only recognises a byte-identical
+            // body, so a retry is safe only if it names exactly the same receivers. A group
+            // could change between attempts (some members deferred, others added), so each
+            // member gets their own stable body. Sends do not count against WeCom's API
+            // frequency limits.
+            receivers_per_send: 1,
             keys_per_lookup: 1,
             sends_per_second: 20,
             per_receiver_per_minute: Some(limiter::PER_MINUTE as u32),
