@@ -192,9 +192,10 @@ async fn each_member_gets_each_message_once_on_every_channel() {
     for i in 1..=5 {
         assert_eq!(f.received(i), [1, 1, 1, 1], "member {i}");
     }
-    // DingTalk and WeCom take the members in one call; Feishu and Lark one per member.
+    // DingTalk takes the members in one call; WeCom, Feishu and Lark one per member (each
+    // message its own idempotent body).
     assert_eq!(f.dingtalk.outbox().len(), 1);
-    assert_eq!(f.wecom.outbox().len(), 1);
+    assert_eq!(f.wecom.outbox().len(), 5);
     assert_eq!(f.feishu.outbox().len(), 5);
     assert_eq!(f.lark.outbox().len(), 5);
     // The same event again is a duplicate, and a second drain sends nothing.
@@ -498,4 +499,129 @@ async fn a_worker_killed_mid_send_resends_with_the_same_key_and_delivers_exactly
         "a member got a message twice: {:?}",
         seen.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
     );
+}
+
+/// Only `keep` stays configured.
+fn only(f: &Four, keep: ChannelKind) {
+    let mut store = f.store();
+    for k in ChannelKind::ALL {
+        if k != keep {
+            store.delete_channel(k).unwrap();
+        }
+    }
+}
+
+fn sql(f: &Four, statement: &str) {
+    rusqlite::Connection::open(&f.db)
+        .unwrap()
+        .execute_batch(statement)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_a_login_that_became_a_member_sends_on_the_channels_configured_now() {
+    let f = four(1).await;
+    only(&f, ChannelKind::WeCom);
+    let mut ev = event("e1", [1]);
+    ev.members.push("zz".into());
+    f.store().enqueue_event(&ev).unwrap();
+    let failed = f
+        .rows()
+        .into_iter()
+        .find(|r| r.login == "zz")
+        .expect("a failed row for the unknown login");
+    assert_eq!(failed.channel, None);
+    // Retrying before the login is a member says what to do.
+    let e = f.store().retry_delivery(failed.id, false).unwrap_err();
+    assert!(e.to_string().contains("member add"), "{e}");
+    f.store()
+        .add_member(&NewMember {
+            name: "Zed".into(),
+            login: "zz".into(),
+            phone: phone(9),
+            email: None,
+        })
+        .unwrap();
+    f.wecom.add_user("zz", &phone(9), "zz@example.com");
+    f.store().retry_delivery(failed.id, false).unwrap();
+    let r = f.worker(Duration::from_secs(5)).drain_once().await.unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+    let zz: Vec<DeliveryRow> = f.rows().into_iter().filter(|r| r.login == "zz").collect();
+    assert_eq!(zz.len(), 1, "{zz:?}");
+    assert_eq!(
+        (zz[0].channel, zz[0].status),
+        (Some(ChannelKind::WeCom), DeliveryStatus::Sent)
+    );
+    assert!(f.wecom.outbox().iter().any(|m| m.touser == ["zz"]));
+    assert_eq!(f.dingtalk.outbox().len(), 0, "DingTalk is not configured");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_wecom_userid_that_wecom_no_longer_takes_is_looked_up_again() {
+    let f = four(1).await;
+    only(&f, ChannelKind::WeCom);
+    f.store().enqueue_event(&event("e1", [1])).unwrap();
+    f.worker(Duration::from_secs(5)).drain_once().await.unwrap();
+    // The WeCom admin re-creates the member under a new account.
+    f.wecom.add_member(wecom_fake::FakeMember {
+        userid: "u1".into(),
+        mobile: "10000000000".into(),
+        email: String::new(),
+        biz_mail: String::new(),
+        active: false,
+    });
+    f.wecom.add_user("u1-new", &phone(1), &email(1));
+    f.store().enqueue_event(&event("e2", [1])).unwrap();
+    let r = f.worker(Duration::from_secs(5)).drain_once().await.unwrap();
+    assert_eq!((r.sent, r.failed), (1, 0), "{r:?}");
+    assert!(f.wecom.outbox().iter().any(|m| m.touser == ["u1-new"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wecom_pacing_per_member_holds_across_workers() {
+    let f = four(1).await;
+    only(&f, ChannelKind::WeCom);
+    for e in 0..30 {
+        f.store()
+            .enqueue_event(&event(&format!("p{e}"), [1]))
+            .unwrap();
+    }
+    let r = f
+        .worker(Duration::from_secs(5))
+        .drain_ready()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 30);
+    // A new process (a cron `deliver`) within the same minute: the 31st waits.
+    f.store().enqueue_event(&event("p30", [1])).unwrap();
+    let r = f
+        .worker(Duration::from_secs(5))
+        .drain_ready()
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 0, "{r:?}");
+    assert_eq!(f.wecom.outbox().len(), 30);
+    assert!(f.wecom.dropped().is_empty(), "WeCom would have dropped it");
+    let row = f.rows().into_iter().find(|r| r.event_id == "p30").unwrap();
+    assert_eq!(row.status, DeliveryStatus::Pending);
+    assert_eq!(row.error_code.as_deref(), Some("receiver_rate"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maybe_delivered_feishu_send_past_the_uuid_window_is_not_resent() {
+    let f = four(1).await;
+    only(&f, ChannelKind::Feishu);
+    f.store().enqueue_event(&event("e1", [1])).unwrap();
+    // As if the first attempt timed out more than an hour ago.
+    sql(
+        &f,
+        "UPDATE delivery SET error_code = 'maybe-delivered:timeout', attempts = 1,
+            created_at = created_at - 4000 WHERE channel = 'feishu'",
+    );
+    let r = f.worker(Duration::from_secs(5)).drain_once().await.unwrap();
+    assert_eq!((r.sent, r.unknown), (0, 1), "{r:?}");
+    assert_eq!(f.feishu.outbox().len(), 0);
+    let row = f.row("u1", ChannelKind::Feishu);
+    assert_eq!(row.status, DeliveryStatus::Unknown);
+    assert!(row.last_error.unwrap().contains("--force"));
 }

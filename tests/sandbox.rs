@@ -38,7 +38,7 @@ fn sandbox_server_accepts_the_cli_and_prints_messages() {
             }
         }
     };
-    let url_line = next(&rx, "API base URL");
+    let url_line = next(&rx, "  DingTalk  http");
     let url = url_line
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
@@ -204,7 +204,7 @@ fn sandbox_prints_received_titles_without_control_or_bidi_characters() {
             }
         }
     };
-    let url_line = String::from_utf8(next("API base URL")).unwrap();
+    let url_line = String::from_utf8(next("  DingTalk  http")).unwrap();
     let url = url_line
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))

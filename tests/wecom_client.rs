@@ -892,3 +892,40 @@ async fn echoed_secret_and_token_never_reach_an_error() {
     assert_clean(&fake, &e);
     assert!(!format!("{client:?}").contains(SECRET));
 }
+
+/// A remembered "not found" never answers Test Message Sending: the admin may just have
+/// added the member to the app's visibility scope and is asking again.
+#[tokio::test]
+async fn test_message_sending_asks_wecom_again_after_a_not_found() {
+    let (fake, client, c) = setup().await;
+    let unknown = "13500135000";
+    let e = client
+        .send_test(&c, &phone(unknown), &msg("x"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    fake.add_user("lisi", unknown, "lisi@example.com");
+    let report = client
+        .send_test(&c, &phone(unknown), &msg("x"))
+        .await
+        .unwrap();
+    assert_eq!(report.user_id, "lisi");
+}
+
+/// An answer without `errcode` is not WeCom's (a proxy, a wrong base URL): a send that got it
+/// is never a delivery.
+#[tokio::test]
+async fn an_answer_without_errcode_is_not_a_delivery() {
+    let (fake, client, c) = setup().await;
+    client.check_credentials(&c).await.unwrap();
+    fake.inject(
+        FakeEndpoint::MessageSend,
+        Fault::Json { body: "{}".into() },
+        1,
+    );
+    let e = client
+        .send(&c, &users(&[USER]), &msg("hi"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.disposition, Disposition::MayHaveBeenDelivered, "{e}");
+}

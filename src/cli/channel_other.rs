@@ -14,7 +14,7 @@ use super::out;
 use crate::delivery::{Language, PersonalClients, send_personal_test};
 use crate::domain::{
     ChannelConfig, ChannelFields, ChannelKind, STORED_SECRET_OTHER_APP, SourceColumn, TestRecord,
-    parse_receiver, stored_secret_applies, validate_channel,
+    parse_receiver, validate_channel,
 };
 use crate::store::{Store, StoreError};
 
@@ -23,6 +23,7 @@ fn secret_for(
     kind: ChannelKind,
     stored: Option<&ChannelConfig>,
     app_id: &str,
+    agent_id: &str,
     from_stdin: bool,
 ) -> anyhow::Result<SecretString> {
     if let Some(s) = read_secret(from_stdin)? {
@@ -30,11 +31,18 @@ fn secret_for(
     }
     let label = kind.secret_label();
     match stored {
-        Some(s) if stored_secret_applies(&s.app_id, app_id) => Ok(s.secret.clone()),
+        Some(s) if s.secrets_apply_to(app_id, agent_id) => Ok(s.secret.clone()),
         Some(_) => bail!(
             "{}: pass --app-secret-stdin (or set NOTIFYDESK_APP_SECRET with `read -rs`)",
             STORED_SECRET_OTHER_APP
-                .replace("AppKey", kind.app_id_label())
+                .replace(
+                    "AppKey",
+                    if kind == ChannelKind::WeCom {
+                        "CorpID or AgentId"
+                    } else {
+                        kind.app_id_label()
+                    }
+                )
                 .replace("AppSecret", label)
         ),
         None => bail!(
@@ -60,9 +68,20 @@ pub async fn configure_wecom(
 ) -> anyhow::Result<ExitCode> {
     let kind = ChannelKind::WeCom;
     let stored = store.load_channel(kind)?;
-    let secret = secret_for(kind, stored.as_ref(), &args.corp_id, args.app_secret_stdin)?;
+    let secret = secret_for(
+        kind,
+        stored.as_ref(),
+        &args.corp_id,
+        &args.agent_id,
+        args.app_secret_stdin,
+    )?;
     let keep = |new: Option<String>, old: Option<String>| new.or(old).unwrap_or_default();
+    // The callback secrets are the app's too: kept only for the same app.
+    let same_app = stored
+        .as_ref()
+        .is_some_and(|s| s.secrets_apply_to(&args.corp_id, &args.agent_id));
     let s = stored.as_ref();
+    let callback = stored.as_ref().filter(|_| same_app);
     let fields = ChannelFields {
         app_id: args.corp_id,
         secret: secret.expose_secret().to_string(),
@@ -73,10 +92,16 @@ pub async fn configure_wecom(
             .map(SourceColumn::from)
             .or(s.map(|s| s.source_column)),
         receiver: keep(args.receiver, s.and_then(|s| s.receiver.clone())),
-        callback_token: env_secret("NOTIFYDESK_WECOM_CALLBACK_TOKEN")
-            .unwrap_or_else(|| s.map(|s| exposed(&s.callback.token)).unwrap_or_default()),
-        callback_aes_key: env_secret("NOTIFYDESK_WECOM_AES_KEY")
-            .unwrap_or_else(|| s.map(|s| exposed(&s.callback.aes_key)).unwrap_or_default()),
+        callback_token: env_secret("NOTIFYDESK_WECOM_CALLBACK_TOKEN").unwrap_or_else(|| {
+            callback
+                .map(|s| exposed(&s.callback.token))
+                .unwrap_or_default()
+        }),
+        callback_aes_key: env_secret("NOTIFYDESK_WECOM_AES_KEY").unwrap_or_else(|| {
+            callback
+                .map(|s| exposed(&s.callback.aes_key))
+                .unwrap_or_default()
+        }),
         callback_url: keep(args.callback_url, s.and_then(|s| s.callback.url.clone())),
     };
     save(store, clients, kind, &fields, args.test).await
@@ -89,7 +114,13 @@ pub async fn configure_feishu(
     args: ConfigureFeishu,
 ) -> anyhow::Result<ExitCode> {
     let stored = store.load_channel(kind)?;
-    let secret = secret_for(kind, stored.as_ref(), &args.app_id, args.app_secret_stdin)?;
+    let secret = secret_for(
+        kind,
+        stored.as_ref(),
+        &args.app_id,
+        "",
+        args.app_secret_stdin,
+    )?;
     let s = stored.as_ref();
     let keep = |new: Option<String>, old: Option<String>| new.or(old).unwrap_or_default();
     let fields = ChannelFields {

@@ -27,6 +27,54 @@ use crate::store::{ChannelId, ClaimedBatch, DeliveryStatus, Problem, Recipient};
 /// lookups fail, so a member who is not there is not asked about again for an hour.
 pub const NOT_FOUND_TTL: Duration = Duration::from_secs(3600);
 
+/// Code prefix of a delivery put back after a send that may have been delivered.
+const MAYBE_DELIVERED: &str = "maybe-delivered:";
+
+/// WeCom also drops more than 1,000 messages an hour to one member.
+const PER_RECEIVER_PER_HOUR: usize = 1000;
+
+/// How the rest of a batch goes on after one group's send.
+enum GroupEnd {
+    Next,
+    /// The app itself failed (credentials, permission, IP list): the rest cannot go.
+    AppFailed,
+    /// The platform as a whole asked to wait: the rest waits too.
+    AppWait(Defer),
+}
+
+/// A refusal of a cached (not freshly looked-up) id that a new lookup may fix.
+fn is_stale(e: &ChannelError, t: &Target) -> bool {
+    !t.fresh && matches!(e.kind, ErrorKind::NotFound | ErrorKind::ReceiverRefused)
+}
+
+/// Back at once, without spending an attempt, to look the receivers up again.
+fn look_again(e: &ChannelError) -> Defer {
+    Defer {
+        problem: Problem {
+            error: format!("{e} — looking the receiver up again"),
+            ..problem_of(e)
+        },
+        at_least: None,
+        counted: false,
+        now: true,
+        ambiguous: false,
+    }
+}
+
+/// Retryable problems of the platform or the app, not of one receiver: the rest of the batch
+/// would meet them too. (Feishu 230020 is one receiver's rate.)
+fn is_app_wide_wait(e: &ChannelError) -> bool {
+    e.disposition == Disposition::Retry
+        && e.code != "230020"
+        && matches!(
+            e.kind,
+            ErrorKind::Throttled
+                | ErrorKind::Unreachable
+                | ErrorKind::Server
+                | ErrorKind::TokenInvalid
+        )
+}
+
 /// A receiver with a platform id. `fresh` = looked up in this batch (not from the cache).
 #[derive(Clone, Debug)]
 struct Target {
@@ -180,20 +228,31 @@ impl Worker {
                     group.iter().map(|t| t.r.restarted_at).max().unwrap_or(0)
                 ),
             };
-            let stop = self
+            let end = self
                 .send_group(&*client, &creds, &message, group, report)
                 .await?;
-            if stop {
-                let left: Vec<&Recipient> = rest.iter().map(|t| &t.r).collect();
-                let p = Problem::new(
-                    "app_error",
-                    format!(
-                        "not sent: the {} app failed for another receiver of this event (see its delivery)",
-                        batch.channel.platform()
-                    ),
-                );
-                self.fail(&left, &p, report).await;
-                return Ok(());
+            let left: Vec<&Recipient> = rest.iter().map(|t| &t.r).collect();
+            match end {
+                GroupEnd::Next => {}
+                GroupEnd::AppFailed => {
+                    let p = Problem::new(
+                        "app_error",
+                        format!(
+                            "not sent: the {} app failed for another receiver of this event (see its delivery)",
+                            batch.channel.platform()
+                        ),
+                    );
+                    self.fail(&left, &p, report).await;
+                    return Ok(());
+                }
+                // The platform as a whole asked to wait (throttling, an outage): the rest of
+                // the batch waits with the group, as one, without spending an attempt.
+                GroupEnd::AppWait(mut d) => {
+                    d.counted = false;
+                    d.ambiguous = false;
+                    self.defer(&left, d, report).await;
+                    return Ok(());
+                }
             }
         }
         Ok(())
@@ -297,13 +356,27 @@ impl Worker {
                         }
                     }
                 }
-                // A member-level refusal of a one-key lookup (WeCom 60011: outside visibility).
+                // A member-level refusal of a one-key lookup (WeCom 60011: outside visibility):
+                // remembered like "not found", so the member is not asked about again for an
+                // hour (WeCom blocks apps whose lookups fail too often).
                 Err(e)
                     if part.len() == 1
                         && !e.is_app_level()
                         && e.disposition == Disposition::Permanent =>
                 {
-                    self.fail(&[&part[0].0], &problem_of(&e), report).await;
+                    let (r, key) = &part[0];
+                    if let Some(m) = r.member_id {
+                        let cache = ChannelId {
+                            app_id: creds.app_id.clone(),
+                            lookup_key: key.cache_key(),
+                            user_id: None,
+                            resolved_at: now_s,
+                        };
+                        if let Err(e) = self.store.set_channel_id(m, kind, &cache) {
+                            tracing::warn!("could not cache a {} answer: {e}", kind.platform());
+                        }
+                    }
+                    self.fail(&[r], &problem_of(&e), report).await;
                 }
                 Err(e) if e.disposition == Disposition::Permanent => {
                     self.fail(&open, &problem_of(&e), report).await;
@@ -320,7 +393,41 @@ impl Worker {
         Ok(Some(targets))
     }
 
-    /// Send one group. Returns true when the app itself failed: the caller fails the rest.
+    /// Whether a send that may have been delivered can still be resent under the platform's
+    /// duplicate protection; past its window a resend could arrive twice.
+    fn dedup_expired(&self, r: &Recipient, window: Option<Duration>) -> bool {
+        let ambiguous = r
+            .last_code
+            .as_deref()
+            .is_some_and(|c| c == "interrupted" || c.starts_with(MAYBE_DELIVERED));
+        let age = Duration::from_secs((self.now_ms() / 1000 - r.since).max(0) as u64);
+        ambiguous && window.is_none_or(|w| age > w)
+    }
+
+    /// How long until `t` may get one more message on a platform that drops messages over a
+    /// per-member rate silently: this process's own record, and the database's (other
+    /// workers, earlier `deliver` runs).
+    fn receiver_wait(&mut self, kind: ChannelKind, t: &Target, per_minute: u32) -> Duration {
+        let mine = self.receiver_windows.wait_for(kind, &t.id, per_minute);
+        if !mine.is_zero() {
+            return mine;
+        }
+        let now_s = self.now_ms() / 1000;
+        let sent = |since: i64| {
+            self.store
+                .recent_sends(kind, &t.r.login, since)
+                .unwrap_or(0)
+        };
+        if sent(now_s - 60) >= per_minute as usize {
+            Duration::from_secs(60)
+        } else if sent(now_s - 3600) >= PER_RECEIVER_PER_HOUR {
+            Duration::from_secs(600)
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    /// Send one group and say how the rest of the batch goes on.
     async fn send_group<C: PersonalChannel>(
         &mut self,
         client: &C,
@@ -328,27 +435,45 @@ impl Worker {
         message: &Message,
         mut group: Vec<Target>,
         report: &mut DrainReport,
-    ) -> Result<bool, DeliveryError> {
+    ) -> Result<GroupEnd, DeliveryError> {
         let kind = client.kind();
         let limits = client.limits();
+        // Maybe delivered, and the platform's duplicate protection has lapsed since: a resend
+        // could arrive twice, so a person decides.
+        let (expired, keep): (Vec<Target>, Vec<Target>) = group
+            .into_iter()
+            .partition(|t| self.dedup_expired(&t.r, limits.dedup_window));
+        group = keep;
+        if !expired.is_empty() {
+            let p = Problem::new(
+                "unknown",
+                format!(
+                    "an earlier attempt may have been delivered and {}'s protection against resends has lapsed since, so it is not resent automatically; check with the receiver, then `notifydesk log --retry ID --force`",
+                    kind.platform()
+                ),
+            );
+            let all: Vec<&Recipient> = expired.iter().map(|t| &t.r).collect();
+            self.finish(&all, DeliveryStatus::Unknown, &p, report).await;
+        }
         // Over the platform's per-receiver rate the message would be dropped silently: wait.
         if let Some(per_minute) = limits.per_receiver_per_minute {
             let mut later = Vec::new();
-            group.retain(|t| {
-                let wait = self.receiver_windows.wait_for(kind, &t.id, per_minute);
+            let mut ready = Vec::new();
+            for t in group {
+                let wait = self.receiver_wait(kind, &t, per_minute);
                 if wait.is_zero() {
-                    true
+                    ready.push(t);
                 } else {
-                    later.push((t.r.clone(), wait));
-                    false
+                    later.push((t.r, wait));
                 }
-            });
+            }
+            group = ready;
             for (r, wait) in later {
                 let d = Defer {
                     problem: Problem::new(
                         "receiver_rate",
                         format!(
-                            "{} drops messages over {per_minute} per minute to one member; waiting {} s",
+                            "{} drops messages over {per_minute} a minute (or {PER_RECEIVER_PER_HOUR} an hour) to one member; waiting {} s",
                             kind.platform(),
                             wait.as_secs().max(1)
                         ),
@@ -360,9 +485,9 @@ impl Worker {
                 };
                 self.defer(&[&r], d, report).await;
             }
-            if group.is_empty() {
-                return Ok(false);
-            }
+        }
+        if group.is_empty() {
+            return Ok(GroupEnd::Next);
         }
         self.personal_sends.entry(kind).or_insert_with(|| {
             super::Limiter::per_second(f64::from(limits.sends_per_second.max(1)))
@@ -371,11 +496,13 @@ impl Worker {
             l.acquire().await;
         }
         let wanted: Vec<i64> = group.iter().map(|t| t.r.delivery_id).collect();
-        let lease = self.now_ms() + 3 * 10_000 + self.opts.lease.as_millis() as i64;
+        // A token fetch, the call, a token refresh and the retried call, plus a margin.
+        let call = self.client.options().timeout.as_millis() as i64;
+        let lease = self.now_ms() + 4 * call + self.opts.lease.as_millis() as i64;
         let owned = self.store.mark_sending(&self.owner, &wanted, lease)?;
         group.retain(|t| owned.contains(&t.r.delivery_id));
         if group.is_empty() {
-            return Ok(false);
+            return Ok(GroupEnd::Next);
         }
         let receivers: Vec<String> = group.iter().map(|t| t.id.clone()).collect();
         report.calls += 1;
@@ -406,18 +533,23 @@ impl Worker {
                         self.receiver_windows.record(kind, &t.id);
                     }
                 }
-                let mut stale = Vec::new();
                 for t in &group {
-                    if let Some(e) = refused(t) {
-                        if let Some(m) = t.r.member_id {
-                            stale.push(m);
-                        }
+                    let Some(e) = refused(t) else { continue };
+                    let members: Vec<i64> = t.r.member_id.into_iter().collect();
+                    if e.disposition == Disposition::Retry {
+                        let d = self.personal_defer(&e, false);
+                        self.defer(&[&t.r], d, report).await;
+                    } else if is_stale(&e, t) {
+                        // A cached id the platform no longer takes: nothing was sent to it;
+                        // look the member up once more.
+                        self.forget_channel_ids(kind, &members);
+                        self.defer(&[&t.r], look_again(&e), report).await;
+                    } else {
+                        self.forget_channel_ids(kind, &members);
                         self.fail(&[&t.r], &problem_of(&e), report).await;
                     }
                 }
-                // A refused id may be stale: the next delivery looks the member up again.
-                self.forget_channel_ids(kind, &stale);
-                Ok(false)
+                Ok(GroupEnd::Next)
             }
             Err(e) => {
                 self.personal_send_failed(kind, limits.idempotent_send, &group, &all, e, report)
@@ -434,46 +566,43 @@ impl Worker {
         all: &[&Recipient],
         e: ChannelError,
         report: &mut DrainReport,
-    ) -> Result<bool, DeliveryError> {
+    ) -> Result<GroupEnd, DeliveryError> {
         let members: Vec<i64> = group.iter().filter_map(|t| t.r.member_id).collect();
         match e.disposition {
-            // The platform no longer knows a cached id (another app's open_id, a deleted
-            // user): nothing was sent; look them up again once.
-            Disposition::Permanent
-                if matches!(e.kind, ErrorKind::NotFound) && group.iter().any(|t| !t.fresh) =>
-            {
+            // The platform no longer takes a cached id (another app's open_id, a renamed or
+            // deleted user): nothing was sent; look them up again once.
+            Disposition::Permanent if group.iter().any(|t| is_stale(&e, t)) => {
                 self.forget_channel_ids(kind, &members);
-                let d = Defer {
-                    problem: Problem {
-                        error: format!("{e} — looking the receivers up again"),
-                        ..problem_of(&e)
-                    },
-                    at_least: None,
-                    counted: false,
-                    now: true,
-                    ambiguous: false,
-                };
-                self.defer(all, d, report).await;
-                Ok(false)
+                self.defer(all, look_again(&e), report).await;
+                Ok(GroupEnd::Next)
             }
             Disposition::Permanent => {
                 if matches!(e.kind, ErrorKind::NotFound | ErrorKind::ReceiverRefused) {
                     self.forget_channel_ids(kind, &members);
                 }
                 self.fail(all, &problem_of(&e), report).await;
-                Ok(e.is_app_level())
+                Ok(if e.is_app_level() {
+                    GroupEnd::AppFailed
+                } else {
+                    GroupEnd::Next
+                })
             }
             Disposition::Retry => {
                 let d = self.personal_defer(&e, false);
                 self.defer(all, d, report).await;
-                Ok(false)
+                Ok(if is_app_wide_wait(&e) {
+                    GroupEnd::AppWait(self.personal_defer(&e, false))
+                } else {
+                    GroupEnd::Next
+                })
             }
             Disposition::MayHaveBeenDelivered if idempotent || self.resend_ambiguous() => {
                 // The platform drops a resend of the same message, so retrying cannot
-                // duplicate it; giving up still says "may have been delivered".
+                // duplicate it (within its window, checked before the resend); giving up
+                // still says "may have been delivered".
                 let d = self.personal_defer(&e, true);
                 self.defer(all, d, report).await;
-                Ok(false)
+                Ok(GroupEnd::Next)
             }
             Disposition::MayHaveBeenDelivered => {
                 let p = Problem {
@@ -483,14 +612,19 @@ impl Worker {
                     ..problem_of(&e)
                 };
                 self.finish(all, DeliveryStatus::Unknown, &p, report).await;
-                Ok(false)
+                Ok(GroupEnd::Next)
             }
         }
     }
 
     fn personal_defer(&self, e: &ChannelError, ambiguous: bool) -> Defer {
+        let mut problem = problem_of(e);
+        if ambiguous {
+            // Marked, so the resend checks the platform's duplicate window first.
+            problem.code = format!("{MAYBE_DELIVERED}{}", problem.code);
+        }
         Defer {
-            problem: problem_of(e),
+            problem,
             at_least: e.retry_after,
             counted: e.kind != ErrorKind::Throttled,
             now: false,

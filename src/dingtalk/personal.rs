@@ -72,6 +72,7 @@ impl PersonalChannel for Client {
             per_receiver_per_minute: None,
             // batchSend has no idempotency key: a resend may arrive twice.
             idempotent_send: false,
+            dedup_window: None,
         }
     }
 

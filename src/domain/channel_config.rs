@@ -56,6 +56,17 @@ impl ChannelConfig {
     }
 }
 
+impl ChannelConfig {
+    /// Whether the saved secrets (the app's Secret, WeCom's callback Token and EncodingAESKey)
+    /// belong to the app now typed: the same app id and, on WeCom, the same AgentId (each
+    /// WeCom app has its own Secret). A saved secret is never reused for another app.
+    pub fn secrets_apply_to(&self, app_id: &str, agent_id: &str) -> bool {
+        super::stored_secret_applies(&self.app_id, app_id)
+            && (self.kind != ChannelKind::WeCom
+                || self.agent_id.map(|a| a.to_string()).as_deref() == Some(agent_id.trim()))
+    }
+}
+
 /// Raw field values as typed, before validation.
 #[derive(Clone, Debug, Default)]
 pub struct ChannelFields {
@@ -343,6 +354,22 @@ mod tests {
             SourceColumn::from_code("phone number"),
             Some(SourceColumn::Phone)
         );
+    }
+
+    #[test]
+    fn a_wecom_secret_belongs_to_its_corp_and_agent() {
+        let mut f = fields("ww1");
+        f.agent_id = "1000002".into();
+        let c = validate_channel(ChannelKind::WeCom, &f, false).unwrap();
+        assert!(c.secrets_apply_to("ww1", "1000002"));
+        assert!(
+            !c.secrets_apply_to("ww1", "1000003"),
+            "another app of the corp"
+        );
+        assert!(!c.secrets_apply_to("ww2", "1000002"));
+        let feishu = validate_channel(ChannelKind::Feishu, &fields("cli_a"), false).unwrap();
+        assert!(feishu.secrets_apply_to("cli_a", ""));
+        assert!(!feishu.secrets_apply_to("cli_b", ""));
     }
 
     #[test]

@@ -43,9 +43,52 @@ pub(super) fn mobile_for_lookup(m: &Mobile) -> String {
     m.as_str().replace('-', "")
 }
 
+/// Room left for the content string inside a request body of at most `body_limit` bytes (the
+/// rest: receive id, msg_type, uuid and JSON punctuation).
+const BODY_OVERHEAD: usize = 512;
+
+/// [`render_full`], with the body text cut (marked "…") until the content, escaped once more
+/// inside the request body, fits `body_limit`. Each line of a `post` costs ~40 bytes of JSON,
+/// so a long multi-line text is cut rather than refused.
+pub(super) fn render(message: &Message, body_limit: usize) -> (&'static str, String) {
+    let fits = |c: &str| {
+        serde_json::to_string(c).map_or(usize::MAX, |s| s.len()) + BODY_OVERHEAD <= body_limit
+    };
+    let full = render_full(message);
+    if fits(&full.1) {
+        return full;
+    }
+    let chars: Vec<char> = message.markdown.chars().collect();
+    let text: Vec<char> = message.text.chars().collect();
+    let cut = |n: usize| {
+        let mut m = message.clone();
+        let take = |v: &[char]| {
+            let mut s: String = v[..n.min(v.len())].iter().collect();
+            s.push_str("\n…");
+            s
+        };
+        m.markdown = take(&chars);
+        if !m.text.trim().is_empty() {
+            m.text = take(&text);
+        }
+        render_full(&m)
+    };
+    // The longest prefix that fits (bisection on characters).
+    let (mut lo, mut hi) = (0usize, chars.len().max(text.len()));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(&cut(mid).1) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    cut(lo)
+}
+
 /// `(msg_type, content as a JSON string)`: a template card when the channel has a template
 /// id, else a `post` with the title, one paragraph per line and the link.
-pub(super) fn render(message: &Message) -> (&'static str, String) {
+fn render_full(message: &Message) -> (&'static str, String) {
     if let Some(id) = message.template_id.as_deref().filter(|t| !t.is_empty()) {
         let mut content = message.markdown.clone();
         if let Some(link) = &message.link {
@@ -85,6 +128,30 @@ mod tests {
         assert_ne!(u, uuid_for(&"x".repeat(52)));
         // Pinned: must not change between releases (dedup across restarts).
         assert_eq!(uuid_for(""), "nd-cbf29ce4842223256c62272e07bb0142");
+    }
+
+    #[test]
+    fn a_long_multi_line_text_is_cut_to_fit_not_refused() {
+        let m = Message {
+            title: "t".into(),
+            markdown: "a\n".repeat(2000),
+            text: "a\n".repeat(2000),
+            link: Some("https://example.com/x".into()),
+            template_id: None,
+            idempotency_key: "k".into(),
+        };
+        let (kind, content) = render(&m, 30 * 1024);
+        assert_eq!(kind, "post");
+        let escaped = serde_json::to_string(&content).unwrap().len();
+        assert!(escaped + BODY_OVERHEAD <= 30 * 1024, "{escaped}");
+        assert!(content.contains('…') && content.contains("https://example.com/x"));
+        // Short messages are untouched.
+        let short = Message {
+            markdown: "a\nb".into(),
+            text: "a\nb".into(),
+            ..m
+        };
+        assert_eq!(render(&short, 30 * 1024), render_full(&short));
     }
 
     #[test]

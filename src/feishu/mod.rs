@@ -316,20 +316,34 @@ fn match_entries(
             .as_str()
             .filter(|s| !s.is_empty())
             .map(str::to_string);
-        let slot = if let Some(e) = entry["email"].as_str() {
+        // Mobiles compare by their digits: whether Feishu echoes `+86…` for a bare mainland
+        // number is unconfirmed (contract §3).
+        let digits = |s: &str| {
+            let d: String = s.chars().filter(char::is_ascii_digit).collect();
+            d.strip_prefix("86")
+                .filter(|r| r.len() == 11)
+                .map(str::to_string)
+                .unwrap_or(d)
+        };
+        let echoed = if let Some(e) = entry["email"].as_str() {
             emails
                 .iter()
                 .position(|x| x.eq_ignore_ascii_case(e))
-                .map(|p| &mut by_email[p])
+                .map(|p| (true, p))
         } else if let Some(m) = entry["mobile"].as_str() {
             mobiles
                 .iter()
-                .position(|x| x == m)
-                .map(|p| &mut by_mobile[p])
-        } else if i < emails.len() {
-            by_email.get_mut(i)
+                .position(|x| digits(x) == digits(m))
+                .map(|p| (false, p))
         } else {
-            by_mobile.get_mut(i - emails.len())
+            None
+        };
+        // An echo that matches no input falls back to the entry's position.
+        let slot = match echoed {
+            Some((true, p)) => by_email.get_mut(p),
+            Some((false, p)) => by_mobile.get_mut(p),
+            None if i < emails.len() => by_email.get_mut(i),
+            None => by_mobile.get_mut(i - emails.len()),
         };
         if let Some(slot) = slot
             && slot.is_none()
@@ -353,6 +367,8 @@ impl PersonalChannel for Client {
             sends_per_second: 50,
             per_receiver_per_minute: None,
             idempotent_send: true,
+            // The uuid deduplicates for 1 h; 50 min leaves a margin for clocks and queues.
+            dedup_window: Some(Duration::from_secs(3000)),
         }
     }
 
@@ -409,7 +425,7 @@ impl PersonalChannel for Client {
             ));
         };
         let (id_type, receive_id) = content::receiver(receiver);
-        let (msg_type, content) = content::render(message);
+        let (msg_type, content) = content::render(message, MAX_RICH_BODY);
         // Built once: every attempt (and the token retry) sends the same bytes and uuid.
         let body = json!({
             "receive_id": receive_id,
@@ -456,5 +472,27 @@ impl PersonalChannel for Client {
             request_id: answer.log_id,
             rejected: Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lookup_answers_match_by_digits_or_else_by_position() {
+        let emails = vec!["a@x.cn".to_string()];
+        let mobiles = vec!["13800138000".to_string(), "+85291234567".to_string()];
+        let list = vec![
+            json!({"email": "A@x.cn", "user_id": "ou_a"}),
+            // Echoed with a +86 prefix: still the first mobile.
+            json!({"mobile": "+8613800138000", "user_id": "ou_m1"}),
+            // An echo that matches nothing: its position decides.
+            json!({"mobile": "+852 0000", "user_id": "ou_m2"}),
+        ];
+        let (e, m) = match_entries(&list, &emails, &mobiles);
+        assert_eq!(e, vec![Some("ou_a".into())]);
+        assert_eq!(m, vec![Some("ou_m1".into()), Some("ou_m2".into())]);
     }
 }

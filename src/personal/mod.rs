@@ -234,6 +234,10 @@ pub struct Limits {
     /// Whether a resend of the same message is deduplicated by the platform, so a send that
     /// may have been delivered can be retried without a duplicate.
     pub idempotent_send: bool,
+    /// How long after the first attempt the platform still drops a resend (Feishu `uuid`:
+    /// 1 h; WeCom's duplicate check: 4 h), less a margin. Past it, a send that may have been
+    /// delivered is not resent.
+    pub dedup_window: Option<Duration>,
 }
 
 /// Result of Test Message Sending.

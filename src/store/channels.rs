@@ -217,12 +217,14 @@ struct RawRow {
 impl RawRow {
     /// The row, or what is wrong with it.
     fn validate(self) -> Result<ChannelRow, String> {
-        let source_column = SourceColumn::from_code(&self.source_column).ok_or_else(|| {
-            format!(
-                "unknown source column {:?}",
-                crate::domain::sanitize_text(&self.source_column)
-            )
-        })?;
+        let source_column = SourceColumn::from_code(&self.source_column)
+            .filter(|c| SourceColumn::for_channel(ChannelKind::DingTalk).contains(c))
+            .ok_or_else(|| {
+                format!(
+                    "unknown source column {:?}",
+                    crate::domain::sanitize_text(&self.source_column)
+                )
+            })?;
         let receiver = match self.receiver.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(r) => Some(Mobile::parse(r).map_err(|e| format!("receiver: {e}"))?),

@@ -177,6 +177,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
         CREATE INDEX delivery_claims ON delivery (lease_until, claim_owner)
             WHERE claim_owner IS NOT NULL;
         CREATE INDEX delivery_by_channel ON delivery (channel, status, id);
+        CREATE INDEX delivery_by_login ON delivery (login, channel, updated_at);
         ALTER TABLE channel ADD COLUMN agent_id INTEGER;
         ALTER TABLE channel ADD COLUMN callback_token TEXT;
         ALTER TABLE channel ADD COLUMN callback_aes_key TEXT;

@@ -277,6 +277,9 @@ pub struct Recipient {
     pub userid: Option<String>,
     /// The member's cached id on this batch's platform (WeCom, Feishu, Lark).
     pub channel_id: Option<ChannelId>,
+    /// The code of the last problem (`interrupted`, `maybe-delivered:…` after a send that
+    /// may have been delivered).
+    pub last_code: Option<String>,
 }
 
 const ROW_SELECT: &str =
@@ -702,7 +705,8 @@ impl Store {
         let first: Option<(i64, String)> = tx
             .query_row(
                 &format!(
-                    "SELECT event_ref, channel FROM delivery WHERE {READY} ORDER BY id LIMIT 1"
+                    "SELECT event_ref, channel FROM delivery WHERE {READY} AND channel <> ''
+                     ORDER BY id LIMIT 1"
                 ),
                 params![at_ms, owner],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -742,7 +746,7 @@ impl Store {
                 .prepare(&format!(
                     "SELECT d.id, d.attempts, d.deferrals, MAX(d.created_at, d.restarted_at), m.id,
                         d.login, m.phone, m.dingtalk_userid, d.restarted_at, m.email,
-                        c.app_id, c.lookup_key, c.user_id, c.resolved_at
+                        c.app_id, c.lookup_key, c.user_id, c.resolved_at, d.error_code
                      FROM delivery d LEFT JOIN member m ON m.login = d.login
                      LEFT JOIN member_channel_id c ON c.member_id = m.id AND c.channel = d.channel
                      WHERE d.event_ref = ?3 AND d.channel = ?5 AND {READY}
@@ -772,6 +776,7 @@ impl Store {
                             }),
                             None => None,
                         },
+                        last_code: r.get(14)?,
                     })
                 },
             )
@@ -843,6 +848,70 @@ impl Store {
         self.update_deliveries(ids, sql, |id| {
             vec![id.into(), owner.clone().into(), lease_until_ms.into()]
         })
+    }
+
+    /// A failed row that never had a channel (its login was no member when the event came):
+    /// retrying it means one delivery per channel configured now, in its place. Returns
+    /// false for any other row.
+    fn retry_channelless(&mut self, id: i64) -> Result<bool, StoreError> {
+        let err = self.err_fn();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let row: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT event_ref, login FROM delivery
+                 WHERE id = ?1 AND channel = '' AND status = 'failed'",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(&err)?;
+        let Some((event_ref, login)) = row else {
+            return Ok(false);
+        };
+        let is_member: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM member WHERE login = ?1)",
+                [&login],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        if !is_member {
+            return Err(StoreError::Invalid {
+                what: format!(
+                    "delivery {id} cannot be retried yet: no member has the login {login:?}; add it with `notifydesk member add` first"
+                ),
+            });
+        }
+        let kinds: Vec<String> = tx
+            .prepare("SELECT kind FROM channel")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(&err)?;
+        if kinds.is_empty() {
+            return Err(StoreError::Invalid {
+                what: format!("delivery {id} cannot be retried: no personal channel is configured"),
+            });
+        }
+        let t = now();
+        for kind in ChannelKind::ALL
+            .iter()
+            .filter(|k| kinds.iter().any(|c| c == k.code()))
+        {
+            tx.execute(
+                "INSERT INTO delivery (event_ref, login, channel, status, restarted_at, created_at,
+                    updated_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)
+                 ON CONFLICT (event_ref, login, channel) DO NOTHING",
+                params![event_ref, login, kind.code(), t],
+            )
+            .map_err(&err)?;
+        }
+        tx.execute("DELETE FROM delivery WHERE id = ?1", [id])
+            .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(true)
     }
 
     /// Extend `owner`'s lease on these deliveries (before each slow call).
@@ -996,6 +1065,9 @@ impl Store {
     /// is never reset under it.
     pub fn retry_delivery(&mut self, id: i64, force: bool) -> Result<(), StoreError> {
         let now_ms = chrono::Utc::now().timestamp_millis();
+        if self.retry_channelless(id)? {
+            return Ok(());
+        }
         let allowed = if force {
             "('failed', 'unknown')"
         } else {

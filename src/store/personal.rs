@@ -292,6 +292,28 @@ impl Store {
         tx.commit().map_err(&err)
     }
 
+    /// Messages sent to `login` on `kind` since `since` (unix seconds), by any worker: the
+    /// platforms that drop messages over a per-member rate silently (WeCom) are paced by it
+    /// across processes (a cron `deliver` and a running worker alike).
+    pub fn recent_sends(
+        &self,
+        kind: ChannelKind,
+        login: &str,
+        since: i64,
+    ) -> Result<usize, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM delivery
+                 WHERE login = ?1 AND channel = ?2 AND updated_at >= ?3
+                   AND status IN ('sent', 'sending')",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![login, kind.code(), since], |r| r.get::<_, i64>(0))
+            })
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
     /// Every cached platform id of a member, by channel (for the Members tab and `member show`).
     pub fn channel_ids(&self, member_id: i64) -> Result<Vec<(ChannelKind, ChannelId)>, StoreError> {
         let rows: Vec<(String, ChannelId)> = self

@@ -73,8 +73,10 @@ impl Client {
             return Err(unreadable(step));
         }
         // WeCom's errcode is an integer; accept a numeric string too.
+        // Every WeCom answer carries errcode: one without it is not WeCom's (a proxy, a wrong
+        // base URL), and must never count as a delivery.
         let code = match v.get("errcode") {
-            None | Some(Value::Null) => 0,
+            None | Some(Value::Null) => return Err(unreadable(step)),
             Some(c) => c
                 .as_i64()
                 .or_else(|| c.as_str()?.trim().parse().ok())

@@ -17,6 +17,16 @@ const MISS_TTL: Duration = Duration::from_secs(3600);
 const EMAIL_TYPES: [i64; 2] = [2, 1];
 
 impl Client {
+    /// Forget a remembered "not found" for `key`: Test Message Sending is a person asking
+    /// again (perhaps after widening the app's visibility), so it always asks WeCom.
+    pub(super) fn forget_miss(&self, creds: &Credentials, agent: i64, key: &LookupKey) {
+        self.inner
+            .misses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(creds.app_id.clone(), agent, key.cache_key()));
+    }
+
     pub(super) async fn resolve_one(
         &self,
         creds: &Credentials,

@@ -127,6 +127,9 @@ impl Client {
         receiver: &LookupKey,
         message: &Message,
     ) -> Result<TestReport, ChannelError> {
+        if let Some(agent) = creds.agent_id {
+            self.forget_miss(creds, agent, receiver);
+        }
         let user_id = match self
             .resolve(creds, std::slice::from_ref(receiver))
             .await?
@@ -190,6 +193,8 @@ impl PersonalChannel for Client {
             sends_per_second: 20,
             per_receiver_per_minute: Some(limiter::PER_MINUTE as u32),
             idempotent_send: true,
+            // duplicate_check_interval is 4 h (14,400 s); keep a margin.
+            dedup_window: Some(Duration::from_secs(13_000)),
         }
     }
 

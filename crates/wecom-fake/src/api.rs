@@ -98,6 +98,11 @@ pub(crate) fn fault_response(f: &Fault, ip: &str) -> Resp {
             content_type: HTML,
             body: format!("<html><body><h1>{status} Bad Gateway</h1><hr>stgw</body></html>"),
         },
+        Fault::Json { body } => Resp {
+            status: 200,
+            content_type: JSON,
+            body: body.clone(),
+        },
         Fault::InvalidJson => Resp {
             status: 200,
             content_type: JSON,

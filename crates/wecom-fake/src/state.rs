@@ -102,6 +102,8 @@ pub enum Fault {
     Html { status: u16 },
     /// HTTP 200 with a body that is not JSON.
     InvalidJson,
+    /// HTTP 200 with this JSON body, e.g. `{}` from something that is not WeCom.
+    Json { body: String },
     /// HTTP 200 with a JSON body cut in the middle.
     Truncated,
     /// Process the request normally (a send is delivered), then wait before answering.

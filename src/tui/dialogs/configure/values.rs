@@ -56,7 +56,10 @@ impl ConfigureDialog {
 
     /// Whether a saved Token / EncodingAESKey stands in for its untouched field.
     pub fn uses_stored(&self, focus: Focus) -> bool {
-        let callback = self.stored_other().map(|c| &c.callback);
+        let callback = self
+            .stored_other()
+            .filter(|c| c.secrets_apply_to(self.app_key.value(), self.agent_id.value()))
+            .map(|c| &c.callback);
         match focus {
             Focus::AppSecret => self.uses_stored_secret(),
             Focus::CallbackToken => {
@@ -76,11 +79,19 @@ impl ConfigureDialog {
 
     /// The AppKey was changed but the secret field was not: the saved secret is another app's.
     pub(super) fn keeps_secret_of_other_app(&self) -> bool {
-        self.uses_stored_secret()
-            && self
-                .stored
-                .as_ref()
-                .is_some_and(|s| !stored_secret_applies(s.app_id(), self.app_key.value()))
+        self.uses_stored_secret() && self.stored.as_ref().is_some_and(|s| !self.same_app_as(s))
+    }
+
+    /// Whether `stored`'s secrets belong to the app now typed (WeCom: CorpID and AgentId).
+    fn same_app_as(&self, stored: &AnyChannelConfig) -> bool {
+        match stored {
+            AnyChannelConfig::DingTalk(c) => {
+                stored_secret_applies(&c.app_key, self.app_key.value())
+            }
+            AnyChannelConfig::Other(c) => {
+                c.secrets_apply_to(self.app_key.value(), self.agent_id.value())
+            }
+        }
     }
 
     pub(super) fn effective_secret(&self) -> SecretString {
@@ -93,7 +104,11 @@ impl ConfigureDialog {
     /// A callback secret: the typed value, or the saved one while the field is untouched.
     fn effective_callback(&self, focus: Focus) -> String {
         use secrecy::ExposeSecret as _;
-        let callback = self.stored_other().map(|c| &c.callback);
+        // The saved callback secrets are the saved app's: not carried over to another app.
+        let callback = self
+            .stored_other()
+            .filter(|c| c.secrets_apply_to(self.app_key.value(), self.agent_id.value()))
+            .map(|c| &c.callback);
         let saved =
             |s: Option<&SecretString>| s.map(|s| s.expose_secret().to_string()).unwrap_or_default();
         match focus {
