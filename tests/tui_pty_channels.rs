@@ -51,13 +51,27 @@ fn card(screen: &str, title: &str) -> String {
         .join("\n")
 }
 
-/// Test, save and check the card; then quit and check nothing leaked.
-fn test_save_and_check(p: &mut Pty, card_title: &str, app_id: &str, receiver_line: &str) {
+/// Test, save and check the card; then quit.
+fn test_save_and_check(
+    p: &mut Pty,
+    card_title: &str,
+    app_id: &str,
+    reached: &str,
+    receiver_line: &str,
+) {
     p.send(&ctrl('t'));
-    let screen = p.wait_for("Successful");
+    let screen = p.wait_for("✓ Successful");
     assert!(!screen.contains("Failed"), "{screen}");
-    // The dialog names whom the test reached (the member's user id on every platform).
-    assert!(screen.contains("sandbox0001"), "{screen}");
+    // The line under the result names whom the test reached.
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("✓ Successful"))
+        .unwrap();
+    assert!(
+        lines[at + 1].contains(reached),
+        "{reached:?} not in\n{screen}"
+    );
     p.send(&ctrl('s'));
     // The status line names the card that was saved.
     let screen = p.wait_for(&format!("Configured: {app_id}"));
@@ -114,6 +128,7 @@ fn sandbox_wecom_card_is_configured_by_phone_tested_and_saved() {
         &mut p,
         "WeCom personal channel",
         "wwsandbox0001",
+        "sandbox0001",
         "Receiver Info: 13800000001",
     );
 }
@@ -142,6 +157,7 @@ fn sandbox_feishu_card_is_configured_by_login_name_tested_and_saved() {
         &mut p,
         "Feishu personal channel",
         "cli_sandbox0001",
+        "sandbox0001",
         "Receiver Info: sandbox0001",
     );
 }
@@ -177,42 +193,64 @@ fn sandbox_lark_card_is_configured_by_email_tested_and_saved() {
         &mut p,
         "Feishu Lark personal channel",
         "cli_sandboxlark1",
+        // Found by email: reached by the app's open_id.
+        &feishu_fake::open_id_for("cli_sandboxlark1", "sandbox0001"),
         "Receiver Info: sandbox0001@example.com",
     );
+}
+
+/// One card of the wrong-secret test.
+struct WrongSecret {
+    /// From the previous card to this one.
+    keys: &'static [&'static str],
+    title: &'static str,
+    dialog: &'static str,
+    app_id: &'static str,
+    /// WeCom's AgentId, the field before the secret.
+    agent: Option<&'static str>,
+    /// The mapped error's text.
+    mapped: &'static str,
 }
 
 #[test]
 fn sandbox_wrong_secrets_show_the_mapped_errors_and_save_nothing() {
     let (_dir, mut p) = sandbox();
     let wrong = "not-the-sandbox-secret";
-    // (keys to the card, card, dialog, app id, extra fields before the secret, the mapped text)
-    let cases: [(&[&str], &str, &str, &str, Option<&str>, &str); 3] = [
-        (
-            &[RIGHT],
-            "WeCom personal channel",
-            "Configure WeCom Message Channel",
-            "wwsandbox0001",
-            Some("1000002"),
-            "WeCom refused the Secret for this CorpID",
-        ),
-        (
-            &[LEFT, DOWN],
-            "Feishu personal channel",
-            "Configure Feishu Message Channel",
-            "cli_sandbox0001",
-            None,
-            "the App ID or App Secret was refused",
-        ),
-        (
-            &[RIGHT],
-            "Feishu Lark personal channel",
-            "Configure Feishu Lark Message Channel",
-            "cli_sandboxlark1",
-            None,
-            "the App ID or App Secret was refused",
-        ),
+    let cases = [
+        WrongSecret {
+            keys: &[RIGHT],
+            title: "WeCom personal channel",
+            dialog: "Configure WeCom Message Channel",
+            app_id: "wwsandbox0001",
+            agent: Some("1000002"),
+            mapped: "WeCom refused the Secret for this CorpID",
+        },
+        WrongSecret {
+            keys: &[LEFT, DOWN],
+            title: "Feishu personal channel",
+            dialog: "Configure Feishu Message Channel",
+            app_id: "cli_sandbox0001",
+            agent: None,
+            mapped: "the App ID or App Secret was refused",
+        },
+        WrongSecret {
+            keys: &[RIGHT],
+            title: "Feishu Lark personal channel",
+            dialog: "Configure Feishu Lark Message Channel",
+            app_id: "cli_sandboxlark1",
+            agent: None,
+            mapped: "the App ID or App Secret was refused",
+        },
     ];
-    for (keys, title, dialog, app_id, agent, mapped) in cases {
+    for WrongSecret {
+        keys,
+        title,
+        dialog,
+        app_id,
+        agent,
+        mapped,
+    } in cases
+    {
         open_dialog(&mut p, keys, title, dialog);
         p.type_text(app_id);
         p.send(TAB);
