@@ -249,7 +249,7 @@ fn secret_never_on_screen_in_any_state_or_size() {
     check(&app);
     ctrl(&mut app, 's');
     check(&app);
-    app.handle(Msg::Saved(Ok(())));
+    app.handle(Msg::Saved(ChannelKind::DingTalk, Ok(())));
     check(&app);
 }
 
@@ -488,9 +488,12 @@ fn ok_brings_the_test_result_only_for_exactly_the_tested_values() {
         other => panic!("{other:?}"),
     }
     // The save failed; the user edits again: the result is not about these values any more.
-    app.handle(Msg::Saved(Err(Arc::new(StoreError::Invalid {
-        what: "disk full".into(),
-    }))));
+    app.handle(Msg::Saved(
+        ChannelKind::DingTalk,
+        Err(Arc::new(StoreError::Invalid {
+            what: "disk full".into(),
+        })),
+    ));
     key(&mut app, KeyCode::Backspace);
     type_text(&mut app, "1");
     let fx = ctrl(&mut app, 's');
@@ -516,7 +519,7 @@ fn late_save_result_closes_only_the_dialog() {
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('?'));
     assert!(app.dialog().is_none());
-    app.handle(Msg::Saved(Ok(())));
+    app.handle(Msg::Saved(ChannelKind::DingTalk, Ok(())));
     assert!(screen(&app).contains("Help — keys"), "help must stay open");
 }
 

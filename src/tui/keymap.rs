@@ -84,6 +84,7 @@ pub enum Action {
     SendTest,
     ToggleReveal,
     Cycle,
+    CycleBack,
     Close,
     Back,
     Yes,
@@ -168,7 +169,9 @@ pub static BINDINGS: &[Binding] = &[
     b(C::Dialog, &[k(K::Esc)], A::Close, "cancel/close", true),
     b(C::Dialog, &[ctrl('r'), k(K::F(2))], A::ToggleReveal, "reveal", true),
     // On the Source Column select, before the dialog's own keys.
-    b(C::Select, &[c(' '), k(K::Left), k(K::Right)], A::Cycle, "change Source Column", true),
+    b(C::Select, &[c(' '), k(K::Right)], A::Cycle, "change Source Column", true),
+    // The select is drawn `< value >`: ← goes back.
+    b(C::Select, &[k(K::Left)], A::CycleBack, "previous Source Column", false),
     b(C::Confirm, &[c('y'), c('Y')], A::Yes, "yes", true),
     b(C::Confirm, &[c('n'), c('N'), k(K::Esc)], A::No, "no", true),
     b(C::Help, &[k(K::Esc), c('q'), c('?'), k(K::F(1))], A::Close, "close help", true),

@@ -24,7 +24,8 @@ pub enum Msg {
     ChannelsLoaded(StoreResult<Vec<ChannelSummary>>),
     /// A channel's stored configuration, to open its Configure dialog with.
     ConfigLoaded(ChannelKind, StoreResult<Option<AnyChannelConfig>>),
-    Saved(StoreResult<()>),
+    /// A channel's configuration was saved (or not); the dialog may be closed by then.
+    Saved(ChannelKind, StoreResult<()>),
     /// A Test Message Sending ended (not sent for a cancelled test). `record` is its outcome (the
     /// channel's last test only if the tested values are the saved ones); `detail` adds e.g. the
     /// receiver's userid on success.

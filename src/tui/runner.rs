@@ -56,7 +56,7 @@ impl Runner {
             }
             Effect::SaveConfig { config, test } => self.blocking(move |s| {
                 let result = s.save_any_tested(&config, test.as_ref());
-                Msg::Saved(result.map_err(Arc::new))
+                Msg::Saved(config.kind(), result.map_err(Arc::new))
             }),
             Effect::SendTest { seq, kind, config } => {
                 let handle = tokio::spawn(run_test(self.ctx(), seq, kind, Some(config)));

@@ -2,7 +2,7 @@
 //! and returns the effects to run next.
 
 use super::{App, Level, Tab};
-use crate::domain::sanitize_text;
+use crate::domain::{ChannelKind, sanitize_text};
 use crate::tui::dialogs::configure::ConfigureDialog;
 use crate::tui::dialogs::message::MessageDialog;
 use crate::tui::msg::{Effect, Msg, StoreResult};
@@ -49,7 +49,7 @@ impl App {
                     .set_status(Level::Error, format!("Could not read the channel: {e}"));
                 vec![]
             }
-            Msg::Saved(result) => self.on_saved(result),
+            Msg::Saved(kind, result) => self.on_saved(kind, result),
             Msg::SubscriptionsLoaded(Ok(rows)) => {
                 self.ui
                     .reloaded(Tab::Subscription, format!("{} rows", rows.len()));
@@ -146,7 +146,7 @@ impl App {
         }
     }
 
-    fn on_saved(&mut self, result: StoreResult<()>) -> Vec<Effect> {
+    fn on_saved(&mut self, kind: ChannelKind, result: StoreResult<()>) -> Vec<Effect> {
         match result {
             Ok(()) => {
                 // Close the dialog (and a discard prompt above it), if it is still open.
@@ -154,7 +154,7 @@ impl App {
                     self.overlays.truncate(pos);
                 }
                 self.ui
-                    .set_status(Level::Ok, "DingTalk personal channel saved");
+                    .set_status(Level::Ok, format!("{} saved", kind.title()));
                 vec![Effect::LoadChannels]
             }
             Err(e) => {

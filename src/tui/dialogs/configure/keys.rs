@@ -69,6 +69,10 @@ impl Overlay for ConfigureDialog {
                 self.reveal = !self.reveal;
                 DialogRequest::None
             }
+            Some(Action::CycleBack) => {
+                self.cycle_source_back();
+                DialogRequest::None
+            }
             Some(Action::Cycle) => {
                 self.cycle_source();
                 DialogRequest::None

@@ -245,12 +245,22 @@ impl ConfigureDialog {
     }
 
     pub fn cycle_source(&mut self) {
+        self.step_source(1);
+    }
+
+    pub fn cycle_source_back(&mut self) {
+        let n = SourceColumn::for_channel(self.kind).len();
+        self.step_source(n - 1);
+    }
+
+    /// Move the Source Column `by` places forward, round the platform's columns.
+    fn step_source(&mut self, by: usize) {
         let all = SourceColumn::for_channel(self.kind);
         let i = all
             .iter()
             .position(|s| *s == self.source_column)
             .unwrap_or(0);
-        self.source_column = all[(i + 1) % all.len()];
+        self.source_column = all[(i + by) % all.len()];
         if all.len() == 1 {
             self.notice = Some("Phone is the only Source Column DingTalk supports".into());
         } else {
