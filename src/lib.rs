@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod dingtalk;
 pub mod domain;
 pub mod feishu;
+pub mod i18n;
 /// The fake DingTalk server (its own workspace crate), re-exported for the sandbox and tests.
 pub use dingtalk_fake as fake;
 pub mod ingest;

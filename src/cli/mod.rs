@@ -93,6 +93,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
             force_mono: cli.no_color,
             banner: sandbox::banner(),
             sandbox: true,
+            lang: crate::i18n::choose_from_env(cli.lang),
         };
         tui::run(config).await
     })?;
@@ -124,10 +125,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => paths::default_db_path()?,
     };
     let log_path = paths::log_path_for(&db_path);
+    let choice = crate::i18n::choose_from_env(cli.lang);
+    let lang = choice.lang;
     if let Some(Command::Paths) = cli.command {
         let mut out = out::stdout();
-        out.line(format_args!("database: {}", db_path.display()))?;
-        out.line(format_args!("log:      {}", log_path.display()))?;
+        let db = db_path.display();
+        let log = log_path.display();
+        out.line(format_args!("{}", lang.trf("cli.paths.database", &[("path", &db)])))?;
+        out.line(format_args!("{}", lang.trf("cli.paths.log", &[("path", &log)])))?;
+        let described = choice.describe();
+        out.line(format_args!("{}", lang.trf("cli.paths.language", &[("choice", &described)])))?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = client_options(&cli)?;
@@ -144,6 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force_mono: cli.no_color,
             banner: Vec::new(),
             sandbox: false,
+            lang: crate::i18n::choose_from_env(cli.lang),
         };
         runtime()?.block_on(tui::run(config))?;
         return Ok(ExitCode::SUCCESS);
