@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 #[cfg(test)]
 mod tests;
+pub mod errors;
 pub mod words;
 
 /// A language the interface speaks.

@@ -174,3 +174,122 @@ fn tabs_contexts_and_domain_words_are_in_both_languages() {
         check_dynamic(&format!("method.{}", m.code()), m.title());
     }
 }
+
+fn all_dingtalk_errors() -> Vec<crate::dingtalk::DingTalkError> {
+    use crate::dingtalk::{DingTalkError, ErrorKind as K, Step};
+    let kinds = [
+        K::BadCredentials,
+        K::TokenInvalid,
+        K::MissingPermission {
+            scope: "qyapi_robot_sendmsg".into(),
+        },
+        K::IpNotAllowed,
+        K::UserNotFound,
+        K::InvalidMobile,
+        K::OutsideVisibility,
+        K::RobotNotEnabled,
+        K::RobotCodeMismatch,
+        K::TemplateNotFound,
+        K::RateLimited,
+        K::QuotaExceeded,
+        K::IpBanned,
+        K::ServerBusy,
+        K::Timeout,
+        K::Network,
+        K::BadResponse,
+        K::InvalidRequest,
+        K::Filtered,
+        K::StaleUserId,
+        K::NoRobotConversation,
+        K::Redirected {
+            host: "evil.example".into(),
+        },
+        K::Other,
+    ];
+    // Codes with an entry of their own come only with the kind the client maps them to.
+    let own = [
+        ("60121", K::UserNotFound),
+        ("88/60020", K::IpNotAllowed),
+        ("50002", K::OutsideVisibility),
+        ("90020", K::QuotaExceeded),
+    ];
+    let codes = [
+        "x",
+        "connect",
+        "system.busy",
+        "system.error",
+        "flowControlledStaffIdList",
+        "Throttling.User",
+        "Throttling.Api",
+        "90002",
+        "ApiQpmLimit",
+        "90018",
+        "send.too.fast",
+        "Throttling.Other",
+        "HTTP 503",
+    ];
+    let steps = [Step::Setup, Step::Token, Step::Lookup, Step::Send, Step::Card];
+    let mut out = Vec::new();
+    let pairs = kinds
+        .iter()
+        .flat_map(|k| codes.iter().map(move |c| (*c, k.clone())))
+        .chain(own);
+    for (code, kind) in pairs {
+            for step in steps {
+                let e = DingTalkError::new(kind.clone(), code, step);
+                out.push(e.clone());
+                let mut timed = e.clone().with_message("m").with_status(503);
+                timed.timeout_after = Some(std::time::Duration::from_millis(2500));
+                timed.host = Some("127.0.0.1:9".into());
+                timed.request_id = Some("r-1".into());
+                out.push(timed);
+            }
+    }
+    out
+}
+
+#[test]
+fn dingtalk_errors_in_english_are_exactly_what_they_were() {
+    for e in all_dingtalk_errors() {
+        let (meaning, fix) = e.explain_in(Lang::En);
+        assert_eq!(meaning, e.meaning(), "{e:?}");
+        assert_eq!(fix, e.fix(), "{e:?}");
+        assert_eq!(e.line_in(Lang::En), e.to_string(), "{e:?}");
+    }
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[test]
+fn every_dingtalk_error_has_a_chinese_meaning_and_fix() {
+    for e in all_dingtalk_errors() {
+        let (meaning, fix) = e.explain_in(Lang::Zh);
+        assert!(has_cjk(&meaning) && has_cjk(&fix), "{e:?}: {meaning} / {fix}");
+        assert!(!meaning.contains('{') && !fix.contains('{'), "{meaning} / {fix}");
+        let line = e.line_in(Lang::Zh);
+        assert!(line.contains(&e.code) || line.contains("127.0.0.1"), "{line}");
+    }
+}
+
+#[test]
+fn a_platform_error_is_found_by_platform_and_code() {
+    use crate::dingtalk::{DingTalkError, ErrorKind, Step};
+    let e = DingTalkError::new(ErrorKind::UserNotFound, "60121", Step::Lookup);
+    assert_eq!(
+        e.line_in(Lang::Zh),
+        "钉钉错误 60121：组织中没有使用此手机号的在职成员。解决：请核对手机号；该成员须在职，且在应用的可见范围内"
+    );
+    // The step-specific entry applies only to its step; another step falls back to the kind.
+    assert_eq!(
+        errors::platform_error(Lang::Zh, "dingtalk", "60121", Some("send"), &[]),
+        None
+    );
+    let (m, _) = errors::platform_error(Lang::Zh, "dingtalk", "88/60020", None, &[]).unwrap();
+    assert!(m.contains("IP"), "{m}");
+    assert_eq!(
+        errors::platform_error(Lang::Zh, "wecom", "99999999", None, &[]),
+        None
+    );
+}
