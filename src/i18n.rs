@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 #[cfg(test)]
 mod tests;
 pub mod errors;
+pub mod known;
 pub mod words;
 
 /// A language the interface speaks.

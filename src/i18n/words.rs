@@ -36,3 +36,35 @@ pub fn status_text(lang: Lang, summary: &ChannelSummary) -> String {
         _ => lang.tr("card.unconfigured").to_string(),
     }
 }
+
+/// A subscription type's name: the catalogue's Chinese in Chinese, else `english` (as stored).
+pub fn type_label<'a>(lang: Lang, type_code: &str, english: &'a str) -> std::borrow::Cow<'a, str> {
+    let cat = crate::domain::catalogue::Catalogue::embedded();
+    match (lang, cat.types.iter().find(|t| t.code == type_code)) {
+        (Lang::Zh, Some(t)) => t.zh.clone().into(),
+        _ => english.into(),
+    }
+}
+
+/// A workflow node's name, as [`type_label`].
+pub fn node_label<'a>(
+    lang: Lang,
+    type_code: &str,
+    node_code: &str,
+    english: &'a str,
+) -> std::borrow::Cow<'a, str> {
+    let cat = crate::domain::catalogue::Catalogue::embedded();
+    match (lang, cat.find(type_code, node_code)) {
+        (Lang::Zh, Some((_, n))) => n.zh.clone().into(),
+        _ => english.into(),
+    }
+}
+
+/// A default receiver's name ("Submitter" → "提交人"), from its English name as stored.
+pub fn receiver_label<'a>(lang: Lang, english: &'a str) -> std::borrow::Cow<'a, str> {
+    let cat = crate::domain::catalogue::Catalogue::embedded();
+    match (lang, cat.receivers.values().find(|l| l.en == english)) {
+        (Lang::Zh, Some(l)) => l.zh.clone().into(),
+        _ => english.into(),
+    }
+}

@@ -99,6 +99,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     let worker_personal = cfg.personal.clone();
     let mut runner = Runner::new(store, cfg.client, cfg.personal, tx);
     runner.wake = wake.clone();
+    runner.lang = app.ui.lang;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigquit = signal(SignalKind::quit())?;
