@@ -68,3 +68,32 @@ pub fn receiver_label<'a>(lang: Lang, english: &'a str) -> std::borrow::Cow<'a, 
         _ => english.into(),
     }
 }
+
+/// A delivery status as the log's column shows it ([`DeliveryStatus::code`] in English).
+pub fn status_code(lang: Lang, status: crate::store::DeliveryStatus) -> &'static str {
+    lang.tr(&format!("status_code.{}", status.code()))
+}
+
+/// A delivery status as people read it ([`DeliveryStatus::label`] in English).
+pub fn status_label(lang: Lang, status: crate::store::DeliveryStatus) -> &'static str {
+    lang.tr(&format!("status_label.{}", status.code()))
+}
+
+/// "SQL Task / To be approved" in `lang`, from the row's codes and its English names.
+pub fn type_node_label(lang: Lang, type_code: &str, node_code: &str, english: &str) -> String {
+    if lang == Lang::En {
+        return english.to_string();
+    }
+    let (type_en, node_en) = english.split_once(" / ").unwrap_or((english, ""));
+    format!(
+        "{} / {}",
+        type_label(lang, type_code, type_en),
+        node_label(lang, type_code, node_code, node_en)
+    )
+}
+
+/// `text` right-aligned in `width` cells (display width: CJK takes two).
+pub fn pad_left(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{}{text}", " ".repeat(width.saturating_sub(w)))
+}
