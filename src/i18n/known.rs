@@ -80,7 +80,7 @@ fn value_in(lang: Lang, v: &str) -> String {
         return w.to_string();
     }
     if v.contains(", ") {
-        let sep = lang.tr("word_list_separator");
+        let sep = lang.tr("word.list_separator");
         return v
             .split(", ")
             .map(|part| value_in(lang, part))
