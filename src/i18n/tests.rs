@@ -293,3 +293,83 @@ fn a_platform_error_is_found_by_platform_and_code() {
         None
     );
 }
+
+/// Every message the core writes for a bad field, in Chinese: none is left in English.
+#[test]
+fn validation_messages_of_the_core_are_all_translated() {
+    use crate::domain::channel_config::{ChannelFields, validate_channel};
+    use crate::domain::member::NewMember;
+    use crate::domain::{ChannelKind, ConfigErrors, SourceColumn, validate_dingtalk};
+    let mut messages: Vec<String> = Vec::new();
+    let mut take = |e: ConfigErrors| {
+        messages.extend(
+            [
+                e.app_key,
+                e.app_secret,
+                e.template_id,
+                e.receiver,
+                e.agent_id,
+                e.source_column,
+                e.callback,
+            ]
+            .into_iter()
+            .flatten(),
+        )
+    };
+    let secret = secrecy::SecretString::from("");
+    for receiver in ["", "12", "abc", "1380013800a"] {
+        for (key, template) in [("", ""), ("a b", "t t"), (&*"k".repeat(300), "x")] {
+            if let Err(e) =
+                validate_dingtalk(key, &secret, template, SourceColumn::Phone, receiver, true)
+            {
+                take(e);
+            }
+        }
+    }
+    for kind in ChannelKind::ALL {
+        for column in SourceColumn::ALL {
+            for (app_id, agent, receiver) in [
+                ("", "", ""),
+                ("12345", "abc", "no-at"),
+                ("x y", "0", "a b"),
+            ] {
+                let f = ChannelFields {
+                    app_id: app_id.into(),
+                    agent_id: agent.into(),
+                    source_column: Some(column),
+                    receiver: receiver.into(),
+                    callback_url: "ftp://x".into(),
+                    callback_aes_key: "short".into(),
+                    ..ChannelFields::default()
+                };
+                if let Err(e) = validate_channel(kind, &f, true) {
+                    take(e);
+                }
+            }
+        }
+    }
+    let member = NewMember {
+        name: "".into(),
+        login: "bad login".into(),
+        phone: "12".into(),
+        email: Some("nope".into()),
+    };
+    if let Err(e) = member.validate() {
+        messages.extend([e.name, e.login, e.phone, e.email].into_iter().flatten());
+    }
+    assert!(messages.len() > 30, "{}", messages.len());
+    for m in &messages {
+        let zh = known::translate(Lang::Zh, m);
+        assert!(has_cjk(&zh), "not translated: {m}");
+        assert_eq!(known::translate(Lang::En, m), *m);
+    }
+    // Names inside a message are translated too; the values typed are kept.
+    assert_eq!(
+        known::translate(Lang::Zh, "Template ID is required"),
+        "模板 ID为必填项"
+    );
+    assert_eq!(
+        known::translate(Lang::Zh, "Not saved: login is required"),
+        "未保存：登录名为必填项"
+    );
+}
