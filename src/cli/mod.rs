@@ -29,11 +29,15 @@ pub const EXIT_FAILED: u8 = 1;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Errors are worded for people: in the language chosen (what the core says in English is
+    // translated when the locale file knows the message).
+    let lang = crate::i18n::choose_from_env(cli.lang).lang;
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             // Errors quote paths, logins, ids and DingTalk's words: print them cleaned.
-            let _ = out::stderr().line(format_args!("notifydesk: {e:#}"));
+            let text = crate::i18n::known::translate(lang, &format!("{e:#}"));
+            let _ = out::stderr().line(format_args!("notifydesk: {text}"));
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -163,7 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Member(cmd)) => return member::run(cmd, store),
         Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
         Some(Command::Notify(args)) => return delivery::notify(args, store),
-        Some(Command::Log(args)) => return delivery::log(args, store),
+        Some(Command::Log(args)) => return delivery::log(args, store, lang),
         Some(Command::Settings(cmd)) => return settings(cmd, store),
         other => other,
     };
@@ -171,7 +175,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let client = Client::new(endpoints, options)?;
     let runtime = runtime()?;
     match command {
-        Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client, personal)),
+        Some(Command::Channel(cmd)) => {
+            runtime.block_on(channel::run(cmd, store, client, personal, lang))
+        }
         Some(Command::Deliver(args)) => {
             runtime.block_on(delivery::deliver(args, store, client, personal))
         }

@@ -109,5 +109,13 @@ pub fn translate(lang: Lang, text: &str) -> String {
             .collect();
         return fill(lang.tr(&p.key), &args);
     }
+    // An error with its context in front ("--receiver: …", as anyhow chains them): the
+    // context stays as written, the known message after it is translated.
+    if let Some((head, tail)) = text.split_once(": ") {
+        let translated = translate(lang, tail);
+        if translated != tail {
+            return format!("{head}: {translated}");
+        }
+    }
     text.to_string()
 }
