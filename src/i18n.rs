@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::fmt::{self, Display};
 use std::sync::OnceLock;
 
-#[cfg(test)]
-mod tests;
 pub mod errors;
 pub mod known;
+#[cfg(test)]
+mod tests;
 pub mod words;
 
 /// A language the interface speaks.
@@ -196,7 +196,12 @@ fn flatten(
                 out.insert(key, s.clone());
             }
             toml::Value::Table(t) => flatten(&key, t, out)?,
-            other => return Err(format!("{key}: expected a string, found {}", other.type_str())),
+            other => {
+                return Err(format!(
+                    "{key}: expected a string, found {}",
+                    other.type_str()
+                ));
+            }
         }
     }
     Ok(())

@@ -14,7 +14,10 @@ fn zh(env: &Env, args: &[&str]) -> Output {
 
 /// The display column where `needle` starts in `line`.
 fn column(line: &str, needle: &str) -> usize {
-    line[..line.find(needle).unwrap_or_else(|| panic!("{needle:?} in {line:?}"))].width()
+    line[..line
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} in {line:?}"))]
+        .width()
 }
 
 #[test]
@@ -59,7 +62,10 @@ fn a_mapped_error_in_chinese_keeps_its_code_and_exit_status() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["ok"], false);
     assert!(
-        v["summary"].as_str().unwrap().starts_with("DingTalk error 60121"),
+        v["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("DingTalk error 60121"),
         "{v}"
     );
     // A common error before any call: the context stays, the message is translated.
@@ -101,7 +107,10 @@ fn log_in_chinese_names_types_nodes_and_states() {
     assert!(log.status.success(), "{}", err(&log));
     let text = out(&log);
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].contains("类型/节点") && lines[0].contains("状态"), "{text}");
+    assert!(
+        lines[0].contains("类型/节点") && lines[0].contains("状态"),
+        "{text}"
+    );
     assert!(text.contains("SQL 任务/待审批"), "{text}");
     let status = column(lines[0], "状态");
     for row in &lines[1..3] {

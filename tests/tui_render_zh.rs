@@ -273,7 +273,10 @@ fn zh_subscription_grid_keeps_its_columns() {
             Some(cells[line[..byte].chars().count()])
         })
         .collect();
-    assert!(rows.len() > 5 && rows.iter().all(|c| *c == rows[0]), "{rows:?}");
+    assert!(
+        rows.len() > 5 && rows.iter().all(|c| *c == rows[0]),
+        "{rows:?}"
+    );
 }
 
 #[test]
@@ -336,7 +339,9 @@ fn delivery_rows() -> Vec<DeliveryRow> {
             3,
             "zhangsan",
             DeliveryStatus::Failed,
-            Some("DingTalk error 60020: this server's IP address is not in the app's IP allow-list. Fix: add it"),
+            Some(
+                "DingTalk error 60020: this server's IP address is not in the app's IP allow-list. Fix: add it",
+            ),
         ),
         mk(2, "lisi", DeliveryStatus::Sent, None),
         mk(1, "wangwu", DeliveryStatus::Unknown, None),

@@ -147,7 +147,6 @@ pub(super) fn last_test_text(ch: &ChannelSummary, lang: Lang) -> String {
     }
 }
 
-
 /// The AppSecret, from standard input (never echoed) or NOTIFYDESK_APP_SECRET; never from argv.
 pub(super) fn read_secret(from_stdin: bool) -> anyhow::Result<Option<SecretString>> {
     if from_stdin {

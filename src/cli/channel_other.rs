@@ -203,7 +203,10 @@ async fn run_test(
     let (ok, summary) = match send_personal_test(clients, config, lang).await {
         Ok(r) => (
             true,
-            ui.trf("cli.test.ok_personal", &[("kind", &r.kind), ("user", &r.user_id)]),
+            ui.trf(
+                "cli.test.ok_personal",
+                &[("kind", &r.kind), ("user", &r.user_id)],
+            ),
         ),
         Err(e) => (false, crate::i18n::errors::channel_error_line(&e, ui)),
     };

@@ -135,10 +135,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let mut out = out::stdout();
         let db = db_path.display();
         let log = log_path.display();
-        out.line(format_args!("{}", lang.trf("cli.paths.database", &[("path", &db)])))?;
-        out.line(format_args!("{}", lang.trf("cli.paths.log", &[("path", &log)])))?;
+        out.line(format_args!(
+            "{}",
+            lang.trf("cli.paths.database", &[("path", &db)])
+        ))?;
+        out.line(format_args!(
+            "{}",
+            lang.trf("cli.paths.log", &[("path", &log)])
+        ))?;
         let described = choice.describe();
-        out.line(format_args!("{}", lang.trf("cli.paths.language", &[("choice", &described)])))?;
+        out.line(format_args!(
+            "{}",
+            lang.trf("cli.paths.language", &[("choice", &described)])
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = client_options(&cli)?;

@@ -163,7 +163,9 @@ impl DingTalkError {
                 _ => lang.tr(&format!("{key}.meaning")),
             };
             let fix_variant = match self.kind {
-                ErrorKind::ServerBusy | ErrorKind::Timeout | ErrorKind::Network
+                ErrorKind::ServerBusy
+                | ErrorKind::Timeout
+                | ErrorKind::Network
                 | ErrorKind::BadResponse
                     if maybe_sent =>
                 {
@@ -184,8 +186,7 @@ impl DingTalkError {
     /// The one-line error (`Display`) in `lang`; in English exactly `to_string()`.
     pub fn line_in(&self, lang: Lang) -> String {
         let (meaning, fix) = self.explain_in(lang);
-        let connect =
-            self.kind == ErrorKind::Network && self.code == CODE_CONNECT;
+        let connect = self.kind == ErrorKind::Network && self.code == CODE_CONNECT;
         let mut s = match (&self.host, connect) {
             (Some(host), true) => lang.trf(
                 "error.dingtalk.line_connect",

@@ -107,8 +107,15 @@ fn keys_used_in(dir: &Path, out: &mut Vec<(String, String)>) {
 #[test]
 fn every_key_the_code_uses_exists_in_both_languages() {
     let mut used = Vec::new();
-    keys_used_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut used);
-    assert!(used.len() > 50, "the scan found too few keys: {}", used.len());
+    keys_used_in(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut used,
+    );
+    assert!(
+        used.len() > 50,
+        "the scan found too few keys: {}",
+        used.len()
+    );
     let missing: Vec<_> = used
         .iter()
         .filter(|(key, _)| Lang::ALL.iter().any(|l| l.lookup(key).is_none()))
@@ -159,7 +166,10 @@ fn tabs_contexts_and_domain_words_are_in_both_languages() {
     }
     for kind in ChannelKind::ALL {
         check_dynamic(&format!("channel.{}.title", kind.code()), kind.title());
-        check_dynamic(&format!("channel.{}.platform", kind.code()), kind.platform());
+        check_dynamic(
+            &format!("channel.{}.platform", kind.code()),
+            kind.platform(),
+        );
         let mut s = ChannelSummary::unconfigured(kind);
         assert_eq!(words::status_text(Lang::En, &s), s.status_text());
         s.configured = true;
@@ -228,22 +238,28 @@ fn all_dingtalk_errors() -> Vec<crate::dingtalk::DingTalkError> {
         "Throttling.Other",
         "HTTP 503",
     ];
-    let steps = [Step::Setup, Step::Token, Step::Lookup, Step::Send, Step::Card];
+    let steps = [
+        Step::Setup,
+        Step::Token,
+        Step::Lookup,
+        Step::Send,
+        Step::Card,
+    ];
     let mut out = Vec::new();
     let pairs = kinds
         .iter()
         .flat_map(|k| codes.iter().map(move |c| (*c, k.clone())))
         .chain(own);
     for (code, kind) in pairs {
-            for step in steps {
-                let e = DingTalkError::new(kind.clone(), code, step);
-                out.push(e.clone());
-                let mut timed = e.clone().with_message("m").with_status(503);
-                timed.timeout_after = Some(std::time::Duration::from_millis(2500));
-                timed.host = Some("127.0.0.1:9".into());
-                timed.request_id = Some("r-1".into());
-                out.push(timed);
-            }
+        for step in steps {
+            let e = DingTalkError::new(kind.clone(), code, step);
+            out.push(e.clone());
+            let mut timed = e.clone().with_message("m").with_status(503);
+            timed.timeout_after = Some(std::time::Duration::from_millis(2500));
+            timed.host = Some("127.0.0.1:9".into());
+            timed.request_id = Some("r-1".into());
+            out.push(timed);
+        }
     }
     out
 }
@@ -266,10 +282,19 @@ fn has_cjk(s: &str) -> bool {
 fn every_dingtalk_error_has_a_chinese_meaning_and_fix() {
     for e in all_dingtalk_errors() {
         let (meaning, fix) = e.explain_in(Lang::Zh);
-        assert!(has_cjk(&meaning) && has_cjk(&fix), "{e:?}: {meaning} / {fix}");
-        assert!(!meaning.contains('{') && !fix.contains('{'), "{meaning} / {fix}");
+        assert!(
+            has_cjk(&meaning) && has_cjk(&fix),
+            "{e:?}: {meaning} / {fix}"
+        );
+        assert!(
+            !meaning.contains('{') && !fix.contains('{'),
+            "{meaning} / {fix}"
+        );
         let line = e.line_in(Lang::Zh);
-        assert!(line.contains(&e.code) || line.contains("127.0.0.1"), "{line}");
+        assert!(
+            line.contains(&e.code) || line.contains("127.0.0.1"),
+            "{line}"
+        );
     }
 }
 
@@ -328,11 +353,9 @@ fn validation_messages_of_the_core_are_all_translated() {
     }
     for kind in ChannelKind::ALL {
         for column in SourceColumn::ALL {
-            for (app_id, agent, receiver) in [
-                ("", "", ""),
-                ("12345", "abc", "no-at"),
-                ("x y", "0", "a b"),
-            ] {
+            for (app_id, agent, receiver) in
+                [("", "", ""), ("12345", "abc", "no-at"), ("x y", "0", "a b")]
+            {
                 let f = ChannelFields {
                     app_id: app_id.into(),
                     agent_id: agent.into(),

@@ -215,11 +215,7 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<AnyC
             }
         }
         Ok(AnyChannelConfig::DingTalk(config)) => match &config.receiver {
-            None => (
-                false,
-                ui_lang.tr("test.no_receiver").to_string(),
-                None,
-            ),
+            None => (false, ui_lang.tr("test.no_receiver").to_string(), None),
             Some(mobile) => {
                 match crate::delivery::send_test_message(&ctx.client, config, mobile, lang).await {
                     Ok(report) => (

@@ -140,7 +140,10 @@ mod tests {
         let lines = wrap_text("钉钉错误 60121：组织中没有使用此手机号的在职成员", 20, 9);
         assert_eq!(lines[0], "钉钉错误 60121：组织", "{lines:?}");
         assert!(lines.iter().all(|l| l.width() <= 20), "{lines:?}");
-        assert_eq!(lines.concat().replace(' ', ""), "钉钉错误60121：组织中没有使用此手机号的在职成员");
+        assert_eq!(
+            lines.concat().replace(' ', ""),
+            "钉钉错误60121：组织中没有使用此手机号的在职成员"
+        );
         // Latin words are still never split when they fit on a line of their own.
         assert_eq!(wrap_text("aaaa bbbb", 6, 9), vec!["aaaa", "bbbb"]);
     }

@@ -52,8 +52,10 @@ impl App {
             return;
         };
         if self.members.members.is_empty() {
-            self.ui
-                .set_status(Level::Info, self.ui.lang.tr("status.no_members_for_receivers"));
+            self.ui.set_status(
+                Level::Info,
+                self.ui.lang.tr("status.no_members_for_receivers"),
+            );
             return;
         }
         let picker = ReceiversPicker::for_row(row, &self.members.members);
@@ -98,10 +100,10 @@ impl App {
                 if self.top_mut::<MemberForm>().is_some() {
                     self.overlays.pop();
                 }
-                let text = self
-                    .ui
-                    .lang
-                    .trf("status.member_saved", &[("name", &m.name), ("login", &m.login)]);
+                let text = self.ui.lang.trf(
+                    "status.member_saved",
+                    &[("name", &m.name), ("login", &m.login)],
+                );
                 self.ui.set_status(Level::Ok, text);
                 let login = m.login.clone();
                 let mut effects = vec![Effect::LoadMembers, Effect::LoadSubscriptions];
@@ -122,7 +124,10 @@ impl App {
     pub(super) fn on_member_deleted(&mut self, name: &str, result: StoreResult<()>) -> Vec<Effect> {
         match result {
             Ok(()) => {
-                let text = self.ui.lang.trf("status.member_deleted", &[("name", &name)]);
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.member_deleted", &[("name", &name)]);
                 self.ui.set_status(Level::Ok, text);
                 vec![Effect::LoadMembers, Effect::LoadSubscriptions]
             }

@@ -36,7 +36,10 @@ impl App {
                 vec![]
             }
             Msg::ChannelsLoaded(Err(e)) => {
-                let text = self.ui.lang.trf("status.load_channels_failed", &[("error", &e)]);
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.load_channels_failed", &[("error", &e)]);
                 self.ui.set_status(Level::Error, text);
                 vec![]
             }
@@ -46,7 +49,10 @@ impl App {
                 vec![]
             }
             Msg::ConfigLoaded(_, Err(e)) => {
-                let text = self.ui.lang.trf("status.read_channel_failed", &[("error", &e)]);
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.read_channel_failed", &[("error", &e)]);
                 self.ui.set_status(Level::Error, text);
                 vec![]
             }
@@ -58,7 +64,10 @@ impl App {
                 vec![]
             }
             Msg::SubscriptionsLoaded(Err(e)) => {
-                let text = self.ui.lang.trf("status.load_subscriptions_failed", &[("error", &e)]);
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.load_subscriptions_failed", &[("error", &e)]);
                 self.ui.set_status(Level::Error, text);
                 vec![]
             }
@@ -70,7 +79,10 @@ impl App {
                 vec![]
             }
             Msg::MembersLoaded(Err(e)) => {
-                let text = self.ui.lang.trf("status.load_members_failed", &[("error", &e)]);
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.load_members_failed", &[("error", &e)]);
                 self.ui.set_status(Level::Error, text);
                 vec![]
             }
@@ -126,7 +138,10 @@ impl App {
             Msg::MethodsSaved { changes, result } => {
                 if let Err(e) = result {
                     self.subscriptions.revert(&changes);
-                    let text = self.ui.lang.trf("status.not_saved_undone", &[("error", &e)]);
+                    let text = self
+                        .ui
+                        .lang
+                        .trf("status.not_saved_undone", &[("error", &e)]);
                     self.ui.set_status(Level::Error, text);
                 }
                 vec![]

@@ -273,8 +273,10 @@ fn draw_form(ui: &Ui, f: &MemberForm, frame: &mut Frame, area: Rect) {
     }
     form.lines.push(Line::raw(""));
     if f.saving {
-        form.lines
-            .push(Line::styled(lang.tr("configure.saving"), t.style(Role::Warn)));
+        form.lines.push(Line::styled(
+            lang.tr("configure.saving"),
+            t.style(Role::Warn),
+        ));
     } else if let Some(n) = &f.notice {
         for l in wrap_text(&known::translate(lang, n), inner_w, 2) {
             form.lines.push(Line::styled(l, t.style(Role::Error)));

@@ -136,10 +136,7 @@ impl TabUnit for ChannelsTab {
                     return Outcome::Handled(vec![]);
                 }
                 if ch.receiver.is_none() {
-                    ui.set_status(
-                        Level::Error,
-                        ui.lang.tr("card.no_receiver"),
-                    );
+                    ui.set_status(Level::Error, ui.lang.tr("card.no_receiver"));
                     return Outcome::Handled(vec![]);
                 }
                 let seq = ui.next_seq();
@@ -258,7 +255,10 @@ fn render_card(
             }
         }
     } else if ch.configured {
-        lines.push(Line::styled(lang.tr("card.not_tested"), t.style(Role::Muted)));
+        lines.push(Line::styled(
+            lang.tr("card.not_tested"),
+            t.style(Role::Muted),
+        ));
     }
     if selected {
         let hint = if ch.configured {

@@ -209,7 +209,10 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
             ));
         }
         TestState::Succeeded { at, detail } => {
-            test_line.push(Span::styled(lang.tr("configure.succeeded"), t.style(Role::Ok)));
+            test_line.push(Span::styled(
+                lang.tr("configure.succeeded"),
+                t.style(Role::Ok),
+            ));
             test_line.push(Span::styled(
                 format!(" {}", format_time(*at, ui.utc_offset)),
                 t.style(Role::Muted),
@@ -221,13 +224,19 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
             }
         }
         TestState::Failed { message } => {
-            test_line.push(Span::styled(lang.tr("configure.failed"), t.style(Role::Error)));
+            test_line.push(Span::styled(
+                lang.tr("configure.failed"),
+                t.style(Role::Error),
+            ));
             for l in wrap_text(message, result_w, 8) {
                 result_lines.push(Line::styled(l, t.style(Role::Error)));
             }
         }
         TestState::Cancelled => {
-            test_line.push(Span::styled(lang.tr("configure.cancelled"), t.style(Role::Muted)));
+            test_line.push(Span::styled(
+                lang.tr("configure.cancelled"),
+                t.style(Role::Muted),
+            ));
         }
     }
     form.lines.push(Line::from(test_line));

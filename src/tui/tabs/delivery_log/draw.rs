@@ -98,7 +98,11 @@ pub(super) fn render(
     };
     let title = lang.trf(
         "log.title",
-        &[("position", &position), ("status", &status), ("search", &text)],
+        &[
+            ("position", &position),
+            ("status", &status),
+            ("search", &text),
+        ],
     );
     let block = Block::default()
         .borders(Borders::ALL)

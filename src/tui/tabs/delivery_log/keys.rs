@@ -104,10 +104,7 @@ impl LogTab {
             }
             DeliveryStatus::Unknown => {
                 self.force_armed = Some(row.id);
-                ui.set_status(
-                    Level::Info,
-                    ui.lang.tr("log.retry_unknown"),
-                );
+                ui.set_status(Level::Info, ui.lang.tr("log.retry_unknown"));
                 vec![]
             }
             _ => {

@@ -46,12 +46,7 @@ pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
             ("resolved", 16),
         ]
     } else if width >= 68 {
-        &[
-            ("name", 16),
-            ("login", 14),
-            ("phone", 13),
-            ("userid", 16),
-        ]
+        &[("name", 16), ("login", 14), ("phone", 13), ("userid", 16)]
     } else {
         // Too narrow for the userid: it stays in the detail line below.
         &[("name", 16), ("login", 14), ("phone", 13)]
@@ -73,10 +68,7 @@ pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
         ));
     } else if tab.members.is_empty() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            lang.tr("members.empty"),
-            t.style(Role::Muted),
-        ));
+        lines.push(Line::styled(lang.tr("members.empty"), t.style(Role::Muted)));
         lines.push(Line::styled(
             lang.tr("members.empty_import"),
             t.style(Role::Muted),

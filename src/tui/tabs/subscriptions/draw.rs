@@ -113,7 +113,10 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
 
     let footer_lines = 2usize;
     if !g.loaded {
-        lines.push(TextLine::styled(lang.tr("grid.loading"), t.style(Role::Muted)));
+        lines.push(TextLine::styled(
+            lang.tr("grid.loading"),
+            t.style(Role::Muted),
+        ));
     } else if g.lines.is_empty() {
         let msg = if g.rows.is_empty() {
             lang.tr("grid.empty")
@@ -208,7 +211,10 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
         let text = lang.trf(
             "grid.detail",
             &[
-                ("type", &words::type_label(lang, &r.type_code, &r.type_label)),
+                (
+                    "type",
+                    &words::type_label(lang, &r.type_code, &r.type_label),
+                ),
                 (
                     "node",
                     &words::node_label(lang, &r.type_code, &r.node_code, &r.node_label),
@@ -226,18 +232,12 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
     }
     if personal_configured {
         detail.push(TextLine::styled(
-            truncate(
-                lang.tr("grid.personal_on"),
-                width,
-            ),
+            truncate(lang.tr("grid.personal_on"), width),
             t.style(Role::Muted),
         ));
     } else {
         detail.push(TextLine::styled(
-            truncate(
-                lang.tr("grid.personal_off"),
-                width,
-            ),
+            truncate(lang.tr("grid.personal_off"), width),
             t.style(Role::Warn),
         ));
     }

@@ -1,7 +1,7 @@
 //! The Subscription tab's keys: a grid change is applied at once and saved as one batch.
 
-use crate::i18n::{known, words};
 use super::{Grid, UndoStep};
+use crate::i18n::{known, words};
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::ui::{Level, Request, Tab, TabUnit, Ui};

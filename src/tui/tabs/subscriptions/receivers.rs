@@ -9,13 +9,13 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::domain::member::Member;
 use crate::domain::subscription::SubscriptionRow;
+use crate::i18n::{known, words};
 use crate::tui::filter::Filter;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::list;
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::theme::Role;
 use crate::tui::ui::{Overlay, Request, Ui};
-use crate::i18n::{known, words};
 use crate::tui::widgets::{centered, truncate};
 
 #[derive(Debug)]
@@ -224,7 +224,10 @@ fn draw_picker(ui: &Ui, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
         let n = known::translate(lang, n);
         lines.push(Line::styled(truncate(&n, inner_w), t.style(Role::Error)));
     } else if p.saving {
-        lines.push(Line::styled(lang.tr("configure.saving"), t.style(Role::Warn)));
+        lines.push(Line::styled(
+            lang.tr("configure.saving"),
+            t.style(Role::Warn),
+        ));
     }
     let rect = centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
@@ -239,12 +242,6 @@ fn draw_picker(ui: &Ui, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
             )
             .right_aligned(),
         )
-        .title_bottom(
-            Line::styled(
-                lang.tr("picker.bottom"),
-                t.style(Role::Muted),
-            )
-            .right_aligned(),
-        );
+        .title_bottom(Line::styled(lang.tr("picker.bottom"), t.style(Role::Muted)).right_aligned());
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
