@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod dingtalk;
 pub mod domain;
 pub mod feishu;
+pub mod i18n;
 pub mod ingest;
 pub mod logging;
 pub mod paths;

@@ -86,6 +86,11 @@ pub struct Cli {
     )]
     pub http_timeout: f64,
 
+    /// Interface language: en or zh [default: NOTIFYDESK_LANG, else the locale (LC_ALL,
+    /// LC_MESSAGES, LANG), else en]. JSON output never changes with it.
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<crate::i18n::Lang>,
+
     /// Monochrome UI (also when NO_COLOR is set)
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub no_color: bool,
@@ -96,6 +101,14 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
+    match s {
+        "en" => Ok(crate::i18n::Lang::En),
+        "zh" => Ok(crate::i18n::Lang::Zh),
+        _ => Err("expected en or zh".into()),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,7 @@ use crate::domain::{
     ChannelKind, ChannelSummary, DingTalkConfig, Mobile, STORED_SECRET_OTHER_APP, SourceColumn,
     TestRecord, stored_secret_applies, validate_dingtalk,
 };
+use crate::i18n::{Lang, words};
 use crate::store::{Store, StoreError};
 
 pub async fn run(
@@ -23,6 +24,7 @@ pub async fn run(
     mut store: Store,
     client: Client,
     personal: PersonalClients,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     match cmd {
         ChannelCommand::Configure(ConfigureTarget::Wecom(args)) => {
@@ -42,38 +44,34 @@ pub async fn run(
             .await
         }
         ChannelCommand::Test(TestTarget::Wecom(args)) => {
-            super::channel_other::test(&mut store, &personal, ChannelKind::WeCom, args).await
+            let lang = if args.json { Lang::En } else { lang };
+            super::channel_other::test(&mut store, &personal, ChannelKind::WeCom, args, lang).await
         }
         ChannelCommand::Test(TestTarget::Feishu(args)) => {
-            super::channel_other::test(&mut store, &personal, ChannelKind::Feishu, args).await
+            let lang = if args.json { Lang::En } else { lang };
+            super::channel_other::test(&mut store, &personal, ChannelKind::Feishu, args, lang).await
         }
         ChannelCommand::Test(TestTarget::Lark(args)) => {
-            super::channel_other::test(&mut store, &personal, ChannelKind::FeishuLark, args).await
+            let lang = if args.json { Lang::En } else { lang };
+            let kind = ChannelKind::FeishuLark;
+            super::channel_other::test(&mut store, &personal, kind, args, lang).await
         }
-        ChannelCommand::List { json } => list(&store, json),
+        ChannelCommand::List { json } => list(&store, json, lang),
         ChannelCommand::Configure(ConfigureTarget::Dingtalk(args)) => {
             configure(&mut store, &client, args).await
         }
         ChannelCommand::Test(TestTarget::Dingtalk { receiver, json }) => {
+            // JSON is for scripts: its words never change with the language.
+            let lang = if json { Lang::En } else { lang };
             let Some(mut config) = store.load_dingtalk()? else {
-                bail!(
-                    "the DingTalk personal channel is not configured; run `notifydesk channel configure dingtalk --app-key …` first"
-                );
+                bail!("{}", lang.tr("cli.test.dingtalk_not_configured"));
             };
             if let Some(r) = receiver {
                 config.receiver =
                     Some(Mobile::parse(&r).map_err(|e| anyhow::anyhow!("--receiver: {e}"))?);
             }
-            let (record, recorded) = send_test(&mut store, &client, &config).await;
-            match recorded {
-                Ok(true) => {}
-                Ok(false) => out::stderr().line(
-                    "note: not recorded as the channel's last test: these are not the saved values",
-                )?,
-                Err(e) => out::stderr().line(format_args!(
-                    "note: the result could not be recorded as the channel's last test: {e}"
-                ))?,
-            }
+            let (record, recorded) = send_test(&mut store, &client, &config, lang).await;
+            note_recorded(recorded, lang)?;
             if json {
                 out::stdout().json(&record)?;
             } else if record.ok {
@@ -90,27 +88,45 @@ pub async fn run(
     }
 }
 
-fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
+/// Whether a test's outcome became the channel's last test, said on standard error.
+pub(super) fn note_recorded(recorded: Result<bool, StoreError>, lang: Lang) -> anyhow::Result<()> {
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => out::stderr().line(lang.tr("cli.test.not_recorded"))?,
+        Err(e) => out::stderr().line(lang.trf("cli.test.record_failed", &[("error", &e)]))?,
+    }
+    Ok(())
+}
+
+fn list(store: &Store, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
     let channels = store.channel_summaries()?;
     let mut out = out::stdout();
     if json {
         out.json(&channels)?;
         return Ok(ExitCode::SUCCESS);
     }
-    out.line(format_args!("{:<30} {:<34} LAST TEST", "CHANNEL", "STATUS"))?;
+    // Padded by display width, so Chinese names line up as English ones do.
+    let pad = crate::tui::text::pad;
+    out.line(format_args!(
+        "{} {} {}",
+        pad(lang.tr("cli.list.channel"), 30),
+        pad(lang.tr("cli.list.status"), 34),
+        lang.tr("cli.list.last_test")
+    ))?;
     // `status_text` is "Configured: <app id>"; WeCom adds its AgentId.
     for ch in &channels {
         out.line(format_args!(
-            "{:<30} {:<34} {}",
-            ch.kind.title(),
-            ch.status_text(),
-            last_test_text(ch)
+            "{} {} {}",
+            pad(words::channel_title(lang, ch.kind), 30),
+            pad(&words::status_text(lang, ch), 34),
+            last_test_text(ch, lang)
         ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn last_test_text(ch: &ChannelSummary) -> String {
+/// The card's last test, as `channel list` shows it.
+pub(super) fn last_test_text(ch: &ChannelSummary, lang: Lang) -> String {
     match &ch.last_test {
         None => "-".into(),
         Some(t) => {
@@ -121,8 +137,12 @@ pub(super) fn last_test_text(ch: &ChannelSummary) -> String {
                         .to_string()
                 })
                 .unwrap_or_default();
-            let outcome = if t.ok { "Successful" } else { "Failed" };
-            format!("{outcome} ({when})")
+            let key = if t.ok {
+                "cli.list.test_ok"
+            } else {
+                "cli.list.test_failed"
+            };
+            lang.trf(key, &[("when", &when)])
         }
     }
 }
@@ -203,7 +223,7 @@ async fn configure(
     .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
     let tested = if args.test {
         // Recorded now only if these are already the saved values; otherwise with the save.
-        let (record, _) = send_test(store, client, &config).await;
+        let (record, _) = send_test(store, client, &config, Lang::En).await;
         if !record.ok {
             let mut err = out::stderr();
             err.line(&record.summary)?;
@@ -241,13 +261,10 @@ async fn send_test(
     store: &mut Store,
     client: &Client,
     config: &DingTalkConfig,
+    lang: Lang,
 ) -> (TestRecord, Result<bool, StoreError>) {
     let (ok, summary) = match &config.receiver {
-        None => (
-            false,
-            "Receiver Info is empty: pass --receiver PHONE or save one with `channel configure`"
-                .to_string(),
-        ),
+        None => (false, lang.tr("cli.test.no_receiver").to_string()),
         Some(mobile) => match crate::delivery::send_test_message(
             client,
             config,
@@ -258,8 +275,19 @@ async fn send_test(
         )
         .await
         {
-            Ok(report) => (true, format!("Successful ({})", report.kind.label())),
-            Err(e) => (false, e.to_string()),
+            Ok(report) => {
+                let kind = match (&report.kind, lang) {
+                    (_, Lang::En) => report.kind.label(),
+                    (crate::dingtalk::TestMessageKind::RobotMarkdown, _) => {
+                        lang.tr("test.kind_markdown").into()
+                    }
+                    (crate::dingtalk::TestMessageKind::Card { template_id }, _) => {
+                        lang.trf("test.kind_card", &[("id", template_id)])
+                    }
+                };
+                (true, lang.trf("cli.test.ok", &[("kind", &kind)]))
+            }
+            Err(e) => (false, e.line_in(lang)),
         },
     };
     let record = TestRecord {

@@ -2,6 +2,7 @@
 //! for scripts, with DingTalk's rules (secret never from argv, `--test` saves only on success,
 //! the last test is only ever about the saved values).
 
+use crate::i18n::{Lang, words};
 use std::process::ExitCode;
 
 use anyhow::bail;
@@ -147,7 +148,7 @@ async fn save(
     let config = validate_channel(kind, fields, test)
         .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
     let tested = if test {
-        let (record, _) = run_test(store, clients, &config).await;
+        let (record, _) = run_test(store, clients, &config, Lang::En).await;
         if !record.ok {
             let mut err = out::stderr();
             err.line(&record.summary)?;
@@ -186,12 +187,18 @@ pub async fn test(
     clients: &PersonalClients,
     kind: ChannelKind,
     args: TestOther,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let Some(mut config) = store.load_channel(kind)? else {
         bail!(
-            "the {} is not configured; run `notifydesk channel configure {} …` first",
-            kind.title(),
-            kind.cli_name()
+            "{}",
+            lang.trf(
+                "cli.test.not_configured",
+                &[
+                    ("channel", &words::channel_title(lang, kind)),
+                    ("name", &kind.cli_name()),
+                ],
+            )
         );
     };
     if let Some(r) = args.receiver {
@@ -200,16 +207,8 @@ pub async fn test(
                 .map_err(|e| anyhow::anyhow!("--receiver: {e}"))?,
         );
     }
-    let (record, recorded) = run_test(store, clients, &config).await;
-    match recorded {
-        Ok(true) => {}
-        Ok(false) => out::stderr().line(
-            "note: not recorded as the channel's last test: these are not the saved values",
-        )?,
-        Err(e) => out::stderr().line(format_args!(
-            "note: the result could not be recorded as the channel's last test: {e}"
-        ))?,
-    }
+    let (record, recorded) = run_test(store, clients, &config, lang).await;
+    super::channel::note_recorded(recorded, lang)?;
     if args.json {
         out::stdout().json(&record)?;
     } else if record.ok {
@@ -229,11 +228,18 @@ async fn run_test(
     store: &mut Store,
     clients: &PersonalClients,
     config: &ChannelConfig,
+    ui: Lang,
 ) -> (TestRecord, Result<bool, StoreError>) {
     let lang = Language::from_setting(store.setting("message.language").ok().flatten().as_deref());
     let (ok, summary) = match send_personal_test(clients, config, lang).await {
-        Ok(r) => (true, format!("Successful ({} to {})", r.kind, r.user_id)),
-        Err(e) => (false, e.to_string()),
+        Ok(r) => (
+            true,
+            ui.trf(
+                "cli.test.ok_personal",
+                &[("kind", &r.kind), ("user", &r.user_id)],
+            ),
+        ),
+        Err(e) => (false, crate::i18n::errors::channel_error_line(&e, ui)),
     };
     let record = TestRecord {
         at: chrono::Utc::now().timestamp(),

@@ -1,5 +1,6 @@
 //! `notifydesk notify | deliver | worker | log`: events in, deliveries out.
 
+use crate::i18n::{Lang, words};
 use std::io::BufRead;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -350,13 +351,11 @@ async fn listen(
     }))
 }
 
-pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
+pub fn log(args: LogArgs, mut store: Store, lang: Lang) -> anyhow::Result<ExitCode> {
     let mut out = out::stdout();
     if let Some(id) = args.retry {
         store.retry_delivery(id, args.force)?;
-        out.line(format_args!(
-            "delivery {id} queued again; it goes out at the next `notifydesk deliver` or with a running worker"
-        ))?;
+        out.line(lang.trf("cli.log.retried", &[("id", &id)]))?;
         return Ok(ExitCode::SUCCESS);
     }
     let filter = DeliveryFilter {
@@ -366,14 +365,23 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
     };
     let rows = store
         .delivery_page(&filter, None, args.limit)
-        .context("cannot read the delivery log")?;
+        .context(lang.tr("cli.log.read_failed"))?;
     if args.json {
         out.json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // Padded by display width: Chinese headings and names line up as English ones do.
+    let (pad, left) = (crate::tui::text::pad, words::pad_left);
     out.line(format_args!(
-        "{:>6}  {:<16}  {:<28}  {:<14}  {:<8}  {:<8}  {:>3}  LAST ERROR",
-        "ID", "TIME", "TYPE/NODE", "MEMBER", "CHANNEL", "STATUS", "TRY"
+        "{}  {}  {}  {}  {}  {}  {}  {}",
+        left(lang.tr("cli.log.id"), 6),
+        pad(lang.tr("cli.log.time"), 16),
+        pad(lang.tr("cli.log.what"), 28),
+        pad(lang.tr("cli.log.member"), 14),
+        pad(lang.tr("cli.log.channel"), 8),
+        pad(lang.tr("cli.log.status"), 8),
+        left(lang.tr("cli.log.try"), 3),
+        lang.tr("cli.log.last_error")
     ))?;
     for r in rows {
         let when = chrono::DateTime::from_timestamp(r.at, 0)
@@ -388,25 +396,42 @@ pub fn log(args: LogArgs, mut store: Store) -> anyhow::Result<ExitCode> {
             .as_deref()
             .map(|e| e.replace('\n', " "))
             .unwrap_or_default();
+        // English shows the codes (stable for grep); Chinese the catalogue's names.
+        let what = match lang {
+            Lang::En => format!("{}/{}", r.type_code, r.node_code),
+            _ => format!(
+                "{}/{}",
+                words::type_label(lang, &r.type_code, &r.type_code),
+                words::node_label(lang, &r.type_code, &r.node_code, &r.node_code)
+            ),
+        };
+        let status = match r.status {
+            DeliveryStatus::Unknown => lang.tr("cli.log.maybe_sent"),
+            s => words::status_code(lang, s),
+        };
         out.line(format_args!(
-            "{:>6}  {:<16}  {:<28}  {:<14}  {:<8}  {:<8}  {:>3}  {}",
+            "{:>6}  {}  {}  {}  {}  {}  {:>3}  {}",
             r.id,
-            when,
-            format!("{}/{}", r.type_code, r.node_code),
-            r.login,
-            r.channel.map(|k| k.cli_name()).unwrap_or("-"),
-            match r.status {
-                DeliveryStatus::Unknown => "maybe-sent",
-                s => s.code(),
-            },
+            pad(&when, 16),
+            pad(&what, 28),
+            pad(&r.login, 14),
+            pad(r.channel.map(|k| k.cli_name()).unwrap_or("-"), 8),
+            pad(status, 8),
             r.attempts,
             err
         ))?;
     }
     let c = store.delivery_counts()?;
-    out.line(format_args!(
-        "pending {} · sending {} · sent {} · failed {} · may have been delivered {} · skipped {}",
-        c.pending, c.sending, c.sent, c.failed, c.unknown, c.skipped
+    out.line(lang.trf(
+        "cli.log.counts",
+        &[
+            ("pending", &c.pending),
+            ("sending", &c.sending),
+            ("sent", &c.sent),
+            ("failed", &c.failed),
+            ("unknown", &c.unknown),
+            ("skipped", &c.skipped),
+        ],
     ))?;
     Ok(ExitCode::SUCCESS)
 }

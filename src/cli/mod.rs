@@ -30,11 +30,15 @@ pub const EXIT_FAILED: u8 = 1;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Errors are worded for people: in the language chosen (what the core says in English is
+    // translated when the locale file knows the message).
+    let lang = crate::i18n::choose_from_env(cli.lang).lang;
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             // Errors quote paths, logins, ids and DingTalk's words: print them cleaned.
-            let _ = out::stderr().line(format_args!("notifydesk: {e:#}"));
+            let text = crate::i18n::known::translate(lang, &format!("{e:#}"));
+            let _ = out::stderr().line(format_args!("notifydesk: {text}"));
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -95,6 +99,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
             force_mono: cli.no_color,
             banner: sandbox::banner(),
             sandbox: true,
+            lang: crate::i18n::choose_from_env(cli.lang),
         };
         tui::run(config).await
     })?;
@@ -135,10 +140,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => paths::default_db_path()?,
     };
     let log_path = paths::log_path_for(&db_path);
+    let choice = crate::i18n::choose_from_env(cli.lang);
+    let lang = choice.lang;
     if let Some(Command::Paths) = cli.command {
         let mut out = out::stdout();
-        out.line(format_args!("database: {}", db_path.display()))?;
-        out.line(format_args!("log:      {}", log_path.display()))?;
+        let db = db_path.display();
+        let log = log_path.display();
+        out.line(format_args!(
+            "{}",
+            lang.trf("cli.paths.database", &[("path", &db)])
+        ))?;
+        out.line(format_args!(
+            "{}",
+            lang.trf("cli.paths.log", &[("path", &log)])
+        ))?;
+        let described = choice.describe();
+        out.line(format_args!(
+            "{}",
+            lang.trf("cli.paths.language", &[("choice", &described)])
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = client_options(&cli)?;
@@ -155,6 +175,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force_mono: cli.no_color,
             banner: Vec::new(),
             sandbox: false,
+            lang: crate::i18n::choose_from_env(cli.lang),
         };
         runtime()?.block_on(tui::run(config))?;
         return Ok(ExitCode::SUCCESS);
@@ -166,7 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Member(cmd)) => return member::run(cmd, store),
         Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
         Some(Command::Notify(args)) => return delivery::notify(args, store),
-        Some(Command::Log(args)) => return delivery::log(args, store),
+        Some(Command::Log(args)) => return delivery::log(args, store, lang),
         Some(Command::Settings(cmd)) => return settings(cmd, store),
         other => other,
     };
@@ -174,7 +195,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let client = Client::new(endpoints, options)?;
     let runtime = runtime()?;
     match command {
-        Some(Command::Channel(cmd)) => runtime.block_on(channel::run(cmd, store, client, personal)),
+        Some(Command::Channel(cmd)) => {
+            runtime.block_on(channel::run(cmd, store, client, personal, lang))
+        }
         Some(Command::Deliver(args)) => {
             runtime.block_on(delivery::deliver(args, store, client, personal))
         }

@@ -80,6 +80,13 @@ impl Filter {
     }
 
     /// "filter: text▏" (the bar while typing).
+    /// [`Filter::label`] in `lang`.
+    pub fn label_in(&self, lang: crate::i18n::Lang) -> String {
+        let caret = if self.editing { "▏" } else { "" };
+        let text = format!("{}{caret}", self.text.value());
+        lang.trf("list.filter", &[("text", &text)])
+    }
+
     pub fn label(&self) -> String {
         let caret = if self.editing { "▏" } else { "" };
         format!("filter: {}{caret}", self.text.value())

@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::i18n::Lang;
+
 /// Where a binding applies. The top overlay's context is tried first, then the tab's, then Global.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
@@ -43,6 +45,26 @@ impl Context {
 }
 
 impl Context {
+    /// [`Context::title`] in `lang`.
+    pub fn title_in(self, lang: Lang) -> &'static str {
+        match self {
+            Context::Global => lang.tr("context.global"),
+            Context::Channels => lang.tr("context.channels"),
+            Context::Subscription => lang.tr("context.subscription"),
+            Context::Filter => lang.tr("context.filter"),
+            Context::Members => lang.tr("context.members"),
+            Context::Form => lang.tr("context.form"),
+            Context::Picker => lang.tr("context.picker"),
+            Context::Log => lang.tr("context.log"),
+            Context::Detail => lang.tr("context.detail"),
+            Context::Dialog => lang.tr("context.dialog"),
+            Context::Select => lang.tr("context.select"),
+            Context::Confirm => lang.tr("context.confirm"),
+            Context::Message => lang.tr("context.message"),
+            Context::Help => lang.tr("context.help"),
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
@@ -308,6 +330,20 @@ pub fn key_label(key: &Key) -> String {
 }
 
 impl Binding {
+    /// Where [`Binding::desc`] lives in the locale files: `keys.<Context>.<Action>`.
+    pub fn desc_key(&self) -> String {
+        let action: String = format!("{:?}", self.action)
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        format!("keys.{:?}.{action}", self.context)
+    }
+
+    /// [`Binding::desc`] in `lang`.
+    pub fn desc_in(&self, lang: Lang) -> &'static str {
+        lang.tr(&self.desc_key())
+    }
+
     /// Every key of the binding, as the help lists them ("Esc/q/?/F1").
     pub fn all_keys_label(&self) -> String {
         let mut labels: Vec<String> = Vec::new();
@@ -349,6 +385,19 @@ pub fn footer_hints(contexts: &[Context]) -> Vec<(String, &'static str, bool)> {
             let essential =
                 b.context == Context::Global && matches!(b.action, Action::Help | Action::Quit);
             (b.first_key_label(), b.desc, essential)
+        })
+        .collect()
+}
+
+/// [`footer_hints`] with the descriptions in `lang` (the keys never change).
+pub fn footer_hints_in(contexts: &[Context], lang: Lang) -> Vec<(String, &'static str, bool)> {
+    contexts
+        .iter()
+        .flat_map(|ctx| bindings_of(*ctx).filter(|b| b.footer))
+        .map(|b| {
+            let essential =
+                b.context == Context::Global && matches!(b.action, Action::Help | Action::Quit);
+            (b.first_key_label(), b.desc_in(lang), essential)
         })
         .collect()
 }

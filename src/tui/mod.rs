@@ -58,6 +58,8 @@ pub struct TuiConfig {
     pub banner: Vec<String>,
     /// The sandbox's temporary database: the Delivery Log's `s` sends sample events.
     pub sandbox: bool,
+    /// The interface language and where the choice came from.
+    pub lang: crate::i18n::LangChoice,
 }
 
 const TICK: Duration = Duration::from_millis(80);
@@ -75,6 +77,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         utc_offset: offset,
     });
     app.sandbox = cfg.sandbox;
+    app.set_lang(cfg.lang);
     app.set_banner(app::Level::Info, &cfg.banner);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let store = match cfg.store {
@@ -96,6 +99,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     let worker_personal = cfg.personal.clone();
     let mut runner = Runner::new(store, cfg.client, cfg.personal, tx);
     runner.wake = wake.clone();
+    runner.lang = app.ui.lang;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigquit = signal(SignalKind::quit())?;

@@ -2,6 +2,7 @@
 //! Database work runs in order on the store's own thread; HTTP on tokio. A test can be
 //! aborted (Esc).
 
+use crate::i18n::{Lang, errors, words};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub struct Runner {
     tests: HashMap<u64, JoinHandle<()>>,
     /// Wakes the background delivery worker.
     pub wake: Arc<Notify>,
+    /// The interface language, for the test results it words.
+    pub lang: Lang,
 }
 
 impl Runner {
@@ -42,6 +45,7 @@ impl Runner {
             tx,
             tests: HashMap::new(),
             wake: Arc::new(Notify::new()),
+            lang: Lang::En,
         }
     }
 
@@ -130,6 +134,7 @@ impl Runner {
             client: self.client.clone(),
             personal: self.personal.clone(),
             tx: self.tx.clone(),
+            lang: self.lang,
         }
     }
 
@@ -147,11 +152,22 @@ impl Runner {
     }
 }
 
+/// What a DingTalk test delivered, in `lang`.
+fn message_kind(lang: Lang, kind: &crate::dingtalk::TestMessageKind) -> String {
+    match kind {
+        crate::dingtalk::TestMessageKind::RobotMarkdown => lang.tr("test.kind_markdown").into(),
+        crate::dingtalk::TestMessageKind::Card { template_id } => {
+            lang.trf("test.kind_card", &[("id", template_id)])
+        }
+    }
+}
+
 struct TestCtx {
     store: StoreHandle,
     client: Client,
     personal: PersonalClients,
     tx: UnboundedSender<Msg>,
+    lang: Lang,
 }
 
 async fn with_store<T: Send + 'static>(
@@ -164,13 +180,14 @@ async fn with_store<T: Send + 'static>(
 /// Token → lookup → send; the outcome becomes the channel's last test if the tested values are
 /// the saved ones (the store checks, so a test of unsaved values never replaces it).
 async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<AnyChannelConfig>) {
+    let ui_lang = ctx.lang;
     let config = match config {
         Some(c) => Ok(c),
         None => match with_store(&ctx.store, move |s| s.load_any(kind)).await {
             Some(Ok(Some(c))) => Ok(c),
-            Some(Ok(None)) => Err("the channel is not configured".to_string()),
+            Some(Ok(None)) => Err(ui_lang.tr("test.not_configured").to_string()),
             Some(Err(e)) => Err(e.to_string()),
-            None => Err("the database is unavailable".to_string()),
+            None => Err(ui_lang.tr("test.db_unavailable").to_string()),
         },
     };
     let lang = with_store(&ctx.store, |s| s.setting("message.language"))
@@ -185,35 +202,35 @@ async fn run_test(ctx: TestCtx, seq: u64, kind: ChannelKind, config: Option<AnyC
                 Ok(report) => (
                     true,
                     "Successful".to_string(),
-                    Some(format!(
-                        "Sent to {} user {} as a {}",
-                        config.kind.platform(),
-                        report.user_id,
-                        report.kind
+                    Some(ui_lang.trf(
+                        "test.sent_personal",
+                        &[
+                            ("platform", &words::platform(ui_lang, config.kind)),
+                            ("user", &report.user_id),
+                            ("kind", &report.kind),
+                        ],
                     )),
                 ),
-                Err(e) => (false, e.to_string(), None),
+                Err(e) => (false, errors::channel_error_line(&e, ui_lang), None),
             }
         }
         Ok(AnyChannelConfig::DingTalk(config)) => match &config.receiver {
-            None => (
-                false,
-                "Receiver Info is empty: enter a member's phone".to_string(),
-                None,
-            ),
+            None => (false, ui_lang.tr("test.no_receiver").to_string(), None),
             Some(mobile) => {
                 match crate::delivery::send_test_message(&ctx.client, config, mobile, lang).await {
                     Ok(report) => (
                         true,
                         "Successful".to_string(),
-                        Some(format!(
-                            "Sent to DingTalk user {} ({}) as a {}",
-                            report.user_id,
-                            mobile.masked(),
-                            report.kind.label()
+                        Some(ui_lang.trf(
+                            "test.sent_dingtalk",
+                            &[
+                                ("user", &report.user_id),
+                                ("phone", &mobile.masked()),
+                                ("kind", &message_kind(ui_lang, &report.kind)),
+                            ],
                         )),
                     ),
-                    Err(e) => (false, e.to_string(), None),
+                    Err(e) => (false, e.line_in(ui_lang), None),
                 }
             }
         },

@@ -72,11 +72,22 @@ pub fn wrap_text(text: &str, width: usize, max_lines: usize) -> Vec<String> {
             current.push_str(word);
             continue;
         }
+        let mut rest = word;
+        // Chinese breaks between any two characters: a word with wide characters fills the
+        // line it starts on rather than leaving the line short (Latin words never split).
+        if !current.is_empty() && word.chars().any(|c| c.width() == Some(2)) {
+            let room = width.saturating_sub(current.width() + 1);
+            let head = fit(word, room);
+            if !head.is_empty() {
+                current.push(' ');
+                current.push_str(head);
+                rest = &word[head.len()..];
+            }
+        }
         if !current.is_empty() {
             lines.push(std::mem::take(&mut current));
         }
         // A word longer than the line is split by characters.
-        let mut rest = word;
         while rest.width() > width {
             let mut cut = 0;
             let mut w = 0;
@@ -122,5 +133,18 @@ mod tests {
         assert_eq!(pad(&truncate("欧阳娜娜欧阳娜娜", 6), 6), "欧阳… ");
         assert_eq!(truncate_left("/tmp/欧阳娜娜", 6), "…娜娜");
         assert_eq!(truncate("abc", 3), "abc");
+    }
+
+    #[test]
+    fn chinese_text_fills_each_line_instead_of_leaving_a_word_alone() {
+        let lines = wrap_text("钉钉错误 60121：组织中没有使用此手机号的在职成员", 20, 9);
+        assert_eq!(lines[0], "钉钉错误 60121：组织", "{lines:?}");
+        assert!(lines.iter().all(|l| l.width() <= 20), "{lines:?}");
+        assert_eq!(
+            lines.concat().replace(' ', ""),
+            "钉钉错误60121：组织中没有使用此手机号的在职成员"
+        );
+        // Latin words are still never split when they fit on a line of their own.
+        assert_eq!(wrap_text("aaaa bbbb", 6, 9), vec!["aaaa", "bbbb"]);
     }
 }

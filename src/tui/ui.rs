@@ -15,6 +15,7 @@ use super::keymap::{Action, Context};
 use super::msg::{Effect, Outcome};
 use super::theme::Theme;
 use crate::domain::sanitize_text;
+use crate::i18n::{Lang, LangChoice};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
@@ -26,6 +27,26 @@ pub enum Tab {
 
 impl Tab {
     pub const ALL: [Tab; 4] = [Tab::Channels, Tab::Subscription, Tab::Members, Tab::Log];
+
+    /// [`Tab::title`] in `lang`.
+    pub fn title_in(self, lang: Lang) -> &'static str {
+        match self {
+            Tab::Channels => lang.tr("tab.channels"),
+            Tab::Subscription => lang.tr("tab.subscription"),
+            Tab::Members => lang.tr("tab.members"),
+            Tab::Log => lang.tr("tab.log"),
+        }
+    }
+
+    /// [`Tab::short_title`] in `lang`.
+    pub fn short_title_in(self, lang: Lang) -> &'static str {
+        match self {
+            Tab::Channels => lang.tr("tab.channels_short"),
+            Tab::Subscription => lang.tr("tab.subscription_short"),
+            Tab::Members => lang.tr("tab.members_short"),
+            Tab::Log => lang.tr("tab.log_short"),
+        }
+    }
 
     pub fn title(self) -> &'static str {
         match self {
@@ -83,6 +104,10 @@ pub enum Request {
 
 pub struct Ui {
     pub theme: Theme,
+    /// The interface language (English unless the App was told otherwise).
+    pub lang: Lang,
+    /// Where that choice came from, for the help overlay.
+    pub lang_choice: Option<LangChoice>,
     /// Offset used to show times; injected so snapshots are stable.
     pub utc_offset: FixedOffset,
     /// Spinner frame, advanced by ticks while something runs.
@@ -104,6 +129,8 @@ impl Ui {
     pub fn new(theme: Theme, utc_offset: FixedOffset) -> Ui {
         Ui {
             theme,
+            lang: Lang::En,
+            lang_choice: None,
             utc_offset,
             frame: 0,
             tab: Tab::Channels,
@@ -153,14 +180,15 @@ impl Ui {
     /// `r` was pressed on `tab`: say so now, and again when the data is back.
     pub fn reload(&mut self, tab: Tab, effect: Effect) -> Vec<Effect> {
         self.reloading = Some(tab);
-        self.set_status(Level::Info, "Reloading…");
+        self.set_status(Level::Info, self.lang.tr("status.reloading"));
         vec![effect]
     }
 
     pub fn reloaded(&mut self, tab: Tab, what: String) {
         if self.reloading == Some(tab) {
             self.reloading = None;
-            self.set_status(Level::Ok, format!("Reloaded: {what}"));
+            let text = self.lang.trf("status.reloaded", &[("what", &what)]);
+            self.set_status(Level::Ok, text);
         }
     }
 

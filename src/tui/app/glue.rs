@@ -54,7 +54,7 @@ impl App {
         if self.members.members.is_empty() {
             self.ui.set_status(
                 Level::Info,
-                "No members yet: add members in the Members tab (3) to use custom receivers",
+                self.ui.lang.tr("status.no_members_for_receivers"),
             );
             return;
         }
@@ -66,20 +66,16 @@ impl App {
     /// the real outbox so a newcomer sees the log fill (sandbox only: it is made-up data).
     fn send_sample(&mut self) -> Vec<Effect> {
         if !self.sandbox {
-            self.ui.set_status(
-                Level::Info,
-                "Sample events are for --sandbox; real events come in with `notifydesk notify …`",
-            );
+            self.ui
+                .set_status(Level::Info, self.ui.lang.tr("status.sample_sandbox_only"));
             return vec![];
         }
         let (Some(row), Some(member)) = (
             self.subscriptions.rows.first(),
             self.members.members.first(),
         ) else {
-            self.ui.set_status(
-                Level::Info,
-                "Nothing to send yet: the subscriptions or members are still loading",
-            );
+            self.ui
+                .set_status(Level::Info, self.ui.lang.tr("status.sample_not_ready"));
             return vec![];
         };
         let seq = self.ui.next_seq();
@@ -104,8 +100,11 @@ impl App {
                 if self.top_mut::<MemberForm>().is_some() {
                     self.overlays.pop();
                 }
-                self.ui
-                    .set_status(Level::Ok, format!("Member {} ({}) saved", m.name, m.login));
+                let text = self.ui.lang.trf(
+                    "status.member_saved",
+                    &[("name", &m.name), ("login", &m.login)],
+                );
+                self.ui.set_status(Level::Ok, text);
                 let login = m.login.clone();
                 let mut effects = vec![Effect::LoadMembers, Effect::LoadSubscriptions];
                 // Keep the cursor on the saved member once the list reloads.
@@ -125,13 +124,16 @@ impl App {
     pub(super) fn on_member_deleted(&mut self, name: &str, result: StoreResult<()>) -> Vec<Effect> {
         match result {
             Ok(()) => {
-                self.ui
-                    .set_status(Level::Ok, format!("Member {name} deleted"));
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.member_deleted", &[("name", &name)]);
+                self.ui.set_status(Level::Ok, text);
                 vec![Effect::LoadMembers, Effect::LoadSubscriptions]
             }
             Err(e) => {
-                self.ui
-                    .set_status(Level::Error, format!("Not deleted: {e}"));
+                let text = self.ui.lang.trf("status.not_deleted", &[("error", &e)]);
+                self.ui.set_status(Level::Error, text);
                 vec![]
             }
         }
@@ -143,7 +145,8 @@ impl App {
                 if self.top_mut::<ReceiversPicker>().is_some() {
                     self.overlays.pop();
                 }
-                self.ui.set_status(Level::Ok, "Custom receivers saved");
+                self.ui
+                    .set_status(Level::Ok, self.ui.lang.tr("status.receivers_saved"));
                 vec![Effect::LoadSubscriptions]
             }
             Err(e) => {

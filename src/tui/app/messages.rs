@@ -30,13 +30,17 @@ impl App {
                 vec![]
             }
             Msg::ChannelsLoaded(Ok(list)) => {
-                self.ui.reloaded(Tab::Channels, "channels".into());
+                let what = self.ui.lang.tr("status.what_channels").into();
+                self.ui.reloaded(Tab::Channels, what);
                 self.channels.set(list);
                 vec![]
             }
             Msg::ChannelsLoaded(Err(e)) => {
-                self.ui
-                    .set_status(Level::Error, format!("Could not load channels: {e}"));
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.load_channels_failed", &[("error", &e)]);
+                self.ui.set_status(Level::Error, text);
                 vec![]
             }
             Msg::ConfigLoaded(kind, Ok(stored)) => {
@@ -45,31 +49,41 @@ impl App {
                 vec![]
             }
             Msg::ConfigLoaded(_, Err(e)) => {
-                self.ui
-                    .set_status(Level::Error, format!("Could not read the channel: {e}"));
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.read_channel_failed", &[("error", &e)]);
+                self.ui.set_status(Level::Error, text);
                 vec![]
             }
             Msg::Saved(kind, result) => self.on_saved(kind, result),
             Msg::SubscriptionsLoaded(Ok(rows)) => {
-                self.ui
-                    .reloaded(Tab::Subscription, format!("{} rows", rows.len()));
+                let what = self.ui.lang.trf("status.what_rows", &[("n", &rows.len())]);
+                self.ui.reloaded(Tab::Subscription, what);
                 self.subscriptions.set_rows(rows);
                 vec![]
             }
             Msg::SubscriptionsLoaded(Err(e)) => {
-                self.ui
-                    .set_status(Level::Error, format!("Could not load subscriptions: {e}"));
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.load_subscriptions_failed", &[("error", &e)]);
+                self.ui.set_status(Level::Error, text);
                 vec![]
             }
             Msg::MembersLoaded(Ok(list)) => {
                 let n = list.len();
                 self.members.set(list);
-                self.ui.reloaded(Tab::Members, format!("{n} members"));
+                let what = self.ui.lang.trf("status.what_members", &[("n", &n)]);
+                self.ui.reloaded(Tab::Members, what);
                 vec![]
             }
             Msg::MembersLoaded(Err(e)) => {
-                self.ui
-                    .set_status(Level::Error, format!("Could not load members: {e}"));
+                let text = self
+                    .ui
+                    .lang
+                    .trf("status.load_members_failed", &[("error", &e)]);
+                self.ui.set_status(Level::Error, text);
                 vec![]
             }
             Msg::LogLoaded(Ok(page)) => {
@@ -77,10 +91,8 @@ impl App {
                 vec![]
             }
             Msg::LogLoaded(Err(e)) => {
-                self.ui.set_status(
-                    Level::Error,
-                    format!("Could not read the delivery log: {e}"),
-                );
+                let text = self.ui.lang.trf("status.load_log_failed", &[("error", &e)]);
+                self.ui.set_status(Level::Error, text);
                 vec![]
             }
             Msg::DeliveryRetried(result) => self.log.on_delivery_retried(result, &mut self.ui),
@@ -97,12 +109,13 @@ impl App {
             }
             Msg::StoreUnavailable(text) => {
                 self.store_unavailable = true;
-                self.ui
-                    .set_status(Level::Error, format!("Cannot open the database: {text}"));
+                let lang = self.ui.lang;
+                let status = lang.trf("status.db_open_failed", &[("error", &text)]);
+                self.ui.set_status(Level::Error, status);
                 self.overlays.clear();
                 self.overlays.push(Box::new(MessageDialog {
-                    title: "Cannot open the database".into(),
-                    text: format!("{text}\n\nq, Enter or Esc quits."),
+                    title: lang.tr("status.db_open_failed_title").into(),
+                    text: lang.trf("status.db_open_failed_text", &[("error", &text)]),
                 }));
                 vec![]
             }
@@ -125,8 +138,11 @@ impl App {
             Msg::MethodsSaved { changes, result } => {
                 if let Err(e) = result {
                     self.subscriptions.revert(&changes);
-                    self.ui
-                        .set_status(Level::Error, format!("Not saved, change undone: {e}"));
+                    let text = self
+                        .ui
+                        .lang
+                        .trf("status.not_saved_undone", &[("error", &e)]);
+                    self.ui.set_status(Level::Error, text);
                 }
                 vec![]
             }
@@ -154,7 +170,13 @@ impl App {
                     self.overlays.truncate(pos);
                 }
                 self.ui
-                    .set_status(Level::Ok, format!("{} saved", kind.title()));
+                    .set_status(
+                        Level::Ok,
+                        self.ui.lang.trf(
+                            "status.channel_saved",
+                            &[("channel", &crate::i18n::words::channel_title(self.ui.lang, kind))],
+                        ),
+                    );
                 vec![Effect::LoadChannels]
             }
             Err(e) => {

@@ -139,6 +139,12 @@ impl App {
         (unit, &mut self.ui)
     }
 
+    /// Speak `choice.lang` from now on; the help overlay says where the choice came from.
+    pub fn set_lang(&mut self, choice: crate::i18n::LangChoice) {
+        self.ui.lang = choice.lang;
+        self.ui.lang_choice = Some(choice);
+    }
+
     pub fn set_banner(&mut self, level: Level, variants: &[String]) {
         self.ui.set_banner(level, variants);
     }
@@ -246,10 +252,10 @@ impl App {
         if self.channels.card_test != CardTest::Idle
             || self.dialog().is_some_and(|d| d.is_sending())
         {
-            return Some("A Test Message Sending".into());
+            return Some(self.ui.lang.tr("confirm.quit.running_test").into());
         }
         if self.log.counts.sending > 0 {
-            return Some("A delivery".into());
+            return Some(self.ui.lang.tr("confirm.quit.running_delivery").into());
         }
         None
     }

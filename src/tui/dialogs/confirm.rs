@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use crate::i18n::Lang;
 use crate::tui::keymap::{self, Action, Context};
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::theme::Role;
@@ -28,6 +29,44 @@ pub enum Confirm {
 }
 
 impl Confirm {
+    /// [`Confirm::title`] in `lang`.
+    pub fn title_in(&self, lang: Lang) -> &'static str {
+        match self {
+            Confirm::DiscardChanges => lang.tr("confirm.discard.title"),
+            Confirm::DeleteMember { .. } => lang.tr("confirm.delete.title"),
+            Confirm::Quit { .. } => lang.tr("confirm.quit.title"),
+        }
+    }
+
+    /// [`Confirm::lines`] in `lang`.
+    pub fn lines_in(&self, lang: Lang) -> Vec<String> {
+        match self {
+            Confirm::DiscardChanges => vec![lang.tr("confirm.discard.text").into()],
+            Confirm::DeleteMember { name, .. } => vec![
+                lang.trf("confirm.delete.text", &[("name", name)]),
+                lang.tr("confirm.delete.note").into(),
+            ],
+            Confirm::Quit { running } => vec![
+                lang.trf("confirm.quit.text", &[("running", running)]),
+                lang.tr("confirm.quit.note").into(),
+            ],
+        }
+    }
+
+    /// [`Confirm::answers`] in `lang`.
+    pub fn answers_in(&self, lang: Lang) -> (&'static str, &'static str) {
+        match self {
+            Confirm::DiscardChanges => (
+                lang.tr("confirm.discard.yes"),
+                lang.tr("confirm.discard.no"),
+            ),
+            Confirm::DeleteMember { .. } => {
+                (lang.tr("confirm.delete.yes"), lang.tr("confirm.delete.no"))
+            }
+            Confirm::Quit { .. } => (lang.tr("confirm.quit.yes"), lang.tr("confirm.quit.no")),
+        }
+    }
+
     pub fn title(&self) -> &'static str {
         match self {
             Confirm::DiscardChanges => " Discard changes? ",
@@ -89,11 +128,11 @@ impl Overlay for Confirm {
         let width = 56u16;
         let inner = width as usize - 2;
         let mut text: Vec<Line> = question
-            .lines()
+            .lines_in(ui.lang)
             .into_iter()
             .map(|l| Line::raw(truncate(&l, inner)))
             .collect();
-        let (yes, no) = question.answers();
+        let (yes, no) = question.answers_in(ui.lang);
         let label = |action| {
             keymap::bindings_of(Context::Confirm)
                 .find(|b| b.action == action)
@@ -114,7 +153,7 @@ impl Overlay for Confirm {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.style(Role::BorderFocus))
-            .title(question.title());
+            .title(question.title_in(ui.lang));
         frame.render_widget(Paragraph::new(text).block(block), rect);
     }
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::tui::keymap::{self, Action, Context};
 use crate::tui::msg::Outcome;
-use crate::tui::theme::{Role, Theme};
+use crate::tui::theme::Role;
 use crate::tui::ui::{Overlay, Ui};
 use crate::tui::widgets::{centered, wrap_text};
 
@@ -65,46 +65,50 @@ impl Overlay for HelpDialog {
         frame.render_widget(Clear, rect);
         let inner_w = rect.width.saturating_sub(2) as usize;
         let page = rect.height.saturating_sub(2) as usize;
-        let all = lines(t, inner_w);
+        let all = lines(ui, inner_w);
         let total = all.len();
         let scroll = help.clamp(total, page);
         let shown: Vec<Line> = all.into_iter().skip(scroll).take(page).collect();
         let position = if total <= page {
             String::new()
         } else {
-            format!(
-                " lines {}–{} of {total} ",
-                scroll + 1,
-                (scroll + page).min(total)
+            let (from, to) = (scroll + 1, (scroll + page).min(total));
+            ui.lang.trf(
+                "help.position",
+                &[("from", &from), ("to", &to), ("total", &total)],
             )
         };
         let close = keymap::key_for(Context::Help, Action::Close);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.style(Role::BorderFocus))
-            .title(" Help — keys ")
+            .title(ui.lang.tr("help.title"))
             .title(Line::styled(position, t.style(Role::Muted)).right_aligned())
-            .title_bottom(format!(" {close} close · ↑/↓ PgUp/PgDn g/G scroll "));
+            .title_bottom(ui.lang.trf("help.bottom", &[("close", &close)]));
         frame.render_widget(Paragraph::new(shown).block(block), rect);
     }
 }
 
 const KEYS_WIDTH: usize = 14;
 
-const NOTES: [&str; 2] = [
-    "Text fields: ←/→ move, Home/End, Backspace/Del, ^W/^U delete word/line.",
-    "Paste works in every field. In a one-line field a trailing line break is dropped; text of several lines is refused, with a message.",
-];
-
 /// Every line of the help at `width` columns.
-fn lines(theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn lines(ui: &Ui, width: usize) -> Vec<Line<'static>> {
+    let (theme, lang) = (&ui.theme, ui.lang);
     let mut lines = Vec::new();
+    // Which language is shown and why, so a user knows what to change.
+    if let Some(choice) = &ui.lang_choice {
+        let text = lang.trf("help.language", &[("choice", &choice.describe())]);
+        for part in wrap_text(&text, width, usize::MAX) {
+            lines.push(Line::styled(part, theme.style(Role::Muted)));
+        }
+        lines.push(Line::raw(""));
+    }
     let desc_width = width.saturating_sub(KEYS_WIDTH + 3).max(8);
     for ctx in Context::ALL {
-        lines.push(Line::styled(ctx.title(), theme.style(Role::Title)));
+        lines.push(Line::styled(ctx.title_in(lang), theme.style(Role::Title)));
         for b in keymap::bindings_of(ctx) {
             let keys = b.all_keys_label();
-            for (i, part) in wrap_text(b.desc, desc_width, usize::MAX)
+            for (i, part) in wrap_text(b.desc_in(lang), desc_width, usize::MAX)
                 .into_iter()
                 .enumerate()
             {
@@ -117,7 +121,7 @@ fn lines(theme: &Theme, width: usize) -> Vec<Line<'static>> {
         }
         lines.push(Line::raw(""));
     }
-    for note in NOTES {
+    for note in [lang.tr("help.note_fields"), lang.tr("help.note_paste")] {
         for part in wrap_text(note, width, usize::MAX) {
             lines.push(Line::styled(part, theme.style(Role::Muted)));
         }

@@ -1,5 +1,6 @@
 //! The add/edit member form: its state, keys and drawing.
 
+use crate::i18n::known;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -216,29 +217,46 @@ impl Overlay for MemberForm {
 }
 
 fn draw_form(ui: &Ui, f: &MemberForm, frame: &mut Frame, area: Rect) {
-    let t = &ui.theme;
+    let (t, lang) = (&ui.theme, ui.lang);
     let width = area.width.min(70);
     let inner_w = width.saturating_sub(4) as usize;
     let mut form = FormLines::new(10, inner_w);
     form.lines.push(Line::raw(""));
     let fields: [(&str, bool, FormFocus, &TextField, &str); 4] = [
-        ("Name", true, FormFocus::Name, &f.name, "e.g. Zhang San"),
         (
-            "Login",
+            lang.tr("members.col.name"),
+            true,
+            FormFocus::Name,
+            &f.name,
+            lang.tr("member_form.hint_name"),
+        ),
+        (
+            lang.tr("members.col.login"),
             true,
             FormFocus::Login,
             &f.login,
-            "unique login name",
+            lang.tr("member_form.hint_login"),
         ),
         (
-            "Phone",
+            lang.tr("members.col.phone"),
             true,
             FormFocus::Phone,
             &f.phone,
-            "e.g. 138 0013 8000",
+            lang.tr("member_form.hint_phone"),
         ),
-        ("Email", false, FormFocus::Email, &f.email, "optional"),
+        (
+            lang.tr("members.col.email"),
+            false,
+            FormFocus::Email,
+            &f.email,
+            lang.tr("configure.hint.optional"),
+        ),
     ];
+    let errors: Vec<Option<String>> = f
+        .errors
+        .iter()
+        .map(|e| e.as_deref().map(|e| known::translate(lang, e)))
+        .collect();
     for (i, (label, required, focus, field, placeholder)) in fields.into_iter().enumerate() {
         form.field(
             ui,
@@ -249,24 +267,27 @@ fn draw_form(ui: &Ui, f: &MemberForm, frame: &mut Frame, area: Rect) {
                 field,
                 placeholder,
                 reveal: false,
-                error: f.errors[i].as_deref(),
+                error: errors[i].as_deref(),
             },
         );
     }
     form.lines.push(Line::raw(""));
     if f.saving {
-        form.lines
-            .push(Line::styled("Saving…", t.style(Role::Warn)));
+        form.lines.push(Line::styled(
+            lang.tr("configure.saving"),
+            t.style(Role::Warn),
+        ));
     } else if let Some(n) = &f.notice {
-        for l in wrap_text(n, inner_w, 2) {
+        for l in wrap_text(&known::translate(lang, n), inner_w, 2) {
             form.lines.push(Line::styled(l, t.style(Role::Error)));
         }
     }
     form.ok_cancel(ui, f.focus == FormFocus::Ok, f.focus == FormFocus::Cancel);
     let title = if f.id.is_some() {
-        " Edit member "
+        lang.tr("member_form.edit_title")
     } else {
-        " Add member "
+        lang.tr("member_form.add_title")
     };
-    render_dialog(ui, frame, area, width, title, " ^S save · Esc close ", form);
+    let bottom = lang.tr("member_form.bottom");
+    render_dialog(ui, frame, area, width, title, bottom, form);
 }

@@ -49,7 +49,11 @@ impl Overlay for MessageDialog {
             .border_style(t.style(Role::BorderFocus))
             .title(Span::styled(format!(" {} ", m.title), t.style(Role::Title)))
             .title_bottom(
-                Line::styled(format!(" {close} close "), t.style(Role::Muted)).right_aligned(),
+                Line::styled(
+                    ui.lang.trf("message.close", &[("key", &close)]),
+                    t.style(Role::Muted),
+                )
+                .right_aligned(),
             );
         frame.render_widget(Paragraph::new(lines).block(block), rect);
     }

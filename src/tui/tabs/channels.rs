@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph};
 
 use crate::domain::{ChannelKind, ChannelSummary, sanitize_text};
+use crate::i18n::words;
 use crate::tui::dialogs::message::MessageDialog;
 use crate::tui::keymap::{self, Action, Context};
 use crate::tui::msg::{Effect, Outcome};
@@ -67,7 +68,7 @@ impl ChannelsTab {
         }
         self.card_test = CardTest::Idle;
         if ok {
-            ui.set_status(Level::Ok, "Test Message Sending: Successful");
+            ui.set_status(Level::Ok, ui.lang.tr("card.test_ok_status"));
         } else {
             ui.set_status(Level::Error, summary);
         }
@@ -105,10 +106,10 @@ impl TabUnit for ChannelsTab {
                     .map(|t| t.summary.clone());
                 match failed {
                     Some(text) => ui.open(MessageDialog {
-                        title: "Last test failed".into(),
+                        title: ui.lang.tr("card.last_failed_title").into(),
                         text: sanitize_text(&text),
                     }),
-                    None => ui.set_status(Level::Info, "No failed test to show on this card"),
+                    None => ui.set_status(Level::Info, ui.lang.tr("card.no_failed_test")),
                 }
             }
             Action::Configure => {
@@ -124,9 +125,9 @@ impl TabUnit for ChannelsTab {
                 if !ch.configured {
                     ui.set_status(
                         Level::Info,
-                        format!(
-                            "{} is not configured: press Enter to configure it",
-                            ch.kind.title()
+                        ui.lang.trf(
+                            "card.not_configured",
+                            &[("channel", &words::channel_title(ui.lang, ch.kind))],
                         ),
                     );
                     return Outcome::Handled(vec![]);
@@ -135,15 +136,12 @@ impl TabUnit for ChannelsTab {
                     return Outcome::Handled(vec![]);
                 }
                 if ch.receiver.is_none() {
-                    ui.set_status(
-                        Level::Error,
-                        "No Receiver Info saved: open Configure (Enter) and enter a receiver",
-                    );
+                    ui.set_status(Level::Error, ui.lang.tr("card.no_receiver"));
                     return Outcome::Handled(vec![]);
                 }
                 let seq = ui.next_seq();
                 self.card_test = CardTest::Sending { seq };
-                ui.set_status(Level::Info, "Sending test message…");
+                ui.set_status(Level::Info, ui.lang.tr("card.sending"));
                 return Outcome::Handled(vec![Effect::TestStored { seq, kind: ch.kind }]);
             }
             _ => return Outcome::Ignored,
@@ -172,7 +170,7 @@ fn render_card(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let t = &ui.theme;
+    let (t, lang) = (&ui.theme, ui.lang);
     let marker = if selected { "> " } else { "" };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -183,53 +181,48 @@ fn render_card(
             Role::Border
         }))
         .title(Span::styled(
-            format!(" {marker}{} ", ch.kind.title()),
+            format!(" {marker}{} ", words::channel_title(lang, ch.kind)),
             t.style(if selected { Role::Title } else { Role::Label }),
         ));
     let inner_w = area.width.saturating_sub(4) as usize;
     let mut lines = Vec::new();
     let status_role = if ch.configured { Role::Ok } else { Role::Warn };
     lines.push(Line::styled(
-        truncate(&ch.status_text(), inner_w),
+        truncate(&words::status_text(lang, ch), inner_w),
         t.style(status_role),
     ));
     if ch.configured {
-        let source = ch.source_column.map(|s| s.label()).unwrap_or("Phone");
+        let source = words::source_column(lang, ch.source_column.unwrap_or_default());
+        let line = |key: &str, value: &dyn std::fmt::Display| {
+            Line::raw(truncate(&lang.trf(key, &[("value", value)]), inner_w))
+        };
         if let Some(agent) = ch.agent_id {
-            lines.push(Line::raw(truncate(&format!("AgentId: {agent}"), inner_w)));
+            lines.push(line("card.agent_id", &agent));
         }
-        lines.push(Line::raw(truncate(
-            &format!("Source Column: {source}"),
-            inner_w,
-        )));
+        lines.push(line("card.source_column", &source));
         if let Some(id) = &ch.template_id {
-            lines.push(Line::raw(truncate(&format!("Template ID: {id}"), inner_w)));
+            lines.push(line("card.template_id", id));
         }
         if let Some(r) = &ch.receiver {
-            lines.push(Line::raw(truncate(&format!("Receiver Info: {r}"), inner_w)));
+            lines.push(line("card.receiver", r));
         }
     } else {
-        let needs = match ch.kind {
-            ChannelKind::DingTalk => "Needs a DingTalk app's AppKey/Secret",
-            ChannelKind::WeCom => "Needs CorpID, AgentId and Secret",
-            ChannelKind::Feishu => "Needs a Feishu app's App ID/Secret",
-            ChannelKind::FeishuLark => "Needs a Lark app's App ID/Secret",
-        };
+        let needs = words::channel_needs(lang, ch.kind);
         lines.push(Line::styled(truncate(needs, inner_w), t.style(Role::Muted)));
     }
     let sending = selected && matches!(tab.card_test, CardTest::Sending { .. });
     if sending {
         let spin = SPINNER[ui.frame % SPINNER.len()];
         lines.push(Line::styled(
-            format!("{spin} Sending test message…"),
+            format!("{spin} {}", lang.tr("card.sending")),
             t.style(Role::Warn),
         ));
     } else if let Some(test) = &ch.last_test {
         let when = format_time(test.at, ui.utc_offset);
         let (head, role) = if test.ok {
-            ("✓ Last test: Successful", Role::Ok)
+            (lang.tr("card.last_ok"), Role::Ok)
         } else {
-            ("✗ Last test failed", Role::Error)
+            (lang.tr("card.last_failed"), Role::Error)
         };
         // The time goes beside the result when it fits, leaving a line to the error.
         let beside = format!("{head} {when}");
@@ -237,7 +230,8 @@ fn render_card(
             lines.push(Line::styled(beside, t.style(role)));
         } else {
             lines.push(Line::styled(head, t.style(role)));
-            lines.push(Line::styled(format!("  at {when}"), t.style(Role::Muted)));
+            let at = lang.trf("card.at", &[("when", &when)]);
+            lines.push(Line::styled(at, t.style(Role::Muted)));
         }
         if !test.ok {
             // All the room the card has (the hint keeps the last line): the fix comes last.
@@ -255,19 +249,22 @@ fn render_card(
                 }
                 let view = keymap::key_for(Context::Channels, Action::ViewFull);
                 lines.push(Line::styled(
-                    format!("{view} full text"),
+                    lang.trf("card.full_text", &[("key", &view)]),
                     t.style(Role::Key),
                 ));
             }
         }
     } else if ch.configured {
-        lines.push(Line::styled("Not tested yet", t.style(Role::Muted)));
+        lines.push(Line::styled(
+            lang.tr("card.not_tested"),
+            t.style(Role::Muted),
+        ));
     }
     if selected {
         let hint = if ch.configured {
-            "Enter configure · t test"
+            lang.tr("card.hint_configured")
         } else {
-            "Enter configure"
+            lang.tr("card.hint")
         };
         let inner_h = area.height.saturating_sub(2) as usize;
         // Keep the hint on the last line of the card.

@@ -21,6 +21,7 @@ struct Part {
 const SEPARATOR: &str = " · ";
 
 fn parts(app: &App) -> Vec<Part> {
+    let lang = app.ui.lang;
     let part = |text: String, role, rank, right| Part {
         text,
         role,
@@ -29,36 +30,36 @@ fn parts(app: &App) -> Vec<Part> {
     };
     let mut parts = vec![
         part(" notifydesk ".into(), Role::Title, 0, false),
-        part("Notification > Subscription".into(), Role::Base, 6, false),
+        part(lang.tr("header.breadcrumb").into(), Role::Base, 6, false),
     ];
     if app.log.db_busy {
-        parts.push(part("database busy".into(), Role::Warn, 1, true));
+        parts.push(part(lang.tr("header.db_busy").into(), Role::Warn, 1, true));
     }
     if app.log.loaded {
         let c = &app.log.counts;
         let active = |n: u64, role| if n > 0 { role } else { Role::Muted };
         let waiting = c.pending + c.sending;
         parts.push(part(
-            format!("{waiting} pending"),
+            lang.trf("header.pending", &[("n", &waiting)]),
             active(waiting, Role::Warn),
             2,
             true,
         ));
         parts.push(part(
-            format!("{} sent", c.sent),
+            lang.trf("header.sent", &[("n", &c.sent)]),
             active(c.sent, Role::Ok),
             4,
             true,
         ));
         parts.push(part(
-            format!("{} failed", c.failed),
+            lang.trf("header.failed", &[("n", &c.failed)]),
             active(c.failed, Role::Error),
             2,
             true,
         ));
         if c.unknown > 0 {
             parts.push(part(
-                format!("{} maybe sent", c.unknown),
+                lang.trf("header.maybe_sent", &[("n", &c.unknown)]),
                 Role::Warn,
                 3,
                 true,
@@ -128,9 +129,9 @@ pub fn render_title(app: &App, frame: &mut Frame, area: Rect) {
 pub fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.ui.theme;
     let label = |tab: Tab, level: u8| match level {
-        0 => tab.title(),
-        1 => tab.short_title(),
-        _ if tab == app.ui.tab => tab.short_title(),
+        0 => tab.title_in(app.ui.lang),
+        1 => tab.short_title_in(app.ui.lang),
+        _ if tab == app.ui.tab => tab.short_title_in(app.ui.lang),
         _ => "",
     };
     let text_of = |level: u8| -> Vec<String> {

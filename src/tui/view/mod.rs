@@ -61,11 +61,13 @@ pub fn render(app: &App, frame: &mut Frame) {
 
 fn render_too_small(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.ui.theme;
+    let lang = app.ui.lang;
+    let need = format!("{MIN_WIDTH}x{MIN_HEIGHT}");
     let text = vec![
-        Line::styled("Terminal too small", t.style(Role::Error)),
+        Line::styled(lang.tr("small.title"), t.style(Role::Error)),
         Line::raw(format!("{}x{}", area.width, area.height)),
-        Line::raw(format!("need at least {MIN_WIDTH}x{MIN_HEIGHT}")),
-        Line::styled("enlarge it, or press q to quit", t.style(Role::Muted)),
+        Line::raw(lang.trf("small.need", &[("size", &need)])),
+        Line::styled(lang.tr("small.hint"), t.style(Role::Muted)),
     ];
     let height = (text.len() as u16).min(area.height);
     let y = area.y + area.height.saturating_sub(height) / 2;
@@ -107,7 +109,7 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
 fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
     use unicode_width::UnicodeWidthStr;
     let t = &app.ui.theme;
-    let hints = keymap::footer_hints(&app.contexts());
+    let hints = keymap::footer_hints_in(&app.contexts(), app.ui.lang);
     let cost = |h: &(String, &str, bool)| h.0.width() + h.1.width() + 3;
     let (essential, optional): (Vec<_>, Vec<_>) = hints.into_iter().partition(|h| h.2);
     let width = area.width as usize;

@@ -86,7 +86,9 @@ impl FormLines {
     pub fn label(&self, ui: &Ui, label: &str, required: bool, focused: bool) -> Span<'static> {
         let marker = if focused { '>' } else { ' ' };
         let star = if required { '*' } else { ' ' };
-        let text = format!("{marker}{star}{label:>w$} ", w = self.label_w - 3);
+        // Right-aligned by display width: a CJK label takes two cells a character.
+        let fill = (self.label_w - 3).saturating_sub(unicode_width::UnicodeWidthStr::width(label));
+        let text = format!("{marker}{star}{}{label} ", " ".repeat(fill));
         Span::styled(
             text,
             ui.theme
@@ -98,9 +100,9 @@ impl FormLines {
     pub fn ok_cancel(&mut self, ui: &Ui, ok_focused: bool, cancel_focused: bool) {
         self.lines.push(Line::from(vec![
             Span::raw(" ".repeat(self.inner_w.saturating_sub(18))),
-            button(ui, "OK", ok_focused),
+            button(ui, ui.lang.tr("form.ok"), ok_focused),
             Span::raw("  "),
-            button(ui, "Cancel", cancel_focused),
+            button(ui, ui.lang.tr("form.cancel"), cancel_focused),
         ]));
     }
 }

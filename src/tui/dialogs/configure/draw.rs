@@ -5,7 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{ConfigureDialog, Focus, TestState};
-use crate::domain::{ChannelKind, SECRET_MASK, SourceColumn};
+use crate::domain::{ChannelKind, ConfigErrors, SECRET_MASK, SourceColumn};
+use crate::i18n::{Lang, known, words};
 use crate::tui::field::TextField;
 use crate::tui::theme::Role;
 use crate::tui::ui::Ui;
@@ -15,17 +16,28 @@ use crate::tui::widgets::{SPINNER, format_time, wrap_text};
 const LABEL_W: usize = 16;
 
 pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
-    let t = &ui.theme;
+    let (t, lang) = (&ui.theme, ui.lang);
+    // The core words its errors in English; they are shown in the interface language.
+    let shown = |e: &Option<String>| e.as_deref().map(|e| known::translate(lang, e));
+    let errors = ConfigErrors {
+        app_key: shown(&d.errors.app_key),
+        app_secret: shown(&d.errors.app_secret),
+        agent_id: shown(&d.errors.agent_id),
+        template_id: shown(&d.errors.template_id),
+        source_column: shown(&d.errors.source_column),
+        receiver: shown(&d.errors.receiver),
+        callback: shown(&d.errors.callback),
+    };
     let width = area.width.min(76);
     let inner_w = width.saturating_sub(4) as usize;
     let mut form = FormLines::new(LABEL_W, inner_w);
     form.lines.push(Line::raw(""));
     let kind = d.kind;
-    let platform = kind.platform();
+    let platform = words::platform(lang, kind);
     let app_hint = match kind {
-        ChannelKind::DingTalk => "Client ID of the DingTalk app",
-        ChannelKind::WeCom => "ww… (My Company → Company Info)",
-        ChannelKind::Feishu | ChannelKind::FeishuLark => "cli_… (Credentials & Basic Info)",
+        ChannelKind::DingTalk => lang.tr("configure.hint.dingtalk_app_key"),
+        ChannelKind::WeCom => lang.tr("configure.hint.wecom_corp_id"),
+        ChannelKind::Feishu | ChannelKind::FeishuLark => lang.tr("configure.hint.feishu_app_id"),
     };
     form.field(
         ui,
@@ -36,7 +48,7 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
             &d.app_key,
             app_hint,
             false,
-            &d.errors.app_key,
+            &errors.app_key,
         ),
     );
     if kind == ChannelKind::WeCom {
@@ -47,18 +59,19 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
                 true,
                 d.focus == Focus::AgentId,
                 &d.agent_id,
-                "the self-built app's AgentId, e.g. 1000002",
+                lang.tr("configure.hint.agent_id"),
                 false,
-                &d.errors.agent_id,
+                &errors.agent_id,
             ),
         );
     }
+    let saved_hint = lang.trf("configure.hint.saved", &[("mask", &SECRET_MASK)]);
     let secret_placeholder = if d.uses_stored_secret() {
-        format!("{SECRET_MASK} (saved; type to replace)")
+        saved_hint.clone()
     } else {
         match kind {
-            ChannelKind::DingTalk => "Client Secret of the DingTalk app".to_string(),
-            _ => format!("the {platform} app's secret"),
+            ChannelKind::DingTalk => lang.tr("configure.hint.dingtalk_secret").to_string(),
+            _ => lang.trf("configure.hint.secret", &[("platform", &platform)]),
         }
     };
     form.field(
@@ -70,69 +83,72 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
             &d.app_secret,
             &secret_placeholder,
             d.reveal,
-            &d.errors.app_secret,
+            &errors.app_secret,
         ),
     );
     if kind != ChannelKind::WeCom {
         form.field(
             ui,
             spec(
-                "Template ID",
+                lang.tr("configure.label.template_id"),
                 false,
                 d.focus == Focus::TemplateId,
                 &d.template_id,
-                "optional: card template id",
+                lang.tr("configure.hint.template_id"),
                 false,
-                &d.errors.template_id,
+                &errors.template_id,
             ),
         );
     }
     let focused = d.focus == Focus::SourceColumn;
-    let label = form.label(ui, "Source Column", false, focused);
+    let label = form.label(ui, lang.tr("configure.label.source_column"), false, focused);
     form.lines.push(Line::from(vec![
         label,
         Span::styled(
-            source_value(kind, d.source_column),
+            source_value(lang, kind, d.source_column),
             t.style(if focused { Role::Focus } else { Role::Base }),
         ),
-        Span::styled(source_hint(kind), t.style(Role::Muted)),
+        Span::styled(source_hint(lang, kind), t.style(Role::Muted)),
     ]));
-    if let Some(e) = &d.errors.source_column {
+    if let Some(e) = &errors.source_column {
         form.lines.push(Line::styled(
             format!("{}{e}", " ".repeat(LABEL_W + 1)),
             t.style(Role::Error),
         ));
     }
-    let receiver_hint = format!(
-        "{} of a member, for the test",
-        d.source_column.label().to_lowercase()
-    );
+    let column = words::source_column(lang, d.source_column);
+    let receiver_hint = match lang {
+        // English writes the column in lower case inside the sentence.
+        Lang::En => column.to_lowercase(),
+        _ => column.to_string(),
+    };
+    let receiver_hint = lang.trf("configure.hint.receiver", &[("column", &receiver_hint)]);
     form.field(
         ui,
         spec(
-            "Receiver Info",
+            lang.tr("configure.label.receiver"),
             false,
             d.focus == Focus::Receiver,
             &d.receiver,
             &receiver_hint,
             false,
-            &d.errors.receiver,
+            &errors.receiver,
         ),
     );
     if kind == ChannelKind::WeCom {
-        let why = "Optional, not used for sending: WeCom verifies this callback URL before it lets you set the app's Trusted IP list.";
+        let why = lang.tr("configure.wecom_callback_why");
         for l in wrap_text(why, inner_w, 2) {
             form.lines.push(Line::styled(l, t.style(Role::Muted)));
         }
         let saved = |f: Focus, hint: &str| {
             if d.uses_stored(f) {
-                format!("{SECRET_MASK} (saved; type to replace)")
+                saved_hint.clone()
             } else {
                 hint.to_string()
             }
         };
-        let token_hint = saved(Focus::CallbackToken, "optional");
-        let aes_hint = saved(Focus::CallbackAesKey, "optional: 43 characters");
+        let token_hint = saved(Focus::CallbackToken, lang.tr("configure.hint.optional"));
+        let aes_hint = saved(Focus::CallbackAesKey, lang.tr("configure.hint.aes_key"));
         form.field(
             ui,
             spec(
@@ -160,13 +176,13 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         form.field(
             ui,
             spec(
-                "Callback URL",
+                lang.tr("configure.label.callback_url"),
                 false,
                 d.focus == Focus::CallbackUrl,
                 &d.callback_url,
-                "optional: https://…",
+                lang.tr("configure.hint.callback_url"),
                 false,
-                &d.errors.callback,
+                &errors.callback,
             ),
         );
     }
@@ -174,7 +190,11 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     form.lines.push(Line::raw(""));
     let mut test_line = vec![
         Span::raw(" ".repeat(LABEL_W + 1)),
-        button(ui, "Test Message Sending", d.focus == Focus::TestButton),
+        button(
+            ui,
+            lang.tr("configure.test_button"),
+            d.focus == Focus::TestButton,
+        ),
         Span::raw("  "),
     ];
     let mut result_lines: Vec<Line> = Vec::new();
@@ -184,12 +204,15 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         TestState::Sending { .. } => {
             let spin = SPINNER[ui.frame % SPINNER.len()];
             test_line.push(Span::styled(
-                format!("{spin} Sending… (Esc cancels)"),
+                format!("{spin} {}", lang.tr("configure.sending")),
                 t.style(Role::Warn),
             ));
         }
         TestState::Succeeded { at, detail } => {
-            test_line.push(Span::styled("✓ Successful", t.style(Role::Ok)));
+            test_line.push(Span::styled(
+                lang.tr("configure.succeeded"),
+                t.style(Role::Ok),
+            ));
             test_line.push(Span::styled(
                 format!(" {}", format_time(*at, ui.utc_offset)),
                 t.style(Role::Muted),
@@ -201,13 +224,19 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
             }
         }
         TestState::Failed { message } => {
-            test_line.push(Span::styled("✗ Failed", t.style(Role::Error)));
+            test_line.push(Span::styled(
+                lang.tr("configure.failed"),
+                t.style(Role::Error),
+            ));
             for l in wrap_text(message, result_w, 8) {
                 result_lines.push(Line::styled(l, t.style(Role::Error)));
             }
         }
         TestState::Cancelled => {
-            test_line.push(Span::styled("Cancelled", t.style(Role::Muted)));
+            test_line.push(Span::styled(
+                lang.tr("configure.cancelled"),
+                t.style(Role::Muted),
+            ));
         }
     }
     form.lines.push(Line::from(test_line));
@@ -218,9 +247,9 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     }
     form.lines.push(Line::raw(""));
     let notice = if d.saving {
-        Some("Saving…".to_string())
+        Some(lang.tr("configure.saving").to_string())
     } else {
-        d.notice.clone()
+        d.notice.as_deref().map(|n| known::translate(lang, n))
     };
     if let Some(n) = notice {
         for l in wrap_text(&n, inner_w, 4) {
@@ -233,8 +262,8 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         frame,
         area,
         width,
-        &d.title(),
-        " ^T test · ^S OK · ^R show secret · Esc close ",
+        &d.title_in(lang),
+        lang.tr("configure.bottom"),
         form,
     );
 }
@@ -260,18 +289,19 @@ fn spec<'a>(
 }
 
 /// A select shows its arrows only when there is something to choose.
-fn source_value(kind: ChannelKind, column: SourceColumn) -> String {
+fn source_value(lang: Lang, kind: ChannelKind, column: SourceColumn) -> String {
+    let label = words::source_column(lang, column);
     if SourceColumn::for_channel(kind).len() > 1 {
-        format!("< {} >", column.label())
+        format!("< {label} >")
     } else {
-        column.label().to_string()
+        label.to_string()
     }
 }
 
-fn source_hint(kind: ChannelKind) -> &'static str {
+fn source_hint(lang: Lang, kind: ChannelKind) -> &'static str {
     match kind {
-        ChannelKind::DingTalk => "  the only field DingTalk finds members by",
-        ChannelKind::WeCom => "  Login Name = the WeCom userid",
-        ChannelKind::Feishu | ChannelKind::FeishuLark => "  Login Name = the tenant user_id",
+        ChannelKind::DingTalk => lang.tr("configure.hint.source_dingtalk"),
+        ChannelKind::WeCom => lang.tr("configure.hint.source_wecom"),
+        ChannelKind::Feishu | ChannelKind::FeishuLark => lang.tr("configure.hint.source_feishu"),
     }
 }

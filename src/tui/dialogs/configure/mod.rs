@@ -165,6 +165,12 @@ impl ConfigureDialog {
         }
     }
 
+    /// [`ConfigureDialog::title`] in `lang`.
+    pub fn title_in(&self, lang: crate::i18n::Lang) -> String {
+        lang.tr(&format!("configure.title.{}", self.kind.code()))
+            .to_string()
+    }
+
     /// The dialog's title, in the console's words.
     pub fn title(&self) -> String {
         match self.kind {

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::draw::{status_role, what_of};
 use crate::domain::sanitize_text;
+use crate::i18n::{Lang, errors, words};
 use crate::store::{DeliveryRow, DeliveryStatus};
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::Outcome;
@@ -26,7 +27,7 @@ pub struct DeliveryDetail {
 
 impl DeliveryDetail {
     pub fn new(row: DeliveryRow, grid: &Grid) -> DeliveryDetail {
-        let what = what_of(grid, &row);
+        let what = what_of(Lang::En, grid, &row);
         DeliveryDetail { row, what }
     }
 }
@@ -55,49 +56,69 @@ impl Overlay for DeliveryDetail {
 
 fn draw_detail(ui: &Ui, d: &DeliveryDetail, frame: &mut Frame, area: Rect) {
     let r = &d.row;
-    let t = &ui.theme;
+    let (t, lang) = (&ui.theme, ui.lang);
     let width = area.width.min(76);
     let inner_w = width.saturating_sub(4) as usize;
+    let label = |key: &str| format!("{}  ", words::pad_left(lang.tr(key), 14));
     let field = |k: &str, v: String| {
         Line::from(vec![
-            Span::styled(format!("{k:>14}  "), t.style(Role::Label)),
+            Span::styled(label(k), t.style(Role::Label)),
             Span::raw(truncate(&sanitize_text(&v), inner_w.saturating_sub(16))),
         ])
     };
+    let what = words::type_node_label(lang, &r.type_code, &r.node_code, &d.what);
     let mut lines = vec![
-        field("Delivery", format!("#{}", r.id)),
-        field("Event", r.event_id.clone()),
-        field("Type / node", d.what.clone()),
-        field("Title", r.title.clone()),
+        field("detail.delivery", format!("#{}", r.id)),
+        field("detail.event", r.event_id.clone()),
+        field("detail.what", what),
+        field("detail.title_field", r.title.clone()),
         field(
-            "Member",
+            "detail.member",
             match &r.member_name {
                 Some(n) => format!("{n} ({})", r.login),
                 None => r.login.clone(),
             },
         ),
         field(
-            "Channel",
+            "detail.channel",
             r.channel
-                .map(|k| k.title().to_string())
+                .map(|k| words::channel_title(lang, k).to_string())
                 .unwrap_or_else(|| "-".into()),
         ),
         Line::from(vec![
-            Span::styled(format!("{:>14}  ", "Status"), t.style(Role::Label)),
-            Span::styled(r.status.label(), t.style(status_role(r.status))),
+            Span::styled(label("detail.status"), t.style(Role::Label)),
+            Span::styled(
+                words::status_label(lang, r.status),
+                t.style(status_role(r.status)),
+            ),
         ]),
-        field("Attempts", r.attempts.to_string()),
-        field("Created", format_time(r.created_at, ui.utc_offset)),
-        field("Last change", format_time(r.at, ui.utc_offset)),
+        field("detail.attempts", r.attempts.to_string()),
+        field("detail.created", format_time(r.created_at, ui.utc_offset)),
+        field("detail.last_change", format_time(r.at, ui.utc_offset)),
     ];
     if let Some(k) = &r.process_query_key {
-        lines.push(field("Query key", k.clone()));
+        lines.push(field("detail.query_key", k.clone()));
     }
     if let Some(code) = &r.error_code {
-        lines.push(field("Error code", code.clone()));
+        lines.push(field("detail.error_code", code.clone()));
     }
     if let Some(id) = &r.request_id {
-        lines.push(field("Request id", id.clone()));
+        lines.push(field("detail.request_id", id.clone()));
+    }
+    // The stored error is in the words of the run that failed (English); a code the locale
+    // file explains is explained above it in the interface language.
+    let explained = match (&r.error_code, r.channel) {
+        (Some(code), Some(kind)) if lang != Lang::En => {
+            errors::platform_error(lang, kind.code(), code, None, &[])
+        }
+        _ => None,
+    };
+    if let Some((meaning, fix)) = explained {
+        lines.push(Line::raw(""));
+        let text = lang.trf("detail.explained", &[("meaning", &meaning), ("fix", &fix)]);
+        for l in wrap_text(&text, inner_w, 4) {
+            lines.push(Line::styled(l, t.style(Role::Error)));
+        }
     }
     if let Some(e) = &r.last_error {
         lines.push(Line::raw(""));
@@ -110,16 +131,16 @@ fn draw_detail(ui: &Ui, d: &DeliveryDetail, frame: &mut Frame, area: Rect) {
         }
     }
     let hint = if matches!(r.status, DeliveryStatus::Failed | DeliveryStatus::Unknown) {
-        " r retry · Esc close "
+        lang.tr("detail.hint_retry")
     } else {
-        " Esc close "
+        lang.tr("detail.hint")
     };
     let rect = centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::BorderFocus))
-        .title(Span::styled(" Delivery ", t.style(Role::Title)))
+        .title(Span::styled(lang.tr("detail.title"), t.style(Role::Title)))
         .title_bottom(Line::styled(hint, t.style(Role::Muted)).right_aligned());
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

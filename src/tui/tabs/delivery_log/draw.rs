@@ -1,5 +1,6 @@
 //! Drawing of the Delivery Log tab: one database page of deliveries, newest first.
 
+use crate::i18n::{Lang, words};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -36,9 +37,13 @@ fn thousands(n: u64) -> String {
 }
 
 /// "SQL Task / To be approved" from the catalogue's labels (codes if the row is unknown).
-pub(super) fn what_of(grid: &Grid, r: &DeliveryRow) -> String {
+pub(super) fn what_of(lang: Lang, grid: &Grid, r: &DeliveryRow) -> String {
     match grid.labels(&r.type_code, &r.node_code) {
-        Some((t, n)) => format!("{t} / {n}"),
+        Some((t, n)) => format!(
+            "{} / {}",
+            words::type_label(lang, &r.type_code, t),
+            words::node_label(lang, &r.type_code, &r.node_code, n)
+        ),
         // Codes of a type no longer in the catalogue come from the database: clean them.
         None => sanitize_text(&format!("{} / {}", r.type_code, r.node_code)),
     }
@@ -53,14 +58,17 @@ pub(super) fn render(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let t = &ui.theme;
-    let status = log.status.map(|s| s.code()).unwrap_or("all");
+    let (t, lang) = (&ui.theme, ui.lang);
+    let status = match log.status {
+        Some(s) => words::status_code(lang, s),
+        None => lang.tr("log.all"),
+    };
     let status = match log.channel {
-        Some(k) => format!("{status} · {}", k.platform()),
+        Some(k) => format!("{status} · {}", words::platform(lang, k)),
         None => status.to_string(),
     };
     let text = if log.search.is_shown() {
-        format!(" · {}", log.search.label())
+        format!(" · {}", log.search.label_in(lang))
     } else {
         String::new()
     };
@@ -77,16 +85,25 @@ pub(super) fn render(
     let first = log.first_row_number() + offset;
     let last = (first + body_h).min(first + log.rows.len().saturating_sub(offset));
     let position = if log.rows.is_empty() {
-        format!("{} rows", thousands(log.total))
+        lang.trf("log.rows", &[("total", &thousands(log.total))])
     } else {
-        format!(
-            "rows {}–{} of {}",
-            thousands(first as u64 + 1),
-            thousands(last as u64),
-            thousands(log.total)
+        lang.trf(
+            "log.rows_range",
+            &[
+                ("from", &thousands(first as u64 + 1)),
+                ("to", &thousands(last as u64)),
+                ("total", &thousands(log.total)),
+            ],
         )
     };
-    let title = format!(" Delivery Log · {position} · {status}{text} ");
+    let title = lang.trf(
+        "log.title",
+        &[
+            ("position", &position),
+            ("status", &status),
+            ("search", &text),
+        ],
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
@@ -114,34 +131,36 @@ pub(super) fn render(
     } else {
         0
     };
+    let tries = lang.tr("log.col.try");
     let mut header = format!(
-        "  {} {} {} {} {} {} {:>tries_w$}",
-        pad("Created", time_w),
-        pad("Event", title_w),
-        pad("Type / node", what_w),
-        pad("Member", member_w),
-        pad("Channel", chan_w),
-        pad("Status", status_w),
-        "Try"
+        "  {} {} {} {} {} {} {}{tries}",
+        pad(lang.tr("log.col.created"), time_w),
+        pad(lang.tr("log.col.event"), title_w),
+        pad(lang.tr("log.col.what"), what_w),
+        pad(lang.tr("log.col.member"), member_w),
+        pad(lang.tr("log.col.channel"), chan_w),
+        pad(lang.tr("log.col.status"), status_w),
+        // Right-aligned by display width, like the numbers below it.
+        " ".repeat(tries_w.saturating_sub(unicode_width::UnicodeWidthStr::width(tries)))
     );
     if err_w > 0 {
-        header.push_str(" Last error");
+        header.push_str(lang.tr("log.col.last_error"));
     }
     let mut lines = vec![Line::styled(truncate(&header, width), t.style(Role::Label))];
     if !log.loaded {
-        lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
+        lines.push(Line::styled(lang.tr("grid.loading"), t.style(Role::Muted)));
     } else if log.rows.is_empty()
         && (log.status.is_some() || log.channel.is_some() || !log.search.is_empty())
     {
         lines.push(Line::styled(
-            crate::tui::widgets::NOTHING_MATCHES,
+            lang.tr("list.nothing_matches"),
             t.style(Role::Muted),
         ));
     } else if log.rows.is_empty() {
         let hint = if sandbox {
-            "  No deliveries yet. Press s to send a sample event through the outbox."
+            lang.tr("log.empty_sandbox")
         } else {
-            "  No deliveries. Events come in with `notifydesk notify …`; see the README."
+            lang.tr("log.empty")
         };
         lines.push(Line::styled(hint, t.style(Role::Muted)));
     }
@@ -166,14 +185,17 @@ pub(super) fn render(
                     pad(&created, time_w),
                     cell(&r.title, title_w),
                     // The catalogue's labels are ours, not untrusted text.
-                    pad(&truncate(&what_of(grid, r), what_w), what_w),
+                    pad(&truncate(&what_of(lang, grid, r), what_w), what_w),
                     cell(member, member_w),
-                    pad(r.channel.map(|k| k.platform()).unwrap_or("-"), chan_w)
+                    pad(
+                        r.channel.map(|k| words::platform(lang, k)).unwrap_or("-"),
+                        chan_w
+                    )
                 ),
                 t.style(base),
             ),
             Span::styled(
-                pad(r.status.code(), status_w),
+                pad(words::status_code(lang, r.status), status_w),
                 t.style(if focused {
                     Role::Focus
                 } else {

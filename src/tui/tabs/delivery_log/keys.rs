@@ -17,7 +17,8 @@ impl LogTab {
     }
 
     pub fn on_loaded(&mut self, page: LogPage, ui: &mut Ui) {
-        ui.reloaded(Tab::Log, format!("{} deliveries", page.total));
+        let what = ui.lang.trf("log.deliveries", &[("n", &page.total)]);
+        ui.reloaded(Tab::Log, what);
         let keep = self.current().map(|r| r.id);
         self.before = page.before;
         self.rows = page.rows;
@@ -35,10 +36,8 @@ impl LogTab {
     fn log_down(&mut self, rows: isize, ui: &mut Ui) -> Vec<Effect> {
         if self.at_end() {
             let total = self.total;
-            ui.set_status(
-                Level::Info,
-                format!("End of the delivery log ({total} rows)"),
-            );
+            let text = ui.lang.trf("log.end", &[("total", &total)]);
+            ui.set_status(Level::Info, text);
             return vec![];
         }
         let last = self.rows.len().saturating_sub(1);
@@ -53,10 +52,8 @@ impl LogTab {
         self.move_by(rows);
         if self.at_end() {
             let total = self.total;
-            ui.set_status(
-                Level::Info,
-                format!("End of the delivery log ({total} rows)"),
-            );
+            let text = ui.lang.trf("log.end", &[("total", &total)]);
+            ui.set_status(Level::Info, text);
         }
         vec![]
     }
@@ -66,21 +63,23 @@ impl LogTab {
         result: StoreResult<EnqueueOutcome>,
         ui: &mut Ui,
     ) -> Vec<Effect> {
+        let lang = ui.lang;
         let text = match result {
             Ok(EnqueueOutcome::Queued { deliveries, .. }) => {
-                let noun = if deliveries == 1 {
-                    "delivery"
+                let key = if deliveries == 1 {
+                    "log.sample_queued_one"
                 } else {
-                    "deliveries"
+                    "log.sample_queued_many"
                 };
-                format!("Sample event queued: {deliveries} {noun}")
+                lang.trf(key, &[("n", &deliveries)])
             }
-            Ok(EnqueueOutcome::Skipped { reason }) => format!(
-                "Sample event recorded but not sent: {reason}. Turn a method on in Subscription (2)"
-            ),
-            Ok(EnqueueOutcome::Duplicate) => "Sample event already sent".into(),
+            Ok(EnqueueOutcome::Skipped { reason }) => {
+                lang.trf("log.sample_skipped", &[("reason", &reason)])
+            }
+            Ok(EnqueueOutcome::Duplicate) => lang.tr("log.sample_duplicate").into(),
             Err(e) => {
-                ui.set_status(Level::Error, format!("Sample event not queued: {e}"));
+                let text = lang.trf("log.sample_failed", &[("error", &e)]);
+                ui.set_status(Level::Error, text);
                 return vec![];
             }
         };
@@ -105,14 +104,11 @@ impl LogTab {
             }
             DeliveryStatus::Unknown => {
                 self.force_armed = Some(row.id);
-                ui.set_status(
-                    Level::Info,
-                    "This message may have been delivered: a retry may send it twice. Check with the receiver; press r again to retry anyway",
-                );
+                ui.set_status(Level::Info, ui.lang.tr("log.retry_unknown"));
                 vec![]
             }
             _ => {
-                ui.set_status(Level::Info, "Only failed deliveries can be retried");
+                ui.set_status(Level::Info, ui.lang.tr("log.retry_only_failed"));
                 vec![]
             }
         }
@@ -121,11 +117,12 @@ impl LogTab {
     pub fn on_delivery_retried(&mut self, result: StoreResult<()>, ui: &mut Ui) -> Vec<Effect> {
         match result {
             Ok(()) => {
-                ui.set_status(Level::Ok, "Delivery queued again");
+                ui.set_status(Level::Ok, ui.lang.tr("log.retry_queued"));
                 vec![self.load(), Effect::WakeWorker]
             }
             Err(e) => {
-                ui.set_status(Level::Error, format!("Not retried: {e}"));
+                let text = ui.lang.trf("log.retry_failed", &[("error", &e)]);
+                ui.set_status(Level::Error, text);
                 vec![]
             }
         }

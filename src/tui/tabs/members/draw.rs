@@ -7,30 +7,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::MembersTab;
+use crate::i18n::words;
 use crate::tui::theme::Role;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::{format_time, pad, truncate};
 
 pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
-    let t = &ui.theme;
+    let (t, lang) = (&ui.theme, ui.lang);
     let shown = tab.shown();
-    let filter = if tab.filter.is_shown() {
-        format!(
-            "{} of {} · {} ",
-            shown.len(),
-            tab.members.len(),
-            tab.filter.label()
+    let title = if tab.filter.is_shown() {
+        lang.trf(
+            "members.title_filtered",
+            &[
+                ("shown", &shown.len()),
+                ("total", &tab.members.len()),
+                ("filter", &tab.filter.label_in(lang)),
+            ],
         )
     } else {
-        format!("{} ", tab.members.len())
+        lang.trf("members.title", &[("total", &tab.members.len())])
     };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
-        .title(Span::styled(
-            format!(" Members · {filter}"),
-            t.style(Role::Title),
-        ));
+        .title(Span::styled(title, t.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
@@ -38,44 +38,39 @@ pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
     // name, login, phone, email, userid (+ resolved time when wide)
     let cols: &[(&str, usize)] = if wide {
         &[
-            ("Name", 18),
-            ("Login", 16),
-            ("Phone", 14),
-            ("Email", 24),
-            ("DingTalk userid", 18),
-            ("Resolved", 16),
+            ("name", 18),
+            ("login", 16),
+            ("phone", 14),
+            ("email", 24),
+            ("userid", 18),
+            ("resolved", 16),
         ]
     } else if width >= 68 {
-        &[
-            ("Name", 16),
-            ("Login", 14),
-            ("Phone", 13),
-            ("DingTalk userid", 16),
-        ]
+        &[("name", 16), ("login", 14), ("phone", 13), ("userid", 16)]
     } else {
         // Too narrow for the userid: it stays in the detail line below.
-        &[("Name", 16), ("Login", 14), ("Phone", 13)]
+        &[("name", 16), ("login", 14), ("phone", 13)]
     };
     let mut lines = vec![Line::from(
         cols.iter()
-            .map(|(h, w)| Span::styled(pad(&format!("  {h}"), *w + 2), t.style(Role::Label)))
+            .map(|(h, w)| {
+                let h = lang.tr(&format!("members.col.{h}"));
+                Span::styled(pad(&format!("  {h}"), *w + 2), t.style(Role::Label))
+            })
             .collect::<Vec<_>>(),
     )];
     if !tab.loaded {
-        lines.push(Line::styled("  Loading…", t.style(Role::Muted)));
+        lines.push(Line::styled(lang.tr("grid.loading"), t.style(Role::Muted)));
     } else if shown.is_empty() && !tab.members.is_empty() {
         lines.push(Line::styled(
-            crate::tui::widgets::NOTHING_MATCHES,
+            lang.tr("list.nothing_matches"),
             t.style(Role::Muted),
         ));
     } else if tab.members.is_empty() {
         lines.push(Line::raw(""));
+        lines.push(Line::styled(lang.tr("members.empty"), t.style(Role::Muted)));
         lines.push(Line::styled(
-            "  No members yet. Press a to add one, or import a CSV:",
-            t.style(Role::Muted),
-        ));
-        lines.push(Line::styled(
-            "  notifydesk member import members.csv   (columns: name,login,phone,email)",
+            lang.tr("members.empty_import"),
             t.style(Role::Muted),
         ));
     }
@@ -118,12 +113,14 @@ pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
     if let Some(m) = tab.current() {
         let resolved = match (&m.dingtalk_userid, m.resolved_at) {
             (Some(u), Some(at)) => {
-                format!("userid {u} (resolved {})", format_time(at, ui.utc_offset))
+                let at = format_time(at, ui.utc_offset);
+                lang.trf("members.resolved", &[("userid", u), ("at", &at)])
             }
             (None, Some(at)) => {
-                format!("not found in DingTalk ({})", format_time(at, ui.utc_offset))
+                let at = format_time(at, ui.utc_offset);
+                lang.trf("members.not_found", &[("at", &at)])
             }
-            _ => "userid not resolved yet".to_string(),
+            _ => lang.tr("members.unresolved").to_string(),
         };
         let others: String = m
             .channel_ids
@@ -131,16 +128,22 @@ pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
             .map(|(kind, id)| {
                 format!(
                     " · {} {}",
-                    kind.platform(),
-                    id.as_deref().unwrap_or("not found")
+                    words::platform(lang, *kind),
+                    id.as_deref().unwrap_or(lang.tr("members.id_not_found"))
                 )
             })
             .collect();
-        let detail = format!(
-            " {} · {} · DingTalk {}{others}",
-            m.login,
-            m.email.as_deref().unwrap_or("no email"),
-            resolved
+        let detail = lang.trf(
+            "members.detail",
+            &[
+                ("login", &m.login),
+                (
+                    "email",
+                    &m.email.as_deref().unwrap_or(lang.tr("members.no_email")),
+                ),
+                ("resolved", &resolved),
+                ("others", &others),
+            ],
         );
         let y = inner.y + inner.height.saturating_sub(1);
         frame.render_widget(

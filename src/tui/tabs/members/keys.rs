@@ -47,7 +47,7 @@ impl TabUnit for MembersTab {
             Some(Action::Add) => ui.open(MemberForm::new(None)),
             Some(Action::Edit) => match tab.current() {
                 Some(m) => ui.open(MemberForm::new(Some(m))),
-                None => ui.set_status(Level::Info, "No member yet: press a to add one"),
+                None => ui.set_status(Level::Info, ui.lang.tr("members.none_yet")),
             },
             Some(Action::Delete) => {
                 if let Some(m) = tab.current() {

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{COLUMNS, Grid, Line};
 use crate::domain::subscription::Method;
+use crate::i18n::words;
 use crate::tui::theme::Role;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::{pad, truncate};
@@ -23,9 +24,9 @@ fn col_width(m: Method) -> usize {
 const RECEIVER_W: usize = 12;
 
 pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut Frame, area: Rect) {
-    let t = &ui.theme;
+    let (t, lang) = (&ui.theme, ui.lang);
     let filter = if g.filter.is_shown() {
-        format!(" · {}", g.filter.label())
+        format!(" · {}", g.filter.label_in(lang))
     } else {
         String::new()
     };
@@ -36,22 +37,27 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
     let position = if g.lines.len() > body_h && body_h > 0 {
         let last = (offset + body_h).min(g.lines.len());
         let below = g.lines.len() - last;
-        format!(
-            " · lines {}-{} of {}{}",
-            offset + 1,
-            last,
-            g.lines.len(),
-            if below > 0 { " ↓" } else { "" }
+        let more = if below > 0 { " ↓" } else { "" };
+        lang.trf(
+            "grid.position",
+            &[
+                ("from", &(offset + 1)),
+                ("to", &last),
+                ("total", &g.lines.len()),
+                ("more", &more),
+            ],
         )
     } else {
         String::new()
     };
-    let title = format!(
-        " Subscription · {} of {} rows{}{} ",
-        g.visible_rows(),
-        g.rows.len(),
-        position,
-        filter
+    let title = lang.trf(
+        "grid.title",
+        &[
+            ("shown", &g.visible_rows()),
+            ("total", &g.rows.len()),
+            ("position", &position),
+            ("filter", &filter),
+        ],
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -75,18 +81,24 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
     let mut top = vec![Span::raw(
         " ".repeat(node_w + if show_receiver { RECEIVER_W } else { 0 }),
     )];
-    let mut header = vec![Span::styled(pad("  Node", node_w), t.style(Role::Label))];
+    let mut header = vec![Span::styled(
+        pad(lang.tr("grid.node"), node_w),
+        t.style(Role::Label),
+    )];
     if show_receiver {
         header.push(Span::styled(
-            pad("Receiver", RECEIVER_W),
+            pad(lang.tr("grid.receiver"), RECEIVER_W),
             t.style(Role::Label),
         ));
     }
     for m in COLUMNS {
         let w = col_width(m);
         let (a, b) = match m {
-            Method::Personal => ("Personal", "Channel"),
-            other => ("", other.title()),
+            Method::Personal => (
+                lang.tr("grid.personal_top"),
+                lang.tr("grid.personal_bottom"),
+            ),
+            other => ("", words::method(lang, other)),
         };
         let role = if m == g.column() {
             Role::Key
@@ -101,12 +113,15 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
 
     let footer_lines = 2usize;
     if !g.loaded {
-        lines.push(TextLine::styled("  Loading…", t.style(Role::Muted)));
+        lines.push(TextLine::styled(
+            lang.tr("grid.loading"),
+            t.style(Role::Muted),
+        ));
     } else if g.lines.is_empty() {
         let msg = if g.rows.is_empty() {
-            "  No subscription types in the catalogue."
+            lang.tr("grid.empty")
         } else {
-            crate::tui::widgets::NOTHING_MATCHES
+            lang.tr("list.nothing_matches")
         };
         lines.push(TextLine::styled(msg, t.style(Role::Muted)));
     }
@@ -115,7 +130,10 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
             Line::Type(i) => {
                 let r = &g.rows[i];
                 lines.push(TextLine::styled(
-                    truncate(&format!(" {}", r.type_label), width),
+                    truncate(
+                        &format!(" {}", words::type_label(lang, &r.type_code, &r.type_label)),
+                        width,
+                    ),
                     t.style(Role::Title),
                 ));
             }
@@ -127,17 +145,21 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
                     pad(
                         &format!(
                             "{marker}{}",
-                            truncate(&r.node_label, node_w.saturating_sub(3))
+                            truncate(
+                                &words::node_label(lang, &r.type_code, &r.node_code, &r.node_label),
+                                node_w.saturating_sub(3)
+                            )
                         ),
                         node_w,
                     ),
                     t.style(if focused { Role::Label } else { Role::Base }),
                 )];
                 if show_receiver {
+                    let receiver = words::receiver_label(lang, &r.receiver);
                     let recv = if r.custom_receivers.is_empty() {
-                        r.receiver.clone()
+                        receiver.into_owned()
                     } else {
-                        format!("{}+{}", r.receiver, r.custom_receivers.len())
+                        format!("{receiver}+{}", r.custom_receivers.len())
                     };
                     spans.push(Span::styled(
                         pad(&truncate(&recv, RECEIVER_W - 1), RECEIVER_W),
@@ -182,18 +204,27 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
     let mut detail = Vec::new();
     if let Some(r) = g.current_row() {
         let custom = if r.custom_receivers.is_empty() {
-            "none".to_string()
+            lang.tr("grid.none").to_string()
         } else {
             r.custom_receivers.join(", ")
         };
-        detail.push(TextLine::styled(
-            truncate(
-                &format!(
-                    " {} / {} · default: {} · custom: {}",
-                    r.type_label, r.node_label, r.receiver, custom
+        let text = lang.trf(
+            "grid.detail",
+            &[
+                (
+                    "type",
+                    &words::type_label(lang, &r.type_code, &r.type_label),
                 ),
-                width,
-            ),
+                (
+                    "node",
+                    &words::node_label(lang, &r.type_code, &r.node_code, &r.node_label),
+                ),
+                ("receiver", &words::receiver_label(lang, &r.receiver)),
+                ("custom", &custom),
+            ],
+        );
+        detail.push(TextLine::styled(
+            truncate(&text, width),
             t.style(Role::Muted),
         ));
     } else {
@@ -201,18 +232,12 @@ pub(super) fn render(g: &Grid, ui: &Ui, personal_configured: bool, frame: &mut F
     }
     if personal_configured {
         detail.push(TextLine::styled(
-            truncate(
-                " Personal Channel: DingTalk configured; checked nodes also send there",
-                width,
-            ),
+            truncate(lang.tr("grid.personal_on"), width),
             t.style(Role::Muted),
         ));
     } else {
         detail.push(TextLine::styled(
-            truncate(
-                " Personal Channel: no personal channel configured — press p to set up DingTalk",
-                width,
-            ),
+            truncate(lang.tr("grid.personal_off"), width),
             t.style(Role::Warn),
         ));
     }

@@ -1,6 +1,7 @@
 //! The Subscription tab's keys: a grid change is applied at once and saved as one batch.
 
 use super::{Grid, UndoStep};
+use crate::i18n::{known, words};
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::ui::{Level, Request, Tab, TabUnit, Ui};
@@ -37,12 +38,18 @@ impl TabUnit for Grid {
                 Ok(changes) if changes.is_empty() => vec![],
                 Ok(changes) => {
                     let n = changes.len();
-                    let noun = if n == 1 { "change" } else { "changes" };
-                    ui.set_status(Level::Ok, format!("{what}: {n} {noun} saved (u undoes)"));
+                    let key = if n == 1 {
+                        "grid.saved_one"
+                    } else {
+                        "grid.saved_many"
+                    };
+                    let what = ui.lang.tr(what);
+                    let text = ui.lang.trf(key, &[("what", &what), ("n", &n)]);
+                    ui.set_status(Level::Ok, text);
                     vec![Effect::SaveMethods(changes)]
                 }
                 Err(e) => {
-                    ui.set_status(Level::Info, e);
+                    ui.set_status(Level::Info, known::translate(ui.lang, e));
                     vec![]
                 }
             }
@@ -58,50 +65,55 @@ impl TabUnit for Grid {
             Some(Action::Right) => self.move_col(1),
             Some(Action::Toggle) => {
                 let r = self.toggle_cell();
-                return Outcome::Handled(saved(ui, r, "Toggled"));
+                return Outcome::Handled(saved(ui, r, "grid.toggled"));
             }
             Some(Action::ToggleColumn) => {
                 let r = self.toggle_column_in_type();
-                let fx = saved(ui, r.clone(), "Column set for the type");
+                let fx = saved(ui, r.clone(), "grid.column_set");
                 if let Ok(changes) = r
                     && let Some(first) = changes.first()
                 {
                     // Say exactly what changed: "Personal Channel on for 8 SQL Task nodes".
+                    let lang = ui.lang;
                     let kind = self
                         .labels(&first.type_code, &first.node_code)
-                        .map_or(first.type_code.clone(), |(t, _)| t.to_string());
+                        .map_or(first.type_code.clone(), |(t, _)| {
+                            words::type_label(lang, &first.type_code, t).into_owned()
+                        });
                     let n = changes.len();
-                    let nodes = if n == 1 { "node" } else { "nodes" };
-                    let state = if first.on { "on" } else { "off" };
-                    let method = first.method.title();
-                    ui.set_status(
-                        Level::Ok,
-                        format!("{method} {state} for {n} {kind} {nodes} (u undoes)"),
-                    );
+                    let key = match (first.on, n == 1) {
+                        (true, true) => "grid.column_on_one",
+                        (true, false) => "grid.column_on_many",
+                        (false, true) => "grid.column_off_one",
+                        (false, false) => "grid.column_off_many",
+                    };
+                    let method = words::method(lang, first.method);
+                    let text = lang.trf(key, &[("method", &method), ("n", &n), ("type", &kind)]);
+                    ui.set_status(Level::Ok, text);
                 }
                 return Outcome::Handled(fx);
             }
             Some(Action::ToggleRow) => {
                 let r = self.toggle_row();
-                return Outcome::Handled(saved(ui, r, "Row set"));
+                return Outcome::Handled(saved(ui, r, "grid.row_set"));
             }
             Some(Action::Undo) => match self.undo() {
                 Some(UndoStep::Methods(changes)) => {
-                    return Outcome::Handled(saved(ui, Ok(changes), "Undone"));
+                    return Outcome::Handled(saved(ui, Ok(changes), "grid.undone"));
                 }
                 Some(UndoStep::Receivers {
                     type_code,
                     node_code,
                     logins,
                 }) => {
-                    ui.set_status(Level::Ok, "Undone: custom receivers restored");
+                    ui.set_status(Level::Ok, ui.lang.tr("grid.undone_receivers"));
                     return Outcome::Handled(vec![Effect::SetReceivers {
                         type_code,
                         node_code,
                         logins,
                     }]);
                 }
-                None => ui.set_status(Level::Info, "Nothing to undo"),
+                None => ui.set_status(Level::Info, ui.lang.tr("grid.nothing_to_undo")),
             },
             Some(Action::Filter) => self.filter.start(),
             // Esc goes back one level: an active filter is cleared first.

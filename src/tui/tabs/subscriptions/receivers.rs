@@ -9,13 +9,14 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::domain::member::Member;
 use crate::domain::subscription::SubscriptionRow;
+use crate::i18n::{known, words};
 use crate::tui::filter::Filter;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::list;
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::theme::Role;
 use crate::tui::ui::{Overlay, Request, Ui};
-use crate::tui::widgets::{NOTHING_MATCHES, centered, truncate};
+use crate::tui::widgets::{centered, truncate};
 
 #[derive(Debug)]
 pub struct ReceiversPicker {
@@ -172,20 +173,22 @@ impl Overlay for ReceiversPicker {
 }
 
 fn draw_picker(ui: &Ui, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
-    let t = &ui.theme;
+    let (t, lang) = (&ui.theme, ui.lang);
+    // The picker keeps the English names it was made with; the codes name the row.
+    let title = words::type_node_label(lang, &p.type_code, &p.node_code, &p.title);
     let width = area.width.min(64);
     let inner_w = width.saturating_sub(4) as usize;
     let max_list = area.height.saturating_sub(9).max(3) as usize;
     let mut lines = vec![
-        Line::styled(truncate(&p.title, inner_w), t.style(Role::Label)),
+        Line::styled(truncate(&title, inner_w), t.style(Role::Label)),
         Line::from(vec![
             // The same marker column as the members below, so the boxes line up.
             Span::styled(" [#] ", t.style(Role::Muted)),
             Span::styled(
                 truncate(
-                    &format!(
-                        "{} (default receiver, cannot be removed)",
-                        p.default_receiver
+                    &lang.trf(
+                        "picker.default",
+                        &[("name", &words::receiver_label(lang, &p.default_receiver))],
                     ),
                     inner_w - 5,
                 ),
@@ -195,13 +198,16 @@ fn draw_picker(ui: &Ui, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
     ];
     if p.filter.is_shown() {
         lines.push(Line::styled(
-            truncate(&p.filter.label(), inner_w),
+            truncate(&p.filter.label_in(lang), inner_w),
             t.style(Role::Label),
         ));
     }
     let shown = p.shown();
     if shown.is_empty() {
-        lines.push(Line::styled(NOTHING_MATCHES, t.style(Role::Muted)));
+        lines.push(Line::styled(
+            lang.tr("list.nothing_matches"),
+            t.style(Role::Muted),
+        ));
     }
     let offset = p.cursor.saturating_sub(max_list.saturating_sub(1));
     for (pos, &i) in shown.iter().enumerate().skip(offset).take(max_list) {
@@ -215,29 +221,27 @@ fn draw_picker(ui: &Ui, p: &ReceiversPicker, frame: &mut Frame, area: Rect) {
         ));
     }
     if let Some(n) = &p.notice {
-        lines.push(Line::styled(truncate(n, inner_w), t.style(Role::Error)));
+        let n = known::translate(lang, n);
+        lines.push(Line::styled(truncate(&n, inner_w), t.style(Role::Error)));
     } else if p.saving {
-        lines.push(Line::styled("Saving…", t.style(Role::Warn)));
+        lines.push(Line::styled(
+            lang.tr("configure.saving"),
+            t.style(Role::Warn),
+        ));
     }
     let rect = centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::BorderFocus))
-        .title(Span::styled(" Custom receivers ", t.style(Role::Title)))
+        .title(Span::styled(lang.tr("picker.title"), t.style(Role::Title)))
         .title(
             Line::styled(
-                format!(" {} chosen ", p.chosen().len()),
+                lang.trf("picker.chosen", &[("n", &p.chosen().len())]),
                 t.style(Role::Muted),
             )
             .right_aligned(),
         )
-        .title_bottom(
-            Line::styled(
-                " Space add/remove · / filter · Enter save · Esc cancel ",
-                t.style(Role::Muted),
-            )
-            .right_aligned(),
-        );
+        .title_bottom(Line::styled(lang.tr("picker.bottom"), t.style(Role::Muted)).right_aligned());
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
