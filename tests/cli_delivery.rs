@@ -157,14 +157,42 @@ fn stdin_json_reports_bad_lines_and_failed_delivery_can_be_retried() {
     let rows: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
     let id = rows[0]["id"].as_i64().unwrap();
     assert_eq!(rows[0]["login"], "ghost");
+    // Not a member yet: the retry says what to do first.
+    let r = env.run(&["log", "--retry", &id.to_string()]);
+    assert!(
+        !r.status.success() && err(&r).contains("member add"),
+        "{}",
+        err(&r)
+    );
+    let add = env.run(&[
+        "member",
+        "add",
+        "--name",
+        "Ghost",
+        "--login",
+        "ghost",
+        "--phone",
+        "13900009999",
+    ]);
+    assert!(add.status.success(), "{}", err(&add));
+    // Now it becomes a delivery on the configured channel, in place of the failed row.
     let r = env.run(&["log", "--retry", &id.to_string()]);
     assert!(r.status.success(), "{}", err(&r));
-    let again = env.run(&["log", "--retry", &id.to_string()]);
-    assert!(
-        !again.status.success() && err(&again).contains("only failed"),
-        "{}",
-        err(&again)
+    let rows: serde_json::Value =
+        serde_json::from_slice(&env.run(&["log", "--json"]).stdout).unwrap();
+    let ghost: Vec<&serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["login"] == "ghost")
+        .collect();
+    assert_eq!(ghost.len(), 1, "{ghost:?}");
+    assert_eq!(
+        (ghost[0]["status"].as_str(), ghost[0]["channel"].as_str()),
+        (Some("pending"), Some("dingtalk"))
     );
+    let again = env.run(&["log", "--retry", &id.to_string()]);
+    assert!(!again.status.success(), "{}", err(&again));
 }
 
 fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {

@@ -10,7 +10,7 @@ use std::fmt::Display;
 use super::Lang;
 use crate::dingtalk::{DingTalkError, Disposition, ErrorKind, Step};
 use crate::domain::ChannelKind;
-use crate::personal::ChannelError;
+use crate::personal::{ChannelError, ErrorKind as ErrorKind2};
 
 /// DingTalk client's code for a connection that was never made (`dingtalk::error`).
 const CODE_CONNECT: &str = "connect";
@@ -223,9 +223,20 @@ pub fn channel_error_line(e: &ChannelError, lang: Lang) -> String {
     if lang == Lang::En {
         return e.to_string();
     }
+    // What the platform named: the address it saw, the missing scope.
+    let unnamed = lang.tr("error.channel.unnamed");
+    let ip = match &e.kind {
+        ErrorKind2::IpNotAllowed { ip: Some(ip) } => ip.as_str(),
+        _ => unnamed,
+    };
+    let scope = match &e.kind {
+        ErrorKind2::MissingPermission { scope: Some(s) } => s.as_str(),
+        _ => unnamed,
+    };
+    let args: [(&str, &dyn Display); 2] = [("ip", &ip), ("scope", &scope)];
     let found = platforms_of(e.channel)
         .iter()
-        .find_map(|p| platform_error(lang, p, &e.code, None, &[]));
+        .find_map(|p| platform_error(lang, p, &e.code, None, &args));
     let (message, fix) = match found {
         Some((m, f)) => (m, Some(f)),
         None => (

@@ -396,3 +396,48 @@ fn validation_messages_of_the_core_are_all_translated() {
         "未保存：登录名为必填项"
     );
 }
+
+#[test]
+fn wecom_and_feishu_errors_are_explained_in_chinese_with_what_the_platform_named() {
+    use crate::domain::ChannelKind;
+    use crate::i18n::errors::channel_error_line;
+    use crate::personal::{ChannelError, Disposition, ErrorKind};
+    let ip = ChannelError::new(
+        ChannelKind::WeCom,
+        ErrorKind::IpNotAllowed {
+            ip: Some("203.0.113.7".into()),
+        },
+        "60020",
+        "not allowed",
+        Disposition::Permanent,
+    );
+    let zh = channel_error_line(&ip, Lang::Zh);
+    assert!(
+        zh.contains("企业可信IP") && zh.contains("203.0.113.7"),
+        "{zh}"
+    );
+    let scope = ChannelError::new(
+        ChannelKind::FeishuLark,
+        ErrorKind::MissingPermission {
+            scope: Some("contact:user.id:readonly".into()),
+        },
+        "99991672",
+        "denied",
+        Disposition::Permanent,
+    );
+    let zh = channel_error_line(&scope, Lang::Zh);
+    assert!(
+        zh.contains("contact:user.id:readonly") && zh.contains("发布"),
+        "{zh}"
+    );
+    let outside = ChannelError::new(
+        ChannelKind::Feishu,
+        ErrorKind::OutsideScope,
+        "230013",
+        "Bot has NO availability to this user.",
+        Disposition::Permanent,
+    );
+    assert!(channel_error_line(&outside, Lang::Zh).contains("可用范围"));
+    // English stays the client's own words.
+    assert_eq!(channel_error_line(&ip, Lang::En), ip.to_string());
+}

@@ -169,14 +169,16 @@ impl App {
                 if let Some((pos, _)) = self.find::<ConfigureDialog>() {
                     self.overlays.truncate(pos);
                 }
-                self.ui
-                    .set_status(
-                        Level::Ok,
-                        self.ui.lang.trf(
-                            "status.channel_saved",
-                            &[("channel", &crate::i18n::words::channel_title(self.ui.lang, kind))],
-                        ),
-                    );
+                self.ui.set_status(
+                    Level::Ok,
+                    self.ui.lang.trf(
+                        "status.channel_saved",
+                        &[(
+                            "channel",
+                            &crate::i18n::words::channel_title(self.ui.lang, kind),
+                        )],
+                    ),
+                );
                 vec![Effect::LoadChannels]
             }
             Err(e) => {
