@@ -106,6 +106,9 @@ fn sandbox_wecom_card_is_configured_by_phone_tested_and_saved() {
         "WeCom personal channel",
         "Configure WeCom Message Channel",
     );
+    // The dialog itself says what to type in the sandbox (the status line has no room for
+    // all four platforms' values at this width).
+    p.wait_for("CorpID wwsandbox0001 · AgentId 1000002");
     p.type_text("wwsandbox0001");
     p.send(TAB);
     p.type_text("1000002");

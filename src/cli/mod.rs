@@ -99,6 +99,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
             force_mono: cli.no_color,
             banner: sandbox::banner(),
             sandbox: true,
+            sandbox_hints: sandbox::dialog_hints(),
             lang: crate::i18n::choose_from_env(cli.lang),
         };
         tui::run(config).await
@@ -175,6 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force_mono: cli.no_color,
             banner: Vec::new(),
             sandbox: false,
+            sandbox_hints: Vec::new(),
             lang: crate::i18n::choose_from_env(cli.lang),
         };
         runtime()?.block_on(tui::run(config))?;

@@ -127,6 +127,35 @@ pub fn seed_members(store: &mut Store, members: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What to type in each card's Configure dialog, shown inside it.
+pub fn dialog_hints() -> Vec<(crate::domain::ChannelKind, String)> {
+    use crate::domain::ChannelKind;
+    vec![
+        (
+            ChannelKind::DingTalk,
+            format!("Sandbox: AppKey {APP_KEY} · AppSecret {APP_SECRET} · Receiver {FIRST_PHONE}"),
+        ),
+        (
+            ChannelKind::WeCom,
+            format!(
+                "Sandbox: CorpID {WECOM_CORP_ID} · AgentId {WECOM_AGENT_ID} · Secret {APP_SECRET} · Receiver {FIRST_PHONE} (or sandbox0001@example.com, sandbox0001)"
+            ),
+        ),
+        (
+            ChannelKind::Feishu,
+            format!(
+                "Sandbox: App ID {FEISHU_APP_ID} · App Secret {APP_SECRET} · Receiver sandbox0001 (or {FIRST_PHONE}, sandbox0001@example.com)"
+            ),
+        ),
+        (
+            ChannelKind::FeishuLark,
+            format!(
+                "Sandbox: App ID {LARK_APP_ID} · App Secret {APP_SECRET} · Receiver sandbox0001 (or {FIRST_PHONE}, sandbox0001@example.com)"
+            ),
+        ),
+    ]
+}
+
 /// The TUI's status line: what to type in each Configure dialog, longest version first (the
 /// narrow ones keep the values and drop the labels).
 pub fn banner() -> Vec<String> {

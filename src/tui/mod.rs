@@ -58,6 +58,8 @@ pub struct TuiConfig {
     pub banner: Vec<String>,
     /// The sandbox's temporary database: the Delivery Log's `s` sends sample events.
     pub sandbox: bool,
+    /// The sandbox's values for each card's Configure dialog.
+    pub sandbox_hints: Vec<(crate::domain::ChannelKind, String)>,
     /// The interface language and where the choice came from.
     pub lang: crate::i18n::LangChoice,
 }
@@ -77,6 +79,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
         utc_offset: offset,
     });
     app.sandbox = cfg.sandbox;
+    app.sandbox_hints = cfg.sandbox_hints.clone();
     app.set_lang(cfg.lang);
     app.set_banner(app::Level::Info, &cfg.banner);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();

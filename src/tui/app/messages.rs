@@ -44,8 +44,13 @@ impl App {
                 vec![]
             }
             Msg::ConfigLoaded(kind, Ok(stored)) => {
-                self.overlays
-                    .push(Box::new(ConfigureDialog::new(kind, stored)));
+                let mut dialog = ConfigureDialog::new(kind, stored);
+                dialog.notice = self
+                    .sandbox_hints
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map(|(_, hint)| hint.clone());
+                self.overlays.push(Box::new(dialog));
                 vec![]
             }
             Msg::ConfigLoaded(_, Err(e)) => {

@@ -42,6 +42,9 @@ pub struct App {
     pub db_label: String,
     /// Running on the sandbox's temporary database: sample events may be sent.
     pub sandbox: bool,
+    /// In the sandbox: what to type in each card's Configure dialog (shown in the dialog,
+    /// where a narrow status line has no room for all four platforms' values).
+    pub sandbox_hints: Vec<(crate::domain::ChannelKind, String)>,
     /// The database could not be opened: nothing else can work.
     pub store_unavailable: bool,
 }
@@ -67,6 +70,7 @@ impl App {
             should_quit: false,
             db_label: opts.db_label,
             sandbox: false,
+            sandbox_hints: Vec::new(),
             store_unavailable: false,
         }
     }
