@@ -4,6 +4,7 @@
 //! keys on first use. A key missing at run time falls back to English, then to the key itself,
 //! so a user never sees a panic; the tests make a missing key fail the build instead.
 
+#[cfg(test)]
 use std::collections::HashMap;
 use std::fmt::{self, Display};
 use std::sync::OnceLock;
@@ -82,7 +83,10 @@ impl Lang {
 
     /// The string for `key` in this language only.
     pub fn lookup(self, key: &str) -> Option<&'static str> {
-        table(self).get(key).map(String::as_str)
+        let t = table(self);
+        t.binary_search_by(|(k, _)| (*k).cmp(key))
+            .ok()
+            .map(|i| t[i].1)
     }
 }
 
@@ -157,22 +161,25 @@ pub fn source(lang: Lang) -> &'static str {
     }
 }
 
-fn table(lang: Lang) -> &'static HashMap<String, String> {
-    static EN: OnceLock<HashMap<String, String>> = OnceLock::new();
-    static ZH: OnceLock<HashMap<String, String>> = OnceLock::new();
-    let cell = match lang {
-        Lang::En => &EN,
-        Lang::Zh => &ZH,
-    };
-    cell.get_or_init(|| parse(source(lang)).unwrap_or_else(|e| panic!("{}: {e}", lang.code())))
+/// The locale files as sorted `(dotted key, text)` tables, made by `build.rs`.
+mod compiled {
+    include!(concat!(env!("OUT_DIR"), "/locales.rs"));
+}
+
+fn table(lang: Lang) -> &'static [(&'static str, &'static str)] {
+    match lang {
+        Lang::En => compiled::EN,
+        Lang::Zh => compiled::ZH,
+    }
 }
 
 /// Every key of a language's file, flattened ("tab.channels").
 pub fn keys(lang: Lang) -> impl Iterator<Item = &'static str> {
-    table(lang).keys().map(String::as_str)
+    table(lang).iter().map(|(k, _)| *k)
 }
 
 /// A locale file as dotted keys to strings; anything but strings and tables is an error.
+#[cfg(test)]
 pub fn parse(text: &str) -> Result<HashMap<String, String>, String> {
     let root: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
     let mut out = HashMap::new();
@@ -180,6 +187,7 @@ pub fn parse(text: &str) -> Result<HashMap<String, String>, String> {
     Ok(out)
 }
 
+#[cfg(test)]
 fn flatten(
     prefix: &str,
     table: &toml::Table,

@@ -58,9 +58,15 @@ impl Client {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        let mut req = self
-            .inner
-            .http
+        let http = self.inner.http.get().map_err(|_| {
+            self.err(
+                ErrorKind::InvalidRequest,
+                "setup",
+                "could not set up the HTTP client".to_string(),
+                Disposition::Permanent,
+            )
+        })?;
+        let mut req = http
             .post(url)
             .header(CONTENT_TYPE, JSON_UTF8)
             .body(body);

@@ -441,3 +441,14 @@ fn wecom_and_feishu_errors_are_explained_in_chinese_with_what_the_platform_named
     // English stays the client's own words.
     assert_eq!(channel_error_line(&ip, Lang::En), ip.to_string());
 }
+
+#[test]
+fn the_compiled_tables_are_the_locale_files() {
+    for lang in [Lang::En, Lang::Zh] {
+        let parsed = crate::i18n::parse(crate::i18n::source(lang)).unwrap();
+        let compiled: std::collections::HashMap<String, String> = keys(lang)
+            .map(|k| (k.to_string(), lang.lookup(k).unwrap().to_string()))
+            .collect();
+        assert_eq!(parsed, compiled, "{}", lang.code());
+    }
+}

@@ -31,3 +31,30 @@ pub fn http_client(opts: HttpOptions) -> reqwest::Result<reqwest::Client> {
         .user_agent(concat!("notifydesk/", env!("CARGO_PKG_VERSION")))
         .build()
 }
+
+/// A platform's HTTP client, built on its first call: building rustls' configuration costs
+/// milliseconds that start-up (the TUI's first frame) should not pay for platforms that may
+/// never be called.
+#[derive(Debug)]
+pub struct LazyHttp {
+    opts: HttpOptions,
+    cell: std::sync::OnceLock<reqwest::Client>,
+}
+
+impl LazyHttp {
+    pub fn new(opts: HttpOptions) -> LazyHttp {
+        LazyHttp {
+            opts,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> reqwest::Result<&reqwest::Client> {
+        if let Some(c) = self.cell.get() {
+            return Ok(c);
+        }
+        let built = http_client(self.opts)?;
+        // Another caller may have won the race: theirs is as good as ours.
+        Ok(self.cell.get_or_init(|| built))
+    }
+}
