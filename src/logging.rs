@@ -13,6 +13,9 @@ pub const LOG_ENV: &str = "NOTIFYDESK_LOG";
 
 const DEFAULT_FILTER: &str = "info";
 
+/// Log lines queued for the writer thread before new ones are dropped (never blocks the UI).
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// Send `tracing` events to `log_file` (appended, mode 0600, no ANSI colours).
 ///
 /// Call it before opening the database, so the store's warnings (file created, permissions
@@ -21,7 +24,11 @@ const DEFAULT_FILTER: &str = "info";
 /// this is a no-op apart from creating the file.
 pub fn init(log_file: &Path) -> Result<WorkerGuard, io::Error> {
     let (file, opened) = open_log(log_file)?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // The default queue holds 128,000 lines and is allocated and initialised up front (~1.4 ms,
+    // a third of the TUI's start-up); a few thousand lines are plenty for this tool's log rate.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .finish(file);
     let (filter, bad_filter) = filter_from_env();
     let installed = tracing_subscriber::fmt()
         .with_writer(writer)
