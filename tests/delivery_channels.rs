@@ -222,6 +222,14 @@ async fn each_member_gets_each_message_once_on_every_channel() {
     assert_eq!(lookups(&f), before, "ids come from the cache");
     let member = f.store().member_by_login("u1").unwrap().unwrap();
     assert_eq!(member.channel_ids.len(), 3, "{:?}", member.channel_ids);
+    // The counts /metrics reports, per channel.
+    let by = f.store().delivery_counts_by_channel().unwrap();
+    let kinds: Vec<_> = by.iter().map(|(k, c)| (*k, c.sent)).collect();
+    assert_eq!(
+        kinds,
+        ChannelKind::ALL.map(|k| (Some(k), 10)).to_vec(),
+        "{by:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,8 +25,8 @@ use url::Url;
 
 use crate::domain::ChannelKind;
 use crate::personal::{
-    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, Limits, LookupKey, Message,
-    LazyHttp, PersonalChannel, Resolution, SendReport, TestReport,
+    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
+    Message, PersonalChannel, Resolution, SendReport, TestReport,
 };
 use codes::{Step, TOKEN_INVALID};
 use content::USER_ID_PREFIX;

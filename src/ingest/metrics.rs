@@ -119,21 +119,20 @@ impl Metrics {
     }
 
     /// The text exposition, with the outbox counts read just now.
-    pub fn render(&self, counts: &DeliveryCounts) -> String {
-        for (status, n) in [
-            ("pending", counts.pending),
-            ("sending", counts.sending),
-            ("sent", counts.sent),
-            ("failed", counts.failed),
-            ("unknown", counts.unknown),
-            ("skipped", counts.skipped),
-        ] {
-            self.deliveries
-                .get_or_create(&DeliveryLabels {
-                    channel: "dingtalk",
-                    status,
-                })
-                .set(n as i64);
+    pub fn render(&self, by_channel: &[(&'static str, DeliveryCounts)]) -> String {
+        for (channel, counts) in by_channel {
+            for (status, n) in [
+                ("pending", counts.pending),
+                ("sending", counts.sending),
+                ("sent", counts.sent),
+                ("failed", counts.failed),
+                ("unknown", counts.unknown),
+                ("skipped", counts.skipped),
+            ] {
+                self.deliveries
+                    .get_or_create(&DeliveryLabels { channel, status })
+                    .set(n as i64);
+            }
         }
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {

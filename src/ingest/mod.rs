@@ -266,7 +266,7 @@ async fn metrics_text(State(state): State<Arc<IngestState>>, headers: HeaderMap)
                 header::CONTENT_TYPE,
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
             )],
-            state.metrics.render(&h.counts),
+            state.metrics.render(&h.by_channel),
         )
             .into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e),

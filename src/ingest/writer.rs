@@ -21,6 +21,8 @@ enum Job {
 #[derive(Clone, Debug)]
 pub struct Health {
     pub counts: DeliveryCounts,
+    /// The same per channel code (`none`: deliveries that never had a channel).
+    pub by_channel: Vec<(&'static str, DeliveryCounts)>,
     /// Channel kind codes that are configured.
     pub configured: Vec<&'static str>,
 }
@@ -144,5 +146,15 @@ fn health(store: &Store) -> Result<Health, String> {
         .filter(|c| c.configured)
         .map(|c| c.kind.code())
         .collect();
-    Ok(Health { counts, configured })
+    let by_channel = store
+        .delivery_counts_by_channel()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(k, c)| (k.map_or("none", |k| k.code()), c))
+        .collect();
+    Ok(Health {
+        counts,
+        by_channel,
+        configured,
+    })
 }

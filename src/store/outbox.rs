@@ -1203,6 +1203,48 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// [`Store::delivery_counts`] per channel (`None`: rows that never had one), in card order.
+    pub fn delivery_counts_by_channel(
+        &self,
+    ) -> Result<Vec<(Option<ChannelKind>, DeliveryCounts)>, StoreError> {
+        let rows: Vec<(String, String, i64)> = self
+            .conn
+            .prepare("SELECT channel, status, COUNT(*) FROM delivery GROUP BY channel, status")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out: Vec<(Option<ChannelKind>, DeliveryCounts)> = Vec::new();
+        for (channel, status, n) in rows {
+            let kind = ChannelKind::from_code(&channel);
+            let i = match out.iter().position(|(k, _)| *k == kind) {
+                Some(i) => i,
+                None => {
+                    out.push((kind, DeliveryCounts::default()));
+                    out.len() - 1
+                }
+            };
+            let c = &mut out[i].1;
+            let n = n as u64;
+            match DeliveryStatus::from_code(&status) {
+                Some(DeliveryStatus::Pending) => c.pending += n,
+                Some(DeliveryStatus::Sending) => c.sending += n,
+                Some(DeliveryStatus::Sent) => c.sent += n,
+                Some(DeliveryStatus::Failed) => c.failed += n,
+                Some(DeliveryStatus::Skipped) => c.skipped += n,
+                Some(DeliveryStatus::Unknown) => c.unknown += n,
+                None => {}
+            }
+        }
+        out.sort_by_key(|(k, _)| {
+            k.map_or(usize::MAX, |k| {
+                ChannelKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+            })
+        });
+        Ok(out)
+    }
+
     pub fn delivery_counts(&self) -> Result<DeliveryCounts, StoreError> {
         let mut c = DeliveryCounts::default();
         let mut stmt = self

@@ -33,8 +33,8 @@ pub use body::{CONTENT_LIMIT, DUPLICATE_CHECK_INTERVAL, cut};
 
 use crate::domain::ChannelKind;
 use crate::personal::{
-    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, Limits, LookupKey, Message,
-    LazyHttp, PersonalChannel, Resolution, SendReport, TestReport, parse_base_url,
+    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
+    Message, PersonalChannel, Resolution, SendReport, TestReport, parse_base_url,
 };
 
 /// WeCom's API host.
