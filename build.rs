@@ -24,7 +24,10 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>
 
 fn main() {
     let mut code = String::new();
-    for (name, file) in [("EN", "assets/locales/en.toml"), ("ZH", "assets/locales/zh.toml")] {
+    for (name, file) in [
+        ("EN", "assets/locales/en.toml"),
+        ("ZH", "assets/locales/zh.toml"),
+    ] {
         println!("cargo:rerun-if-changed={file}");
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
         let root: toml::Table = text.parse().unwrap_or_else(|e| panic!("{file}: {e}"));

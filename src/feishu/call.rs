@@ -66,10 +66,7 @@ impl Client {
                 Disposition::Permanent,
             )
         })?;
-        let mut req = http
-            .post(url)
-            .header(CONTENT_TYPE, JSON_UTF8)
-            .body(body);
+        let mut req = http.post(url).header(CONTENT_TYPE, JSON_UTF8).body(body);
         if let Some(t) = token {
             let mut v =
                 HeaderValue::from_str(&format!("Bearer {}", t.expose_secret())).map_err(|_| {

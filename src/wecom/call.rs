@@ -48,19 +48,15 @@ impl Client {
         body: Option<&Value>,
         redactor: &Redactor,
     ) -> Result<Value, ChannelError> {
-        let http = self
-            .inner
-            .http
-            .get()
-            .map_err(|e| {
-                ChannelError::new(
-                    ChannelKind::WeCom,
-                    ErrorKind::BadConfig,
-                    "setup",
-                    format!("could not set up the HTTP client: {}", e.without_url()),
-                    Disposition::Permanent,
-                )
-            })?;
+        let http = self.inner.http.get().map_err(|e| {
+            ChannelError::new(
+                ChannelKind::WeCom,
+                ErrorKind::BadConfig,
+                "setup",
+                format!("could not set up the HTTP client: {}", e.without_url()),
+                Disposition::Permanent,
+            )
+        })?;
         let mut req = match body {
             None => http.request(Method::GET, url),
             // Serialised once from a sorted map: a retried send is byte-identical.
