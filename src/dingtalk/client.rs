@@ -17,10 +17,10 @@ use url::Url;
 
 use super::error::{DingTalkError, ErrorKind, Step};
 use super::redact::Redactor;
-use super::token::TokenCache;
 use super::wire::{get_ci, get_str_ci, string_list};
 use super::{BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints};
 use crate::domain::Mobile;
+use crate::personal::TokenCache;
 
 /// DingTalk's documented maximum of userIds per batchSend call.
 pub const MAX_BATCH_USER_IDS: usize = 20;
@@ -58,8 +58,8 @@ impl Client {
             inner: Arc::new(Inner {
                 http: std::sync::OnceLock::new(),
                 endpoints,
+                tokens: TokenCache::new(options.token_refresh_margin),
                 options,
-                tokens: TokenCache::new(),
                 clock_offset_ms: AtomicU64::new(0),
             }),
         })
@@ -112,7 +112,12 @@ impl Client {
     pub async fn access_token(&self, creds: &Credentials) -> Result<SecretString, DingTalkError> {
         self.inner
             .tokens
-            .get_or_fetch(creds, || self.now(), || self.fetch_token(creds))
+            .get_or_fetch(
+                &creds.app_key,
+                &creds.app_secret,
+                || self.now(),
+                || self.fetch_token(creds),
+            )
             .await
     }
 
@@ -148,14 +153,10 @@ impl Client {
             .and_then(|e| e.as_u64().or_else(|| e.as_str()?.parse().ok()))
             .unwrap_or(7200)
             .min(86_400);
-        let expire_in = Duration::from_secs(expire_in);
-        let margin = self.inner.options.token_refresh_margin;
-        let valid_for = if expire_in > margin {
-            expire_in - margin
-        } else {
-            expire_in / 2
-        };
-        Ok((SecretString::from(token.to_string()), valid_for))
+        Ok((
+            SecretString::from(token.to_string()),
+            Duration::from_secs(expire_in),
+        ))
     }
 
     /// Run `op` with a token; if DingTalk says the token is invalid, drop it, fetch a new one
@@ -175,7 +176,10 @@ impl Client {
             Err(e) if e.kind == ErrorKind::TokenInvalid => {
                 let request_id = e.request_id.as_deref().unwrap_or("-");
                 tracing::debug!(step = ?step, code = %e.code, %request_id, "access token rejected; refreshing once");
-                self.inner.tokens.invalidate_if(creds, &token).await;
+                self.inner
+                    .tokens
+                    .invalidate_if(&creds.app_key, &creds.app_secret, &token)
+                    .await;
                 let fresh = self.access_token(creds).await?;
                 op(fresh).await
             }

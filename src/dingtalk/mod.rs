@@ -17,7 +17,6 @@ mod explain;
 mod headers;
 mod personal;
 mod redact;
-mod token;
 mod wire;
 
 use std::time::Duration;

@@ -12,7 +12,6 @@ mod call;
 mod codes;
 mod content;
 mod redact;
-mod token;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,12 +24,11 @@ use url::Url;
 
 use crate::domain::ChannelKind;
 use crate::personal::{
-    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, Limits, LookupKey, Message,
-    LazyHttp, PersonalChannel, Resolution, SendReport, TestReport,
+    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
+    Message, PersonalChannel, Resolution, SendReport, TestReport, TokenCache,
 };
 use codes::{Step, TOKEN_INVALID};
 use content::USER_ID_PREFIX;
-use token::TokenCache;
 
 /// Default base URL of Feishu (mainland).
 pub const FEISHU_API: &str = "https://open.feishu.cn";
@@ -41,6 +39,8 @@ pub const LARK_API: &str = "https://open.larksuite.com";
 const KEYS_PER_LOOKUP: usize = 50;
 /// Request-body limit of `post` and `interactive` messages (contract 4.1).
 const MAX_RICH_BODY: usize = 30 * 1024;
+/// Refresh this long before the token's end, as the official SDK does (contract 2.3).
+const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(600);
 /// Tokens longer than this are refused (JWT tokens need ≥ 4 KB; contract 2.4).
 const MAX_TOKEN_LEN: usize = 8192;
 
@@ -98,7 +98,7 @@ impl Client {
                 base,
                 timeout: opts.timeout,
                 http,
-                tokens: TokenCache::new(),
+                tokens: TokenCache::new(TOKEN_REFRESH_MARGIN),
                 clock_offset_ms: AtomicU64::new(0),
             }),
         })
@@ -163,7 +163,12 @@ impl Client {
         }
         self.inner
             .tokens
-            .get_or_fetch(creds, || self.now(), || self.fetch_token(creds))
+            .get_or_fetch(
+                &creds.app_id,
+                &creds.secret,
+                || self.now(),
+                || self.fetch_token(creds),
+            )
             .await
     }
 
@@ -215,7 +220,10 @@ impl Client {
         match op(token.clone()).await {
             Err(e) if is_token_invalid(&e) => {
                 tracing::info!(channel = self.inner.kind.code(), code = %e.code, request_id = e.request_id.as_deref().unwrap_or("-"), "tenant token rejected; fetching a new one once");
-                self.inner.tokens.invalidate_if(creds, &token).await;
+                self.inner
+                    .tokens
+                    .invalidate_if(&creds.app_id, &creds.secret, &token)
+                    .await;
                 let fresh = self.access_token(creds).await?;
                 op(fresh).await
             }

@@ -13,9 +13,11 @@ use secrecy::SecretString;
 
 mod base_url;
 mod http;
+mod token;
 
 pub use base_url::parse_base_url;
 pub use http::{HttpOptions, LazyHttp, http_client};
+pub(crate) use token::TokenCache;
 
 /// What a retry of the failed operation would do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

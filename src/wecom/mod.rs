@@ -19,7 +19,6 @@ mod limiter;
 mod lookup;
 mod redact;
 mod send;
-mod token;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,8 +32,8 @@ pub use body::{CONTENT_LIMIT, DUPLICATE_CHECK_INTERVAL, cut};
 
 use crate::domain::ChannelKind;
 use crate::personal::{
-    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, Limits, LookupKey, Message,
-    LazyHttp, PersonalChannel, Resolution, SendReport, TestReport, parse_base_url,
+    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
+    Message, PersonalChannel, Resolution, SendReport, TestReport, TokenCache, parse_base_url,
 };
 
 /// WeCom's API host.
@@ -49,7 +48,7 @@ pub struct Client {
 struct Inner {
     base: Url,
     http: LazyHttp,
-    tokens: token::TokenCache,
+    tokens: TokenCache,
     limiter: limiter::ReceiverLimiter,
     /// (CorpID, AgentId, key) → until when "not found" is remembered: WeCom blocks lookups
     /// for a day after too many failed ones, so a miss is never asked again soon.
@@ -90,7 +89,7 @@ impl Client {
             inner: Arc::new(Inner {
                 base,
                 http,
-                tokens: token::TokenCache::new(),
+                tokens: TokenCache::new(auth::REFRESH_MARGIN),
                 limiter: limiter::ReceiverLimiter::default(),
                 misses: Mutex::new(HashMap::new()),
                 clock_offset_ms: AtomicU64::new(0),
