@@ -16,10 +16,10 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::error::{DingTalkError, ErrorKind, Step};
-use super::redact::Redactor;
 use super::wire::{get_ci, get_str_ci, string_list};
 use super::{BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints};
 use crate::domain::Mobile;
+use crate::personal::Redactor;
 use crate::personal::TokenCache;
 
 /// DingTalk's documented maximum of userIds per batchSend call.

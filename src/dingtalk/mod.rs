@@ -16,7 +16,6 @@ mod error;
 mod explain;
 mod headers;
 mod personal;
-mod redact;
 mod wire;
 
 use std::time::Duration;

@@ -11,7 +11,6 @@
 mod call;
 mod codes;
 mod content;
-mod redact;
 
 use std::future::Future;
 use std::sync::Arc;

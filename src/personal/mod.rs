@@ -13,10 +13,12 @@ use secrecy::SecretString;
 
 mod base_url;
 mod http;
+mod redact;
 mod token;
 
 pub use base_url::parse_base_url;
 pub use http::{HttpOptions, LazyHttp, http_client};
+pub(crate) use redact::Redactor;
 pub(crate) use token::TokenCache;
 
 /// What a retry of the failed operation would do.

@@ -17,7 +17,6 @@ mod call;
 mod errors;
 mod limiter;
 mod lookup;
-mod redact;
 mod send;
 
 use std::collections::HashMap;
