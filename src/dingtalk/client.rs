@@ -8,7 +8,6 @@ pub use test_message::TestContent;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -20,7 +19,7 @@ use super::wire::{get_ci, get_str_ci, string_list};
 use super::{BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints};
 use crate::domain::Mobile;
 use crate::personal::Redactor;
-use crate::personal::TokenCache;
+use crate::personal::{MovableClock, TokenCache};
 
 /// DingTalk's documented maximum of userIds per batchSend call.
 pub const MAX_BATCH_USER_IDS: usize = 20;
@@ -39,8 +38,8 @@ struct Inner {
     endpoints: Endpoints,
     options: ClientOptions,
     tokens: TokenCache,
-    /// Added to `Instant::now()` for token expiry decisions (tests move time forward).
-    clock_offset_ms: AtomicU64,
+    /// Token expiry is decided by this clock (tests move it forward).
+    clock: MovableClock,
 }
 
 impl std::fmt::Debug for Client {
@@ -60,7 +59,7 @@ impl Client {
                 endpoints,
                 tokens: TokenCache::new(options.token_refresh_margin),
                 options,
-                clock_offset_ms: AtomicU64::new(0),
+                clock: MovableClock::default(),
             }),
         })
     }
@@ -98,13 +97,11 @@ impl Client {
     /// fake, together with `FakeDingTalk::advance_clock`.
     #[doc(hidden)]
     pub fn advance_clock(&self, by: Duration) {
-        self.inner
-            .clock_offset_ms
-            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        self.inner.clock.advance(by);
     }
 
     fn now(&self) -> Instant {
-        Instant::now() + Duration::from_millis(self.inner.clock_offset_ms.load(Ordering::SeqCst))
+        self.inner.clock.now()
     }
 
     /// A valid access token, from the cache or `POST /v1.0/oauth2/accessToken`. Concurrent

@@ -14,7 +14,6 @@ mod content;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -24,7 +23,7 @@ use url::Url;
 use crate::domain::ChannelKind;
 use crate::personal::{
     ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
-    Message, PersonalChannel, Resolution, SendReport, TestReport, TokenCache,
+    Message, MovableClock, PersonalChannel, Resolution, SendReport, TestReport, TokenCache,
 };
 use codes::{Step, TOKEN_INVALID};
 use content::USER_ID_PREFIX;
@@ -59,8 +58,8 @@ struct Inner {
     timeout: Duration,
     http: LazyHttp,
     tokens: TokenCache,
-    /// Added to `Instant::now()` for token expiry (tests move time forward).
-    clock_offset_ms: AtomicU64,
+    /// Token expiry is decided by this clock (tests move it forward).
+    clock: MovableClock,
 }
 
 impl std::fmt::Debug for Client {
@@ -98,7 +97,7 @@ impl Client {
                 timeout: opts.timeout,
                 http,
                 tokens: TokenCache::new(TOKEN_REFRESH_MARGIN),
-                clock_offset_ms: AtomicU64::new(0),
+                clock: MovableClock::default(),
             }),
         })
     }
@@ -106,13 +105,11 @@ impl Client {
     /// Move this client's clock forward (token expiry only), with the fake's `advance_clock`.
     #[doc(hidden)]
     pub fn advance_clock(&self, by: Duration) {
-        self.inner
-            .clock_offset_ms
-            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        self.inner.clock.advance(by);
     }
 
     fn now(&self) -> Instant {
-        Instant::now() + Duration::from_millis(self.inner.clock_offset_ms.load(Ordering::SeqCst))
+        self.inner.clock.now()
     }
 
     /// Look `receiver` up, then send `message`: Test Message Sending. A receiver that is not

@@ -12,11 +12,13 @@ use crate::domain::{ChannelKind, Mobile};
 use secrecy::SecretString;
 
 mod base_url;
+mod clock;
 mod http;
 mod redact;
 mod token;
 
 pub use base_url::parse_base_url;
+pub(crate) use clock::MovableClock;
 pub use http::{HttpOptions, LazyHttp, http_client};
 pub(crate) use redact::Redactor;
 pub(crate) use token::TokenCache;

@@ -20,7 +20,6 @@ mod lookup;
 mod send;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,7 +31,8 @@ pub use body::{CONTENT_LIMIT, DUPLICATE_CHECK_INTERVAL, cut};
 use crate::domain::ChannelKind;
 use crate::personal::{
     ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
-    Message, PersonalChannel, Resolution, SendReport, TestReport, TokenCache, parse_base_url,
+    Message, MovableClock, PersonalChannel, Resolution, SendReport, TestReport, TokenCache,
+    parse_base_url,
 };
 
 /// WeCom's API host.
@@ -52,8 +52,8 @@ struct Inner {
     /// (CorpID, AgentId, key) → until when "not found" is remembered: WeCom blocks lookups
     /// for a day after too many failed ones, so a miss is never asked again soon.
     misses: Mutex<HashMap<(String, i64, String), Instant>>,
-    /// Added to `Instant::now()` (tests move time forward).
-    clock_offset_ms: AtomicU64,
+    /// Token expiry, pacing and cached misses are decided by this clock (tests move it forward).
+    clock: MovableClock,
 }
 
 impl std::fmt::Debug for Client {
@@ -91,7 +91,7 @@ impl Client {
                 tokens: TokenCache::new(auth::REFRESH_MARGIN),
                 limiter: limiter::ReceiverLimiter::default(),
                 misses: Mutex::new(HashMap::new()),
-                clock_offset_ms: AtomicU64::new(0),
+                clock: MovableClock::default(),
             }),
         })
     }
@@ -100,13 +100,11 @@ impl Client {
     /// tests against the fake, together with its `advance_clock`.
     #[doc(hidden)]
     pub fn advance_clock(&self, by: Duration) {
-        self.inner
-            .clock_offset_ms
-            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        self.inner.clock.advance(by);
     }
 
     fn now(&self) -> Instant {
-        Instant::now() + Duration::from_millis(self.inner.clock_offset_ms.load(Ordering::SeqCst))
+        self.inner.clock.now()
     }
 
     /// `base` + `/cgi-bin/...` (a base may carry a path prefix).
