@@ -19,7 +19,7 @@ use super::wire::{get_ci, get_str_ci, string_list};
 use super::{BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints};
 use crate::domain::Mobile;
 use crate::personal::Redactor;
-use crate::personal::{MovableClock, TokenCache};
+use crate::personal::{HttpOptions, LazyHttp, MovableClock, TokenCache};
 
 /// DingTalk's documented maximum of userIds per batchSend call.
 pub const MAX_BATCH_USER_IDS: usize = 20;
@@ -34,7 +34,7 @@ pub struct Client {
 
 struct Inner {
     /// Built on first use: TLS set-up costs milliseconds that start-up should not pay.
-    http: std::sync::OnceLock<reqwest::Client>,
+    http: LazyHttp,
     endpoints: Endpoints,
     options: ClientOptions,
     tokens: TokenCache,
@@ -55,7 +55,12 @@ impl Client {
     pub fn new(endpoints: Endpoints, options: ClientOptions) -> Result<Client, DingTalkError> {
         Ok(Client {
             inner: Arc::new(Inner {
-                http: std::sync::OnceLock::new(),
+                // A redirect would carry the AppSecret (307/308 resend the body) or the token
+                // header to another host: the shared client never follows one.
+                http: LazyHttp::new(HttpOptions {
+                    timeout: options.timeout,
+                    connect_timeout: options.connect_timeout,
+                }),
                 endpoints,
                 tokens: TokenCache::new(options.token_refresh_margin),
                 options,
@@ -65,24 +70,10 @@ impl Client {
     }
 
     fn http(&self) -> Result<&reqwest::Client, DingTalkError> {
-        if let Some(c) = self.inner.http.get() {
-            return Ok(c);
-        }
-        let options = &self.inner.options;
-        let built = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .user_agent(concat!("notifydesk/", env!("CARGO_PKG_VERSION")))
-            // A redirect would carry the AppSecret (307/308 resend the body) or the token
-            // header to another host: never follow one, never announce where we came from.
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            .build()
-            .map_err(|e| {
-                DingTalkError::new(ErrorKind::Other, "http-client", Step::Setup)
-                    .with_message(e.without_url().to_string())
-            })?;
-        Ok(self.inner.http.get_or_init(|| built))
+        self.inner.http.get().map_err(|e| {
+            DingTalkError::new(ErrorKind::Other, "http-client", Step::Setup)
+                .with_message(e.without_url().to_string())
+        })
     }
 
     pub fn endpoints(&self) -> &Endpoints {
