@@ -72,20 +72,39 @@ pub async fn run(
             }
             let (record, recorded) = send_test(&mut store, &client, &config, lang).await;
             note_recorded(recorded, lang)?;
-            if json {
-                out::stdout().json(&record)?;
-            } else if record.ok {
-                out::stdout().line(&record.summary)?;
-            } else {
-                out::stderr().line(&record.summary)?;
-            }
-            Ok(if record.ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_FAILED)
-            })
+            print_test(&record, json)
         }
     }
+}
+
+/// `channel test`: the outcome as JSON, or its summary on standard output (success) or
+/// standard error (failure); a failure exits non-zero.
+pub(super) fn print_test(record: &TestRecord, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        out::stdout().json(record)?;
+    } else if record.ok {
+        out::stdout().line(&record.summary)?;
+    } else {
+        out::stderr().line(&record.summary)?;
+    }
+    Ok(if record.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    })
+}
+
+/// `channel configure … --test`: says how the test before the save went. Returns whether it
+/// succeeded; after a failure nothing may be saved.
+pub(super) fn print_test_before_save(record: &TestRecord) -> anyhow::Result<bool> {
+    if !record.ok {
+        let mut err = out::stderr();
+        err.line(&record.summary)?;
+        err.line("not saved: the test message could not be sent")?;
+        return Ok(false);
+    }
+    out::stdout().line(&record.summary)?;
+    Ok(true)
 }
 
 /// Whether a test's outcome became the channel's last test, said on standard error.
@@ -224,13 +243,9 @@ async fn configure(
     let tested = if args.test {
         // Recorded now only if these are already the saved values; otherwise with the save.
         let (record, _) = send_test(store, client, &config, Lang::En).await;
-        if !record.ok {
-            let mut err = out::stderr();
-            err.line(&record.summary)?;
-            err.line("not saved: the test message could not be sent")?;
+        if !print_test_before_save(&record)? {
             return Ok(ExitCode::from(EXIT_FAILED));
         }
-        out::stdout().line(&record.summary)?;
         Some(record)
     } else {
         None

@@ -149,13 +149,9 @@ async fn save(
         .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
     let tested = if test {
         let (record, _) = run_test(store, clients, &config, Lang::En).await;
-        if !record.ok {
-            let mut err = out::stderr();
-            err.line(&record.summary)?;
-            err.line("not saved: the test message could not be sent")?;
+        if !super::channel::print_test_before_save(&record)? {
             return Ok(ExitCode::from(EXIT_FAILED));
         }
-        out::stdout().line(&record.summary)?;
         Some(record)
     } else {
         None
@@ -209,18 +205,7 @@ pub async fn test(
     }
     let (record, recorded) = run_test(store, clients, &config, lang).await;
     super::channel::note_recorded(recorded, lang)?;
-    if args.json {
-        out::stdout().json(&record)?;
-    } else if record.ok {
-        out::stdout().line(&record.summary)?;
-    } else {
-        out::stderr().line(&record.summary)?;
-    }
-    Ok(if record.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_FAILED)
-    })
+    super::channel::print_test(&record, args.json)
 }
 
 /// Send the test of `config`; recorded as the channel's last test if `config` is saved.

@@ -8,7 +8,6 @@ pub use test_message::TestContent;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -16,11 +15,11 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::error::{DingTalkError, ErrorKind, Step};
-use super::redact::Redactor;
-use super::token::TokenCache;
 use super::wire::{get_ci, get_str_ci, string_list};
 use super::{BatchSendReport, CardReport, ClientOptions, Credentials, Endpoints};
 use crate::domain::Mobile;
+use crate::personal::Redactor;
+use crate::personal::{HttpOptions, LazyHttp, MovableClock, TokenCache};
 
 /// DingTalk's documented maximum of userIds per batchSend call.
 pub const MAX_BATCH_USER_IDS: usize = 20;
@@ -35,12 +34,12 @@ pub struct Client {
 
 struct Inner {
     /// Built on first use: TLS set-up costs milliseconds that start-up should not pay.
-    http: std::sync::OnceLock<reqwest::Client>,
+    http: LazyHttp,
     endpoints: Endpoints,
     options: ClientOptions,
     tokens: TokenCache,
-    /// Added to `Instant::now()` for token expiry decisions (tests move time forward).
-    clock_offset_ms: AtomicU64,
+    /// Token expiry is decided by this clock (tests move it forward).
+    clock: MovableClock,
 }
 
 impl std::fmt::Debug for Client {
@@ -56,34 +55,25 @@ impl Client {
     pub fn new(endpoints: Endpoints, options: ClientOptions) -> Result<Client, DingTalkError> {
         Ok(Client {
             inner: Arc::new(Inner {
-                http: std::sync::OnceLock::new(),
+                // A redirect would carry the AppSecret (307/308 resend the body) or the token
+                // header to another host: the shared client never follows one.
+                http: LazyHttp::new(HttpOptions {
+                    timeout: options.timeout,
+                    connect_timeout: options.connect_timeout,
+                }),
                 endpoints,
+                tokens: TokenCache::new(options.token_refresh_margin),
                 options,
-                tokens: TokenCache::new(),
-                clock_offset_ms: AtomicU64::new(0),
+                clock: MovableClock::default(),
             }),
         })
     }
 
     fn http(&self) -> Result<&reqwest::Client, DingTalkError> {
-        if let Some(c) = self.inner.http.get() {
-            return Ok(c);
-        }
-        let options = &self.inner.options;
-        let built = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .user_agent(concat!("notifydesk/", env!("CARGO_PKG_VERSION")))
-            // A redirect would carry the AppSecret (307/308 resend the body) or the token
-            // header to another host: never follow one, never announce where we came from.
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            .build()
-            .map_err(|e| {
-                DingTalkError::new(ErrorKind::Other, "http-client", Step::Setup)
-                    .with_message(e.without_url().to_string())
-            })?;
-        Ok(self.inner.http.get_or_init(|| built))
+        self.inner.http.get().map_err(|e| {
+            DingTalkError::new(ErrorKind::Other, "http-client", Step::Setup)
+                .with_message(e.without_url().to_string())
+        })
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -98,13 +88,11 @@ impl Client {
     /// fake, together with `FakeDingTalk::advance_clock`.
     #[doc(hidden)]
     pub fn advance_clock(&self, by: Duration) {
-        self.inner
-            .clock_offset_ms
-            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        self.inner.clock.advance(by);
     }
 
     fn now(&self) -> Instant {
-        Instant::now() + Duration::from_millis(self.inner.clock_offset_ms.load(Ordering::SeqCst))
+        self.inner.clock.now()
     }
 
     /// A valid access token, from the cache or `POST /v1.0/oauth2/accessToken`. Concurrent
@@ -112,7 +100,12 @@ impl Client {
     pub async fn access_token(&self, creds: &Credentials) -> Result<SecretString, DingTalkError> {
         self.inner
             .tokens
-            .get_or_fetch(creds, || self.now(), || self.fetch_token(creds))
+            .get_or_fetch(
+                &creds.app_key,
+                &creds.app_secret,
+                || self.now(),
+                || self.fetch_token(creds),
+            )
             .await
     }
 
@@ -148,14 +141,10 @@ impl Client {
             .and_then(|e| e.as_u64().or_else(|| e.as_str()?.parse().ok()))
             .unwrap_or(7200)
             .min(86_400);
-        let expire_in = Duration::from_secs(expire_in);
-        let margin = self.inner.options.token_refresh_margin;
-        let valid_for = if expire_in > margin {
-            expire_in - margin
-        } else {
-            expire_in / 2
-        };
-        Ok((SecretString::from(token.to_string()), valid_for))
+        Ok((
+            SecretString::from(token.to_string()),
+            Duration::from_secs(expire_in),
+        ))
     }
 
     /// Run `op` with a token; if DingTalk says the token is invalid, drop it, fetch a new one
@@ -175,7 +164,10 @@ impl Client {
             Err(e) if e.kind == ErrorKind::TokenInvalid => {
                 let request_id = e.request_id.as_deref().unwrap_or("-");
                 tracing::debug!(step = ?step, code = %e.code, %request_id, "access token rejected; refreshing once");
-                self.inner.tokens.invalidate_if(creds, &token).await;
+                self.inner
+                    .tokens
+                    .invalidate_if(&creds.app_key, &creds.app_secret, &token)
+                    .await;
                 let fresh = self.access_token(creds).await?;
                 op(fresh).await
             }

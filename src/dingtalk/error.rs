@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::redact::Redactor;
+use crate::personal::Redactor;
 
 /// Which part of a DingTalk operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -16,8 +16,6 @@ mod error;
 mod explain;
 mod headers;
 mod personal;
-mod redact;
-mod token;
 mod wire;
 
 use std::time::Duration;
@@ -65,42 +63,12 @@ impl Endpoints {
     }
 }
 
+/// The shared rule for platform base URLs, as a DingTalk setup error.
 fn parse_base(which: &str, s: &str) -> Result<Url, DingTalkError> {
-    // Name the URL by scheme and host only: what was typed may hold credentials or a token.
-    let shown = Url::parse(s.trim())
-        .ok()
-        .and_then(|u| Some(format!("{}://{}", u.scheme(), u.host_str()?)))
-        .unwrap_or_else(|| "(unparsable)".into());
-    let bad = |why: &str| {
+    crate::personal::parse_base_url(which, s).map_err(|why| {
         DingTalkError::new(ErrorKind::InvalidRequest, "invalid-endpoint", Step::Setup)
-            .with_message(format!("{which} base URL {shown}: {why}"))
-    };
-    let url = Url::parse(s.trim()).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("scheme must be http or https"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("missing host"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("must not contain a query or fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not contain credentials"));
-    }
-    // The AppSecret and tokens travel in these requests: plain http only to this machine.
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    if url.scheme() == "http" && !loopback {
-        return Err(bad(
-            "plain http would send the AppSecret unencrypted; use https (http is for a local sandbox on 127.0.0.1 only)",
-        ));
-    }
-    Ok(url)
+            .with_message(why)
+    })
 }
 
 /// The app's credentials. `Debug` redacts the secret.
@@ -209,3 +177,23 @@ impl TestMessageKind {
 
 /// Markdown title of the test message.
 pub const TEST_MESSAGE_TITLE: &str = "notifydesk test message";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shared base-URL rule, reported as DingTalk's own setup error naming the family.
+    #[test]
+    fn a_bad_base_url_is_an_invalid_endpoint_setup_error() {
+        let e = Endpoints::new("https://api.dingtalk.com", "http://oapi.example").unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_str(), e.step),
+            (ErrorKind::InvalidRequest, "invalid-endpoint", Step::Setup)
+        );
+        let message = e.message.unwrap_or_default();
+        assert!(
+            message.starts_with("oapi base URL http://oapi.example: plain http"),
+            "{message}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::error::{DingTalkError, ErrorKind, SCOPE_CARD, SCOPE_LOOKUP, SCOPE_SEND, Step};
 use super::headers::MAX_SERVER_WAIT;
-use super::redact::Redactor;
+use crate::personal::Redactor;
 
 /// Look up an object key ignoring ASCII case.
 pub(crate) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {

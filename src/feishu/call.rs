@@ -8,8 +8,7 @@ use serde_json::Value;
 
 use super::Client;
 use super::codes::{Failure, Step, explain};
-use super::redact::Redactor;
-use crate::personal::{ChannelError, Disposition, ErrorKind};
+use crate::personal::{ChannelError, Disposition, ErrorKind, Redactor};
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
 /// Throttle waits above this are not believed (a broken header must not park a worker).
@@ -38,7 +37,7 @@ impl Client {
         let result = self.exchange(step, path, query, token, body).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         result.map_err(|e| {
-            let e = redact(e, &redactor);
+            let e = e.redacted(&redactor);
             let request_id = e.request_id.as_deref().unwrap_or("-");
             tracing::warn!(channel = self.inner.kind.code(), %path, elapsed_ms, code = %e.code, kind = ?e.kind, %request_id, "call failed");
             e
@@ -198,19 +197,4 @@ impl Client {
             _ => "the platform".into(),
         }
     }
-}
-
-/// Every text field of `e` redacted whole.
-fn redact(mut e: ChannelError, r: &Redactor) -> ChannelError {
-    e.code = r.redact(&e.code);
-    e.message = r.redact(&e.message);
-    e.fix = e.fix.map(|f| r.redact(&f));
-    e.request_id = e.request_id.map(|f| r.redact(&f));
-    if let ErrorKind::MissingPermission { scope: Some(s) } = &mut e.kind {
-        *s = r.redact(s);
-    }
-    if let ErrorKind::IpNotAllowed { ip: Some(s) } = &mut e.kind {
-        *s = r.redact(s);
-    }
-    e
 }

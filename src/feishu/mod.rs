@@ -11,12 +11,9 @@
 mod call;
 mod codes;
 mod content;
-mod redact;
-mod token;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -26,11 +23,10 @@ use url::Url;
 use crate::domain::ChannelKind;
 use crate::personal::{
     ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
-    Message, PersonalChannel, Resolution, SendReport, TestReport,
+    Message, MovableClock, PersonalChannel, Resolution, SendReport, TestReport, TokenCache,
 };
 use codes::{Step, TOKEN_INVALID};
 use content::USER_ID_PREFIX;
-use token::TokenCache;
 
 /// Default base URL of Feishu (mainland).
 pub const FEISHU_API: &str = "https://open.feishu.cn";
@@ -41,6 +37,8 @@ pub const LARK_API: &str = "https://open.larksuite.com";
 const KEYS_PER_LOOKUP: usize = 50;
 /// Request-body limit of `post` and `interactive` messages (contract 4.1).
 const MAX_RICH_BODY: usize = 30 * 1024;
+/// Refresh this long before the token's end, as the official SDK does (contract 2.3).
+const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(600);
 /// Tokens longer than this are refused (JWT tokens need ≥ 4 KB; contract 2.4).
 const MAX_TOKEN_LEN: usize = 8192;
 
@@ -60,8 +58,8 @@ struct Inner {
     timeout: Duration,
     http: LazyHttp,
     tokens: TokenCache,
-    /// Added to `Instant::now()` for token expiry (tests move time forward).
-    clock_offset_ms: AtomicU64,
+    /// Token expiry is decided by this clock (tests move it forward).
+    clock: MovableClock,
 }
 
 impl std::fmt::Debug for Client {
@@ -98,8 +96,8 @@ impl Client {
                 base,
                 timeout: opts.timeout,
                 http,
-                tokens: TokenCache::new(),
-                clock_offset_ms: AtomicU64::new(0),
+                tokens: TokenCache::new(TOKEN_REFRESH_MARGIN),
+                clock: MovableClock::default(),
             }),
         })
     }
@@ -107,13 +105,11 @@ impl Client {
     /// Move this client's clock forward (token expiry only), with the fake's `advance_clock`.
     #[doc(hidden)]
     pub fn advance_clock(&self, by: Duration) {
-        self.inner
-            .clock_offset_ms
-            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        self.inner.clock.advance(by);
     }
 
     fn now(&self) -> Instant {
-        Instant::now() + Duration::from_millis(self.inner.clock_offset_ms.load(Ordering::SeqCst))
+        self.inner.clock.now()
     }
 
     /// Look `receiver` up, then send `message`: Test Message Sending. A receiver that is not
@@ -163,7 +159,12 @@ impl Client {
         }
         self.inner
             .tokens
-            .get_or_fetch(creds, || self.now(), || self.fetch_token(creds))
+            .get_or_fetch(
+                &creds.app_id,
+                &creds.secret,
+                || self.now(),
+                || self.fetch_token(creds),
+            )
             .await
     }
 
@@ -215,7 +216,10 @@ impl Client {
         match op(token.clone()).await {
             Err(e) if is_token_invalid(&e) => {
                 tracing::info!(channel = self.inner.kind.code(), code = %e.code, request_id = e.request_id.as_deref().unwrap_or("-"), "tenant token rejected; fetching a new one once");
-                self.inner.tokens.invalidate_if(creds, &token).await;
+                self.inner
+                    .tokens
+                    .invalidate_if(&creds.app_id, &creds.secret, &token)
+                    .await;
                 let fresh = self.access_token(creds).await?;
                 op(fresh).await
             }

@@ -12,10 +12,16 @@ use crate::domain::{ChannelKind, Mobile};
 use secrecy::SecretString;
 
 mod base_url;
+mod clock;
 mod http;
+mod redact;
+mod token;
 
 pub use base_url::parse_base_url;
+pub(crate) use clock::MovableClock;
 pub use http::{HttpOptions, LazyHttp, http_client};
+pub(crate) use redact::Redactor;
+pub(crate) use token::TokenCache;
 
 /// What a retry of the failed operation would do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Channel configuration and last test results.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{Store, StoreError};
@@ -72,22 +72,7 @@ impl Store {
             ],
         )
         .map_err(&err)?;
-        match test {
-            Some(record) => write_test(&tx, kind, record),
-            None if unchanged => Ok(()),
-            // The old result was about other values: it must not vouch for these.
-            None => tx
-                .execute("DELETE FROM channel_test WHERE kind = ?1", [kind.code()])
-                .map(|_| ()),
-        }
-        .and_then(|()| tx.commit())
-        .map_err(&err)?;
-        tracing::info!(
-            channel = kind.code(),
-            tested = test.is_some(),
-            "channel configuration saved"
-        );
-        Ok(())
+        keep_test_and_commit(tx, kind, test, unchanged).map_err(&err)
     }
 
     /// Remember `record`, the outcome of a Test Message Sending of `tested`, as the DingTalk
@@ -285,6 +270,31 @@ fn saved_dingtalk(conn: &Connection) -> rusqlite::Result<Option<DingTalkConfig>>
         return Ok(None);
     };
     Ok(Some(row.with_secret(read_secret(conn, kind)?)))
+}
+
+/// Finish saving `kind`'s configuration: `test` (a test of exactly the saved values) becomes
+/// the last test; without one, the last test stays only if the values did not change, since
+/// a result about other values must not vouch for these. Then commit.
+pub(super) fn keep_test_and_commit(
+    tx: Transaction<'_>,
+    kind: ChannelKind,
+    test: Option<&TestRecord>,
+    unchanged: bool,
+) -> rusqlite::Result<()> {
+    match test {
+        Some(record) => write_test(&tx, kind, record)?,
+        None if unchanged => {}
+        None => {
+            tx.execute("DELETE FROM channel_test WHERE kind = ?1", [kind.code()])?;
+        }
+    }
+    tx.commit()?;
+    tracing::info!(
+        channel = kind.code(),
+        tested = test.is_some(),
+        "channel configuration saved"
+    );
+    Ok(())
 }
 
 pub(super) fn write_test(

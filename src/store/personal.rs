@@ -155,21 +155,7 @@ impl Store {
             ],
         )
         .map_err(&err)?;
-        match test {
-            Some(record) => super::channels::write_test(&tx, kind, record),
-            None if unchanged => Ok(()),
-            None => tx
-                .execute("DELETE FROM channel_test WHERE kind = ?1", [kind.code()])
-                .map(|_| ()),
-        }
-        .and_then(|()| tx.commit())
-        .map_err(&err)?;
-        tracing::info!(
-            channel = kind.code(),
-            tested = test.is_some(),
-            "channel configuration saved"
-        );
-        Ok(())
+        super::channels::keep_test_and_commit(tx, kind, test, unchanged).map_err(&err)
     }
 
     /// Remember `record` as the last test of `tested.kind`, only if `tested` is exactly the

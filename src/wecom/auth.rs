@@ -11,7 +11,7 @@ use super::errors::{Step, unreadable};
 use crate::personal::{ChannelError, Credentials, ErrorKind};
 
 /// Refresh this long before WeCom's `expires_in` ends (contract 2).
-const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+pub(super) const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 impl Client {
     /// A valid token from the cache or `gettoken`; concurrent callers share one request.
@@ -21,7 +21,12 @@ impl Client {
     ) -> Result<SecretString, ChannelError> {
         self.inner
             .tokens
-            .get_or_fetch(creds, || self.now(), || self.fetch_token(creds))
+            .get_or_fetch(
+                &creds.app_id,
+                &creds.secret,
+                || self.now(),
+                || self.fetch_token(creds),
+            )
             .await
     }
 
@@ -46,13 +51,10 @@ impl Client {
             .and_then(|e| e.as_u64().or_else(|| e.as_str()?.parse().ok()))
             .unwrap_or(7200)
             .min(86_400);
-        let expires_in = Duration::from_secs(expires_in);
-        let valid_for = if expires_in > REFRESH_MARGIN {
-            expires_in - REFRESH_MARGIN
-        } else {
-            expires_in / 2
-        };
-        Ok((SecretString::from(token.to_string()), valid_for))
+        Ok((
+            SecretString::from(token.to_string()),
+            Duration::from_secs(expires_in),
+        ))
     }
 
     /// Run `op` with a token; if WeCom rejects the token (40014, 42001, 41001, 40001), drop
@@ -71,7 +73,10 @@ impl Client {
             Err(e) if e.kind == ErrorKind::TokenInvalid => {
                 let request_id = e.request_id.as_deref().unwrap_or("-");
                 tracing::info!(code = %e.code, %request_id, "wecom rejected the access token; refreshing once");
-                self.inner.tokens.invalidate_if(creds, &token).await;
+                self.inner
+                    .tokens
+                    .invalidate_if(&creds.app_id, &creds.secret, &token)
+                    .await;
                 let fresh = self.access_token(creds).await?;
                 op(fresh).await
             }

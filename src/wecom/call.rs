@@ -8,9 +8,8 @@ use url::Url;
 
 use super::Client;
 use super::errors::{Step, from_code, from_status, unclear, unreadable};
-use super::redact::Redactor;
 use crate::domain::ChannelKind;
-use crate::personal::{ChannelError, Disposition, ErrorKind};
+use crate::personal::{ChannelError, Disposition, ErrorKind, Redactor};
 
 impl Client {
     /// GET (no body) or POST `body` as JSON to `url`; `Ok` is an errcode-0 answer. `secrets`
@@ -33,7 +32,7 @@ impl Client {
                 Ok(v)
             }
             Err(e) => {
-                let e = scrub(e, &redactor);
+                let e = e.redacted(&redactor);
                 let request_id = e.request_id.as_deref().unwrap_or("-");
                 tracing::warn!(%path, elapsed_ms, code = %e.code, kind = ?e.kind, %request_id, "wecom call failed");
                 Err(e)
@@ -95,18 +94,6 @@ impl Client {
         let errmsg = redactor.redact(v.get("errmsg").and_then(Value::as_str).unwrap_or_default());
         Err(from_code(step, code, &errmsg))
     }
-}
-
-/// Redact every text field of an error (messages may quote WeCom's errmsg).
-fn scrub(mut e: ChannelError, r: &Redactor) -> ChannelError {
-    e.message = r.redact(&e.message);
-    e.fix = e.fix.map(|f| r.redact(&f));
-    e.request_id = e.request_id.map(|id| r.redact(&id));
-    e.code = r.redact(&e.code);
-    if let ErrorKind::IpNotAllowed { ip: Some(ip) } = &mut e.kind {
-        *ip = r.redact(ip);
-    }
-    e
 }
 
 fn transport(e: reqwest::Error, step: Step, r: &Redactor) -> ChannelError {

@@ -17,12 +17,9 @@ mod call;
 mod errors;
 mod limiter;
 mod lookup;
-mod redact;
 mod send;
-mod token;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,7 +31,8 @@ pub use body::{CONTENT_LIMIT, DUPLICATE_CHECK_INTERVAL, cut};
 use crate::domain::ChannelKind;
 use crate::personal::{
     ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
-    Message, PersonalChannel, Resolution, SendReport, TestReport, parse_base_url,
+    Message, MovableClock, PersonalChannel, Resolution, SendReport, TestReport, TokenCache,
+    parse_base_url,
 };
 
 /// WeCom's API host.
@@ -49,13 +47,13 @@ pub struct Client {
 struct Inner {
     base: Url,
     http: LazyHttp,
-    tokens: token::TokenCache,
+    tokens: TokenCache,
     limiter: limiter::ReceiverLimiter,
     /// (CorpID, AgentId, key) → until when "not found" is remembered: WeCom blocks lookups
     /// for a day after too many failed ones, so a miss is never asked again soon.
     misses: Mutex<HashMap<(String, i64, String), Instant>>,
-    /// Added to `Instant::now()` (tests move time forward).
-    clock_offset_ms: AtomicU64,
+    /// Token expiry, pacing and cached misses are decided by this clock (tests move it forward).
+    clock: MovableClock,
 }
 
 impl std::fmt::Debug for Client {
@@ -90,10 +88,10 @@ impl Client {
             inner: Arc::new(Inner {
                 base,
                 http,
-                tokens: token::TokenCache::new(),
+                tokens: TokenCache::new(auth::REFRESH_MARGIN),
                 limiter: limiter::ReceiverLimiter::default(),
                 misses: Mutex::new(HashMap::new()),
-                clock_offset_ms: AtomicU64::new(0),
+                clock: MovableClock::default(),
             }),
         })
     }
@@ -102,13 +100,11 @@ impl Client {
     /// tests against the fake, together with its `advance_clock`.
     #[doc(hidden)]
     pub fn advance_clock(&self, by: Duration) {
-        self.inner
-            .clock_offset_ms
-            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        self.inner.clock.advance(by);
     }
 
     fn now(&self) -> Instant {
-        Instant::now() + Duration::from_millis(self.inner.clock_offset_ms.load(Ordering::SeqCst))
+        self.inner.clock.now()
     }
 
     /// `base` + `/cgi-bin/...` (a base may carry a path prefix).

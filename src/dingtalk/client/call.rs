@@ -9,9 +9,9 @@ use url::Url;
 
 use super::super::error::{CODE_CONNECT, DingTalkError, ErrorKind, Step};
 use super::super::headers;
-use super::super::redact::Redactor;
 use super::super::wire::classify;
 use super::{Client, TOKEN_HEADER};
+use crate::personal::Redactor;
 
 impl Client {
     /// One POST with a JSON body; logs method, path (never the query), status and elapsed time.

@@ -1,12 +1,15 @@
-//! Removing secrets (the AppSecret, access tokens) from server-provided text before an error
-//! keeps it. Runs on the full text, before anything is cut, and also removes any piece of
-//! [`MIN_PIECE`] or more consecutive characters of a secret, so a secret that a server echoed
-//! partially, or that a later cut would split, cannot leak a useful prefix.
+//! Removing secrets (app secrets, access tokens) from server-provided text before an error or
+//! a log line keeps it, for every platform client. Runs on the full text, before anything is
+//! cut, and also removes any piece of [`MIN_PIECE`] or more consecutive characters of a secret,
+//! so a secret that a server echoed partially, or that a later cut would split, cannot leak a
+//! useful prefix.
 
 use std::collections::HashSet;
 
+use super::{ChannelError, ErrorKind};
+
 /// What replaces each run of secret characters.
-pub(crate) const MARKER: &str = "[redacted]";
+const MARKER: &str = "[redacted]";
 
 /// Shorter pieces are too common to tell from ordinary text (and too short to be useful).
 const MIN_PIECE: usize = 6;
@@ -37,7 +40,7 @@ impl Redactor {
     }
 
     /// `text` with every run of secret characters replaced by one [`MARKER`]. Matching is
-    /// case-sensitive: echoes keep the case, and DingTalk's own codes ("…OrSecret") must
+    /// case-sensitive: echoes keep the case, and platform codes (DingTalk's "…OrSecret") must
     /// survive a secret that happens to contain an English word.
     pub(crate) fn redact(&self, text: &str) -> String {
         let chars: Vec<char> = text.chars().collect();
@@ -71,6 +74,23 @@ impl Redactor {
             }
         }
         out
+    }
+}
+
+impl ChannelError {
+    /// Every text field redacted whole: messages may quote the platform's text, and the
+    /// scope or IP it named.
+    pub(crate) fn redacted(mut self, r: &Redactor) -> ChannelError {
+        self.code = r.redact(&self.code);
+        self.message = r.redact(&self.message);
+        self.fix = self.fix.map(|f| r.redact(&f));
+        self.request_id = self.request_id.map(|id| r.redact(&id));
+        match &mut self.kind {
+            ErrorKind::MissingPermission { scope: Some(s) }
+            | ErrorKind::IpNotAllowed { ip: Some(s) } => *s = r.redact(s),
+            _ => {}
+        }
+        self
     }
 }
 
@@ -112,6 +132,41 @@ mod tests {
     fn short_secrets_are_matched_whole_and_tiny_ones_ignored() {
         let r = Redactor::new(&["ab12c", "xy"]);
         assert_eq!(r.redact("-ab12c-ab12-xy"), "-[redacted]-ab12-xy");
+    }
+
+    #[test]
+    fn every_text_field_of_a_channel_error_is_redacted() {
+        use crate::domain::ChannelKind;
+        use crate::personal::Disposition;
+        let e = |kind: ErrorKind| {
+            ChannelError::new(
+                ChannelKind::WeCom,
+                kind,
+                format!("c-{TOKEN}"),
+                format!("m {SECRET}"),
+                Disposition::Permanent,
+            )
+            .with_fix(format!("f {}", &SECRET[2..9]))
+            .with_request_id(Some(format!("id-{}", &TOKEN[..8])))
+        };
+        let scope = ErrorKind::MissingPermission {
+            scope: Some(format!("s:{SECRET}")),
+        };
+        let ip = ErrorKind::IpNotAllowed {
+            ip: Some(format!("1.2.3.4 {TOKEN}")),
+        };
+        for kind in [scope, ip, ErrorKind::Server] {
+            let got = e(kind).redacted(&r());
+            let shown = format!("{got:?}");
+            assert!(
+                !shown.contains(&SECRET[2..8]) && !shown.contains(&TOKEN[..6]),
+                "{shown}"
+            );
+            assert_eq!(
+                got.to_string(),
+                "c-[redacted]: m [redacted]. Fix: f [redacted] (request id id-[redacted])"
+            );
+        }
     }
 
     #[test]
