@@ -67,11 +67,14 @@ pub(super) fn render(
         Some(k) => format!("{status} · {}", words::platform(lang, k)),
         None => status.to_string(),
     };
-    let text = if log.search.is_shown() {
+    let mut text = if log.search.is_shown() {
         format!(" · {}", log.search.label_in(lang))
     } else {
         String::new()
     };
+    if log.waiting.get() && !log.search.is_empty() {
+        text.push_str(&format!(" · {}", lang.tr("log.searching")));
+    }
     // The list body is the block's inner height minus the header line.
     let body_h = (area.height as usize).saturating_sub(3);
     log.view_height.set(body_h);
