@@ -171,6 +171,18 @@ fn store_figures(store: &Store) {
 
 fn tui_figures(store: &Store) {
     let members = store.members().unwrap();
+    let arrivals = (0..5)
+        .map(|_| {
+            let (mut a, list) = (app(), members.clone());
+            let t = Instant::now();
+            a.handle(Msg::MembersLoaded(Ok(list)));
+            t.elapsed()
+        })
+        .collect();
+    report(
+        "tui: members arrive (message handled on the UI task)",
+        arrivals,
+    );
     let mut a = app();
     a.handle(Msg::MembersLoaded(Ok(members)));
     a.handle(key(KeyCode::Char('3')));
