@@ -1,7 +1,7 @@
 //! State of the Members tab: the members, a `/` filter and the cursor over the filtered list.
 //!
 //! At 100,000 members a key must not look at every member: the filter runs once per change
-//! (over one lowercase text of all members, built when the list arrives), and keys and
+//! (over one [`SearchText`] of all members, built when the list arrives), and keys and
 //! frames use the indices it kept.
 
 use std::cell::Cell;
@@ -10,13 +10,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::domain::member::Member;
-use crate::tui::filter::Filter;
+use crate::tui::filter::{Filter, SearchText};
 use crate::tui::list;
 use crate::tui::ui::Ui;
 
 mod draw;
 mod keys;
-mod search;
 #[cfg(test)]
 mod tests;
 
@@ -31,7 +30,7 @@ pub struct MembersTab {
     pub view_height: Cell<usize>,
     /// Members looked at by the filter so far (work counted by the tests).
     pub examined: Cell<u64>,
-    text: search::MemberText,
+    text: SearchText,
     /// Indices into `members` of those matching the filter; `None` = every member.
     matching: Option<Vec<u32>>,
 }
@@ -42,7 +41,14 @@ impl MembersTab {
     }
 
     pub fn set(&mut self, members: Vec<Member>) {
-        self.text = search::MemberText::new(&members);
+        self.text = SearchText::new(members.iter().map(|m| {
+            [
+                m.name.as_str(),
+                m.login.as_str(),
+                m.mobile.as_str(),
+                m.email.as_deref().unwrap_or(""),
+            ]
+        }));
         self.members = members;
         self.loaded = true;
         self.refilter();
