@@ -344,9 +344,10 @@ fn main() {
     let steps = [
         ("", "DingTalk personal channel"),
         ("3", "Members · 100000"),
-        ("/user 4242", "of 100000"),
-        ("\r4", "Delivery Log"),
-        ("/Change 123\r", "Change 123"),
+        ("/user 4242", "· 11 of 100000"),
+        // The log's title once its first page and count are in, then a search's count.
+        ("\r4", "of 1,000,000"),
+        ("/Change 123\r", "of 22,220"),
     ];
     let mut firsts = vec![];
     for run in 0..3 {
