@@ -58,12 +58,15 @@ impl Client {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        let mut req = self
-            .inner
-            .http
-            .post(url)
-            .header(CONTENT_TYPE, JSON_UTF8)
-            .body(body);
+        let http = self.inner.http.get().map_err(|_| {
+            self.err(
+                ErrorKind::BadConfig,
+                "setup",
+                "could not set up the HTTP client",
+                Disposition::Permanent,
+            )
+        })?;
+        let mut req = http.post(url).header(CONTENT_TYPE, JSON_UTF8).body(body);
         if let Some(t) = token {
             let mut v =
                 HeaderValue::from_str(&format!("Bearer {}", t.expose_secret())).map_err(|_| {

@@ -25,8 +25,8 @@ use url::Url;
 
 use crate::domain::ChannelKind;
 use crate::personal::{
-    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, Limits, LookupKey, Message,
-    PersonalChannel, Resolution, SendReport, TestReport, http_client,
+    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
+    Message, PersonalChannel, Resolution, SendReport, TestReport,
 };
 use codes::{Step, TOKEN_INVALID};
 use content::USER_ID_PREFIX;
@@ -58,7 +58,7 @@ struct Inner {
     kind: ChannelKind,
     base: Url,
     timeout: Duration,
-    http: reqwest::Client,
+    http: LazyHttp,
     tokens: TokenCache,
     /// Added to `Instant::now()` for token expiry (tests move time forward).
     clock_offset_ms: AtomicU64,
@@ -91,7 +91,8 @@ impl Client {
                 "the Feishu client serves only the Feishu and Lark channels",
             ));
         }
-        let http = http_client(opts).map_err(|_| bad("could not set up the HTTP client"))?;
+        // Built on the first call: see `LazyHttp`.
+        let http = LazyHttp::new(opts);
         Ok(Client {
             inner: Arc::new(Inner {
                 kind,

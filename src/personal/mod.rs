@@ -15,7 +15,7 @@ mod base_url;
 mod http;
 
 pub use base_url::parse_base_url;
-pub use http::{HttpOptions, http_client};
+pub use http::{HttpOptions, LazyHttp, http_client};
 
 /// What a retry of the failed operation would do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

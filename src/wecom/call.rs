@@ -48,12 +48,19 @@ impl Client {
         body: Option<&Value>,
         redactor: &Redactor,
     ) -> Result<Value, ChannelError> {
+        let http = self.inner.http.get().map_err(|msg| {
+            ChannelError::new(
+                ChannelKind::WeCom,
+                ErrorKind::BadConfig,
+                "setup",
+                msg,
+                Disposition::Permanent,
+            )
+        })?;
         let mut req = match body {
-            None => self.inner.http.request(Method::GET, url),
+            None => http.request(Method::GET, url),
             // Serialised once from a sorted map: a retried send is byte-identical.
-            Some(b) => self
-                .inner
-                .http
+            Some(b) => http
                 .request(Method::POST, url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(b.to_string()),

@@ -33,8 +33,8 @@ pub use body::{CONTENT_LIMIT, DUPLICATE_CHECK_INTERVAL, cut};
 
 use crate::domain::ChannelKind;
 use crate::personal::{
-    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, Limits, LookupKey, Message,
-    PersonalChannel, Resolution, SendReport, TestReport, http_client, parse_base_url,
+    ChannelError, Credentials, Disposition, ErrorKind, HttpOptions, LazyHttp, Limits, LookupKey,
+    Message, PersonalChannel, Resolution, SendReport, TestReport, parse_base_url,
 };
 
 /// WeCom's API host.
@@ -48,7 +48,7 @@ pub struct Client {
 
 struct Inner {
     base: Url,
-    http: reqwest::Client,
+    http: LazyHttp,
     tokens: token::TokenCache,
     limiter: limiter::ReceiverLimiter,
     /// (CorpID, AgentId, key) → until when "not found" is remembered: WeCom blocks lookups
@@ -85,7 +85,8 @@ impl Client {
             )));
         }
         let base = parse_base_url("WeCom", base.as_str()).map_err(setup)?;
-        let http = http_client(opts).map_err(|e| setup(e.without_url().to_string()))?;
+        // Built on the first call: see `LazyHttp`.
+        let http = LazyHttp::new(opts);
         Ok(Client {
             inner: Arc::new(Inner {
                 base,
