@@ -117,7 +117,14 @@ impl SearchText {
         for fields in rows {
             out.starts.push(out.text.len() as u32);
             for field in fields {
-                out.text.extend(field.chars().flat_map(char::to_lowercase));
+                // Most fields are ASCII: lowercased in place, not char by char.
+                if field.is_ascii() {
+                    let from = out.text.len();
+                    out.text.push_str(field);
+                    out.text[from..].make_ascii_lowercase();
+                } else {
+                    out.text.extend(field.chars().flat_map(char::to_lowercase));
+                }
                 out.text.push(SEPARATOR);
             }
         }
