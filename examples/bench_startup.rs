@@ -68,7 +68,10 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(20);
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("release");
     let app = target.join("notifydesk");
     let minimal = target.join("examples/minimal_frame");
     for p in [&app, &minimal] {

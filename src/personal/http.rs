@@ -58,3 +58,18 @@ impl LazyHttp {
         Ok(self.cell.get_or_init(|| built))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Building the TLS client costs milliseconds: nothing before the first call needs it.
+    #[test]
+    fn the_client_is_built_on_first_use_and_kept() {
+        let lazy = LazyHttp::new(HttpOptions::default());
+        assert!(lazy.cell.get().is_none());
+        let a = lazy.get().unwrap() as *const reqwest::Client;
+        let b = lazy.get().unwrap() as *const reqwest::Client;
+        assert_eq!(a, b);
+    }
+}

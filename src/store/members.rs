@@ -122,18 +122,18 @@ impl Store {
                 "SELECT {MEMBER_COLUMNS} FROM member ORDER BY name COLLATE NOCASE, id"
             ))
             .map_err(|e| self.err(e))?;
-        let raws = stmt
-            .query_map([], RawMember::from_row)
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
         let mut ids = self.all_channel_ids(None)?;
-        raws.into_iter()
-            .map(|r| {
-                let mut m = self.member_from_raw(r)?;
-                m.channel_ids = ids.remove(&m.id).unwrap_or_default();
-                Ok(m)
-            })
-            .collect()
+        // Row by row into members, never every raw row at once: 100,000 members would hold
+        // both lists at the peak.
+        let rows = stmt
+            .query_map([], RawMember::from_row)
+            .map_err(|e| self.err(e))?;
+        rows.map(|r| {
+            let mut m = self.member_from_raw(r.map_err(|e| self.err(e))?)?;
+            m.channel_ids = ids.remove(&m.id).unwrap_or_default();
+            Ok(m)
+        })
+        .collect()
     }
 
     /// The member with this login (case-insensitive, surrounding spaces ignored).

@@ -2,6 +2,7 @@
 //! a key did to it. Enter keeps the filter, Esc clears it; either way typing ends.
 
 use crossterm::event::KeyEvent;
+use memchr::memmem;
 
 use crate::tui::field::TextField;
 use crate::tui::keymap::Action;
@@ -90,6 +91,65 @@ impl Filter {
     pub fn label(&self) -> String {
         let caret = if self.editing { "▏" } else { "" };
         format!("filter: {}{caret}", self.text.value())
+    }
+}
+
+/// The text a long list is filtered on: each row's fields, lowercased once, in one buffer, so
+/// a filter keystroke over 100,000 rows is one substring search (memchr's SIMD `memmem`)
+/// rather than lowercased copies of every field.
+#[derive(Debug, Default)]
+pub struct SearchText {
+    text: String,
+    /// Where each row's fields start in `text`.
+    starts: Vec<u32>,
+}
+
+/// Between fields and rows; a filter never contains it, so no match spans two fields.
+const SEPARATOR: char = '\n';
+
+impl SearchText {
+    pub fn new<'a, R, F>(rows: R) -> SearchText
+    where
+        R: IntoIterator<Item = F>,
+        F: IntoIterator<Item = &'a str>,
+    {
+        let mut out = SearchText::default();
+        for fields in rows {
+            out.starts.push(out.text.len() as u32);
+            for field in fields {
+                // Most fields are ASCII: lowercased in place, not char by char.
+                if field.is_ascii() {
+                    let from = out.text.len();
+                    out.text.push_str(field);
+                    out.text[from..].make_ascii_lowercase();
+                } else {
+                    out.text.extend(field.chars().flat_map(char::to_lowercase));
+                }
+                out.text.push(SEPARATOR);
+            }
+        }
+        out
+    }
+
+    /// Indices of the rows with a field containing `needle` (a [`Filter::needle`]).
+    pub fn find(&self, needle: &str) -> Vec<u32> {
+        if needle.is_empty() || needle.contains(SEPARATOR) {
+            return vec![];
+        }
+        let finder = memmem::Finder::new(needle.as_bytes());
+        let hay = self.text.as_bytes();
+        let mut found = vec![];
+        let mut from = 0;
+        while let Some(at) = finder.find(&hay[from..]).map(|i| i + from) {
+            // The row holding the match; the search goes on at the next row.
+            let row = self.starts.partition_point(|&s| s as usize <= at) - 1;
+            found.push(row as u32);
+            match self.starts.get(row + 1) {
+                Some(&next) => from = next as usize,
+                None => break,
+            }
+        }
+        found
     }
 }
 

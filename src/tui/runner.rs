@@ -5,6 +5,7 @@
 use crate::i18n::{Lang, errors, words};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -29,6 +30,10 @@ pub struct Runner {
     pub wake: Arc<Notify>,
     /// The interface language, for the test results it words.
     pub lang: Lang,
+    /// Number of the newest Delivery Log load. A search over 1,000,000 deliveries takes up
+    /// to a second and each keystroke asks for one: loads a newer one replaced are skipped
+    /// on the store thread rather than run in turn.
+    log_load: Arc<AtomicU64>,
 }
 
 impl Runner {
@@ -46,6 +51,7 @@ impl Runner {
             tests: HashMap::new(),
             wake: Arc::new(Notify::new()),
             lang: Lang::En,
+            log_load: Arc::default(),
         }
     }
 
@@ -77,17 +83,30 @@ impl Runner {
                 let result = s.apply_method_changes(&changes).map_err(Arc::new);
                 Msg::MethodsSaved { changes, result }
             }),
-            Effect::LoadLog { filter, before } => self.blocking(move |s| {
-                let page = (|| {
-                    Ok::<_, crate::store::StoreError>(LogPage {
-                        before,
-                        rows: s.delivery_page(&filter, before, PAGE_SIZE)?,
-                        total: s.delivery_count(&filter)?,
-                        counts: s.delivery_counts()?,
-                    })
-                })();
-                Msg::LogLoaded(page.map_err(Arc::new))
-            }),
+            Effect::LoadLog { filter, before } => {
+                let this = self.log_load.fetch_add(1, Ordering::SeqCst) + 1;
+                let latest = self.log_load.clone();
+                let replaced = move || latest.load(Ordering::SeqCst) != this;
+                self.blocking_unless(move |s| {
+                    if replaced() {
+                        return None;
+                    }
+                    let page = (|| {
+                        let rows = s.delivery_page(&filter, before, PAGE_SIZE)?;
+                        // Counting a search is a second pass: not for a replaced one.
+                        if replaced() {
+                            return Ok(None);
+                        }
+                        Ok::<_, crate::store::StoreError>(Some(LogPage {
+                            before,
+                            rows,
+                            total: s.delivery_count(&filter)?,
+                            counts: s.delivery_counts()?,
+                        }))
+                    })();
+                    page.map_err(Arc::new).transpose().map(Msg::LogLoaded)
+                })
+            }
             Effect::RetryDelivery { id, force } => self.blocking(move |s| {
                 Msg::DeliveryRetried(s.retry_delivery(id, force).map_err(Arc::new))
             }),
@@ -141,13 +160,20 @@ impl Runner {
     /// Queues `job` on the store thread now (so effects run in the order they were made) and
     /// sends its message back; a job that failed is reported, never silently dropped.
     fn blocking(&self, job: impl FnOnce(&mut Store) -> Msg + Send + 'static) {
+        self.blocking_unless(move |s| Some(job(s)));
+    }
+
+    /// [`Runner::blocking`] for a job that may find it has nothing to say (`None`).
+    fn blocking_unless(&self, job: impl FnOnce(&mut Store) -> Option<Msg> + Send + 'static) {
         let answer = self.store.call(job);
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let msg = answer
                 .await
-                .unwrap_or_else(|e| Msg::JobFailed(e.to_string()));
-            let _ = tx.send(msg);
+                .unwrap_or_else(|e| Some(Msg::JobFailed(e.to_string())));
+            if let Some(msg) = msg {
+                let _ = tx.send(msg);
+            }
         });
     }
 }
@@ -306,4 +332,47 @@ pub fn spawn_worker(
         }
     });
     (handle, stop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::DeliveryFilter;
+    use std::time::Duration;
+
+    /// Typing a search over 1,000,000 deliveries asks for a page per keystroke, each up to a
+    /// second of work: only the newest one may run, or the answer comes seconds late.
+    #[tokio::test]
+    async fn log_loads_replaced_by_a_newer_one_are_skipped() {
+        let store = StoreHandle::spawn(Store::open_in_memory().unwrap()).unwrap();
+        let client = Client::new(Default::default(), Default::default()).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut runner = Runner::new(store.clone(), client, PersonalClients::default(), tx);
+        // The store thread is busy meanwhile, as it is with a search in progress.
+        let busy = store.call(|_| std::thread::sleep(Duration::from_millis(300)));
+        for text in ["C", "Ch", "Cha", "Chan"] {
+            runner.run(Effect::LoadLog {
+                filter: DeliveryFilter {
+                    text: Some(text.into()),
+                    ..DeliveryFilter::default()
+                },
+                before: None,
+            });
+        }
+        busy.await.unwrap();
+        // A job queued after them: when it has answered, every load has been dealt with.
+        store.call(|_| ()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut loaded = 0;
+        while let Ok(msg) = rx.try_recv() {
+            match msg {
+                Msg::LogLoaded(page) => {
+                    page.unwrap();
+                    loaded += 1;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(loaded, 1, "only the newest load runs");
+    }
 }

@@ -96,6 +96,7 @@ impl App {
                 vec![]
             }
             Msg::LogLoaded(Err(e)) => {
+                self.log.waiting.set(false);
                 let text = self.ui.lang.trf("status.load_log_failed", &[("error", &e)]);
                 self.ui.set_status(Level::Error, text);
                 vec![]

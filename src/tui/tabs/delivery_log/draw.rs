@@ -84,7 +84,11 @@ pub(super) fn render(
     log.offset.set(offset);
     let first = log.first_row_number() + offset;
     let last = (first + body_h).min(first + log.rows.len().saturating_sub(offset));
-    let position = if log.rows.is_empty() {
+    // A search over a large log takes a while; the count shown is the previous one's until
+    // it answers, so the title says so there (early enough not to be cut at 80 columns).
+    let position = if log.waiting.get() && !log.search.is_empty() {
+        lang.tr("log.searching").to_string()
+    } else if log.rows.is_empty() {
         lang.trf("log.rows", &[("total", &thousands(log.total))])
     } else {
         lang.trf(

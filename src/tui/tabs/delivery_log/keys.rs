@@ -10,6 +10,7 @@ use crossterm::event::KeyEvent;
 
 impl LogTab {
     pub fn load(&self) -> Effect {
+        self.waiting.set(true);
         Effect::LoadLog {
             filter: self.filter(),
             before: self.before,
@@ -19,6 +20,7 @@ impl LogTab {
     pub fn on_loaded(&mut self, page: LogPage, ui: &mut Ui) {
         let what = ui.lang.trf("log.deliveries", &[("n", &page.total)]);
         ui.reloaded(Tab::Log, what);
+        self.waiting.set(false);
         let keep = self.current().map(|r| r.id);
         self.before = page.before;
         self.rows = page.rows;

@@ -16,6 +16,8 @@ pub use crate::tui::msg::LogPage;
 pub mod detail;
 mod draw;
 mod keys;
+#[cfg(test)]
+mod tests;
 
 pub const PAGE_SIZE: usize = 200;
 
@@ -56,6 +58,8 @@ pub struct LogTab {
     pub offset: std::cell::Cell<usize>,
     /// Rows the last frame had room for: PgUp/PgDn move by this much.
     pub view_height: std::cell::Cell<usize>,
+    /// A page was asked for and has not arrived: a search over a large log says it is under way.
+    pub waiting: std::cell::Cell<bool>,
 }
 
 impl LogTab {

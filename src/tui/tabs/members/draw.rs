@@ -14,12 +14,12 @@ use crate::tui::widgets::{format_time, pad, truncate};
 
 pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
     let (t, lang) = (&ui.theme, ui.lang);
-    let shown = tab.shown();
+    let shown = tab.shown_len();
     let title = if tab.filter.is_shown() {
         lang.trf(
             "members.title_filtered",
             &[
-                ("shown", &shown.len()),
+                ("shown", &shown),
                 ("total", &tab.members.len()),
                 ("filter", &tab.filter.label_in(lang)),
             ],
@@ -61,7 +61,7 @@ pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
     )];
     if !tab.loaded {
         lines.push(Line::styled(lang.tr("grid.loading"), t.style(Role::Muted)));
-    } else if shown.is_empty() && !tab.members.is_empty() {
+    } else if shown == 0 && !tab.members.is_empty() {
         lines.push(Line::styled(
             lang.tr("list.nothing_matches"),
             t.style(Role::Muted),
@@ -78,7 +78,8 @@ pub(super) fn render(tab: &MembersTab, ui: &Ui, frame: &mut Frame, area: Rect) {
     let body_h = (inner.height as usize).saturating_sub(2);
     tab.view_height.set(body_h);
     let offset = tab.cursor.saturating_sub(body_h.saturating_sub(1));
-    for (i, m) in shown.iter().enumerate().skip(offset).take(body_h) {
+    let visible = (offset..shown.min(offset + body_h)).filter_map(|i| Some((i, tab.shown_at(i)?)));
+    for (i, m) in visible {
         let focused = i == tab.cursor;
         let userid = m.dingtalk_userid.clone().unwrap_or_else(|| "-".into());
         let mut values = vec![m.name.clone(), m.login.clone(), m.mobile.to_string()];

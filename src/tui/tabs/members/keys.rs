@@ -20,7 +20,7 @@ impl TabUnit for MembersTab {
     /// Pasted text goes to the filter being typed.
     fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
         match self.filter.paste(text) {
-            true => self.clamp(),
+            true => self.refilter(),
             false => ui.unchanged(),
         }
         vec![]
@@ -30,7 +30,7 @@ impl TabUnit for MembersTab {
         let tab = self;
         if tab.filter.editing {
             if ui.filter_changed(tab.filter.on_key(action, key)) {
-                tab.clamp();
+                tab.refilter();
             }
             return Outcome::Handled(vec![]);
         }
@@ -43,7 +43,7 @@ impl TabUnit for MembersTab {
             Some(Action::End) => tab.end(),
             Some(Action::Filter) => tab.filter.start(),
             // Esc goes back one level: an active filter is cleared first.
-            Some(Action::Back) if tab.filter.clear() => tab.clamp(),
+            Some(Action::Back) if tab.filter.clear() => tab.refilter(),
             Some(Action::Add) => ui.open(MemberForm::new(None)),
             Some(Action::Edit) => match tab.current() {
                 Some(m) => ui.open(MemberForm::new(Some(m))),

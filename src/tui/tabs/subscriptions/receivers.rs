@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::domain::member::Member;
 use crate::domain::subscription::SubscriptionRow;
 use crate::i18n::{known, words};
-use crate::tui::filter::Filter;
+use crate::tui::filter::{Filter, SearchText};
 use crate::tui::keymap::{Action, Context};
 use crate::tui::list;
 use crate::tui::msg::{Effect, Outcome};
@@ -31,6 +31,12 @@ pub struct ReceiversPicker {
     pub filter: Filter,
     pub saving: bool,
     pub notice: Option<String>,
+    /// Choices looked at by the filter so far (work counted by the tests).
+    pub examined: std::cell::Cell<u64>,
+    /// Logins and names lowercased, and the choices the filter lets through: a key or a frame
+    /// over 100,000 members uses these rather than filtering again.
+    text: SearchText,
+    shown: Vec<usize>,
 }
 
 impl ReceiversPicker {
@@ -51,7 +57,21 @@ impl ReceiversPicker {
             filter: Filter::default(),
             saving: false,
             notice: None,
+            examined: Default::default(),
+            text: SearchText::default(),
+            shown: vec![],
         }
+        .with_text()
+    }
+
+    fn with_text(mut self) -> ReceiversPicker {
+        let rows = self
+            .choices
+            .iter()
+            .map(|(l, n, _)| [l.as_str(), n.as_str()]);
+        self.text = SearchText::new(rows);
+        self.refilter();
+        self
     }
 
     /// The picker of `row`, offering every member (those already chosen ticked).
@@ -84,16 +104,22 @@ impl ReceiversPicker {
     }
 
     /// Indexes of the choices matching the filter.
-    pub fn shown(&self) -> Vec<usize> {
-        let needle = self.filter.needle();
-        (0..self.choices.len())
-            .filter(|&i| {
-                let (login, name, _) = &self.choices[i];
-                needle.as_ref().is_none_or(|n| {
-                    login.to_lowercase().contains(n) || name.to_lowercase().contains(n)
-                })
-            })
-            .collect()
+    pub fn shown(&self) -> &[usize] {
+        &self.shown
+    }
+
+    /// After the filter changed: match again, keep the cursor inside the list.
+    pub fn refilter(&mut self) {
+        self.shown = match self.filter.needle() {
+            Some(needle) => {
+                self.examined
+                    .set(self.examined.get() + self.choices.len() as u64);
+                let found = self.text.find(&needle);
+                found.into_iter().map(|i| i as usize).collect()
+            }
+            None => (0..self.choices.len()).collect(),
+        };
+        self.clamp();
     }
 
     pub fn save_failed(&mut self, error: &impl std::fmt::Display) {
@@ -111,7 +137,7 @@ impl ReceiversPicker {
         self.cursor = list::step(self.cursor, self.shown().len(), delta);
     }
 
-    /// After the filter changed.
+    /// Keeps the cursor inside the shown choices.
     pub fn clamp(&mut self) {
         self.cursor = self.cursor.min(self.shown().len().saturating_sub(1));
     }
@@ -129,7 +155,7 @@ impl Overlay for ReceiversPicker {
     fn on_key(&mut self, action: Option<Action>, key: &KeyEvent, ui: &mut Ui) -> Outcome {
         if self.filter.editing {
             if ui.filter_changed(self.filter.on_key(action, key)) {
-                self.clamp();
+                self.refilter();
             }
             return Outcome::Handled(vec![]);
         }
@@ -152,7 +178,7 @@ impl Overlay for ReceiversPicker {
                 }]);
             }
             // Esc clears an active filter first, then closes.
-            Some(Action::Close) if self.filter.clear() => self.clamp(),
+            Some(Action::Close) if self.filter.clear() => self.refilter(),
             Some(Action::Close) => return Outcome::Close,
             _ => ui.unchanged(),
         }
@@ -161,7 +187,7 @@ impl Overlay for ReceiversPicker {
 
     fn on_paste(&mut self, text: &str, ui: &mut Ui) -> Vec<Effect> {
         match self.filter.paste(text) {
-            true => self.clamp(),
+            true => self.refilter(),
             false => ui.unchanged(),
         }
         vec![]

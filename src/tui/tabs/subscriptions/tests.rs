@@ -108,3 +108,45 @@ fn revert_after_failed_save() {
     assert_eq!(g.rows[0].methods, MethodSet::default());
     assert!(g.undo.is_empty());
 }
+
+/// The receivers picker offers every member: at 100,000 a key or a frame must not look at
+/// them all again, and a filter keystroke at most once.
+#[test]
+fn the_receivers_picker_filters_once_per_change() {
+    use crate::tui::keymap::Action;
+    use crate::tui::ui::{Overlay, Ui};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut ui = Ui::new(
+        crate::tui::theme::Theme::color(),
+        chrono::FixedOffset::east_opt(0).unwrap(),
+    );
+    let choices = (0..100_000)
+        .map(|i| (format!("u{i}"), format!("User {i}"), false))
+        .collect();
+    let mut p = receivers::ReceiversPicker::new(
+        "t".into(),
+        "n".into(),
+        "T / N".into(),
+        "Approvers".into(),
+        choices,
+    );
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    let mut press = |p: &mut receivers::ReceiversPicker, action, code| {
+        let _ = p.on_key(action, &KeyEvent::new(code, KeyModifiers::NONE), &mut ui);
+        term.draw(|f| p.draw(&ui, f, f.area())).unwrap();
+    };
+    press(&mut p, Some(Action::Filter), KeyCode::Char('/'));
+    for c in "user 4".chars() {
+        let before = p.examined.get();
+        press(&mut p, None, KeyCode::Char(c));
+        assert!(p.examined.get() - before <= 100_000, "typing {c:?}");
+    }
+    press(&mut p, Some(Action::Close), KeyCode::Enter);
+    let before = p.examined.get();
+    for _ in 0..5 {
+        press(&mut p, Some(Action::Down), KeyCode::Down);
+    }
+    press(&mut p, Some(Action::Toggle), KeyCode::Char(' '));
+    assert_eq!(p.examined.get(), before, "no choice is examined again");
+    assert_eq!(p.chosen(), ["u44"], "User 4, 40, 41, 42, 43, 44");
+}
