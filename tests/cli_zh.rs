@@ -138,3 +138,83 @@ fn paths_say_which_language_and_why() {
     let o = env.run(&["--lang", "fr", "paths"]);
     assert_eq!(o.status.code(), Some(2), "a bad --lang is a usage error");
 }
+
+#[test]
+fn member_commands_speak_chinese_and_their_json_does_not_change() {
+    let env = Env::new(1);
+    let add = [
+        "member",
+        "add",
+        "--name",
+        "王五",
+        "--login",
+        "wangwu",
+        "--phone",
+        "13800138000",
+    ];
+    let o = zh(&env, &add);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).starts_with("已添加成员 王五（wangwu），手机号 "),
+        "{}",
+        out(&o)
+    );
+
+    let list = zh(&env, &["member", "list"]);
+    let text = out(&list);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("姓名") && lines[0].contains("钉钉 userid"),
+        "{text}"
+    );
+    let row = lines.iter().find(|l| l.contains("王五")).expect(&text);
+    // By display width: the login starts under 登录名 though 王五 is two wide characters.
+    assert_eq!(column(row, "wangwu"), column(lines[0], "登录名"), "{text}");
+    assert!(row.ends_with('-'), "an unresolved userid is '-': {text}");
+    let en = env.run(&["member", "list", "--json"]);
+    assert_eq!(out(&en), out(&zh(&env, &["member", "list", "--json"])));
+    assert!(out(&env.run(&["member", "list"])).starts_with("NAME "));
+
+    // One new member, one login taken: the problem and the summary in Chinese.
+    let csv = env.dir.path().join("m.csv");
+    std::fs::write(
+        &csv,
+        "name,login,phone\n赵六,zhaoliu,13800138001\nX,u1,13800138002\n",
+    )
+    .unwrap();
+    let csv = csv.to_str().unwrap();
+    let o = zh(&env, &["member", "import", csv]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains(":3: Login: 登录名为 \"u1\" 的成员已存在"),
+        "{}",
+        err(&o)
+    );
+    assert!(
+        err(&o).contains(
+            "1 行无效，未导入任何成员（请修正，或加 --skip-invalid 导入其余 1 行有效内容）"
+        ),
+        "{}",
+        err(&o)
+    );
+    let o = zh(&env, &["member", "import", "--skip-invalid", csv]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains("导入 1 名成员；跳过 1 行无效内容"),
+        "{}",
+        out(&o)
+    );
+
+    let o = zh(&env, &["member", "delete", "wangwu"]);
+    assert_eq!(out(&o), "已删除成员 王五（wangwu）\n");
+    let o = zh(&env, &["member", "delete", "wangwu"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("没有登录名为 \"wangwu\" 的成员"),
+        "{}",
+        err(&o)
+    );
+    // English stays as it was.
+    let o = env.run(&["member", "delete", "zhaoliu"]);
+    assert_eq!(out(&o), "Deleted member 赵六 (zhaoliu)\n");
+}

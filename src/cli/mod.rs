@@ -186,7 +186,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = Store::open(&db_path)?;
     // Members and subscriptions need the store only.
     let command = match cli.command {
-        Some(Command::Member(cmd)) => return member::run(cmd, store),
+        Some(Command::Member(cmd)) => return member::run(cmd, store, lang),
         Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
         Some(Command::Notify(args)) => return delivery::notify(args, store),
         Some(Command::Log(args)) => return delivery::log(args, store, lang),
