@@ -218,3 +218,53 @@ fn member_commands_speak_chinese_and_their_json_does_not_change() {
     let o = env.run(&["member", "delete", "zhaoliu"]);
     assert_eq!(out(&o), "Deleted member 赵六 (zhaoliu)\n");
 }
+
+#[test]
+fn notify_and_deliver_report_in_chinese() {
+    let env = Env::new(2);
+    let event = [
+        "notify",
+        "--type",
+        "sql_task",
+        "--node",
+        "to_be_approved",
+        "--event-id",
+        "Z-1",
+        "--title",
+        "变更",
+        "--member",
+        "u1",
+        "--member",
+        "u2",
+        "--member",
+        "ghost",
+    ];
+    let o = zh(&env, &event);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).starts_with("事件 Z-1：已排队 2 条发送；没有登录名为 ghost 的成员"),
+        "{}",
+        out(&o)
+    );
+    let o = zh(&env, &event);
+    assert_eq!(
+        out(&o),
+        "事件 Z-1：已收到过；同一事件 ID 只发送一次\n",
+        "{}",
+        err(&o)
+    );
+    let o = zh(&env, &["deliver"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).starts_with("已发送 2 · 失败 0 · 可能已送达 0 · 推迟 0 · "),
+        "{}",
+        out(&o)
+    );
+    // English stays as it was.
+    let o = env.run(&event);
+    assert!(
+        out(&o).contains("event Z-1: already received"),
+        "{}",
+        out(&o)
+    );
+}

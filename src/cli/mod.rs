@@ -188,7 +188,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = match cli.command {
         Some(Command::Member(cmd)) => return member::run(cmd, store, lang),
         Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
-        Some(Command::Notify(args)) => return delivery::notify(args, store),
+        Some(Command::Notify(args)) => return delivery::notify(args, store, lang),
         Some(Command::Log(args)) => return delivery::log(args, store, lang),
         Some(Command::Settings(cmd)) => return settings(cmd, store),
         other => other,
@@ -201,7 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(channel::run(cmd, store, client, personal, lang))
         }
         Some(Command::Deliver(args)) => {
-            runtime.block_on(delivery::deliver(args, store, client, personal))
+            runtime.block_on(delivery::deliver(args, store, client, personal, lang))
         }
         Some(Command::Worker(args)) => {
             runtime.block_on(delivery::worker(args, store, client, personal))
