@@ -268,3 +268,58 @@ fn notify_and_deliver_report_in_chinese() {
         out(&o)
     );
 }
+
+#[test]
+fn subscription_commands_speak_chinese_and_keep_the_codes() {
+    let env = Env::new(1);
+    let o = zh(&env, &["subscription", "list"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let text = out(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("类型"), "{text}");
+    for word in ["节点", "接收人", "站内信", "个人渠道", "自定义接收人"] {
+        assert!(lines[0].contains(word), "{word}: {text}");
+    }
+    // The codes stay: they are what `subscription set` takes.
+    let row = lines
+        .iter()
+        .find(|l| l.starts_with("sql_task") && l.contains("to_be_approved"))
+        .expect(&text);
+    assert!(
+        row.contains("审批人"),
+        "the default receiver by name: {text}"
+    );
+    assert_eq!(column(row, "[x]"), column(lines[0], "站内信"), "{text}");
+
+    let set = [
+        "subscription",
+        "set",
+        "sql_task",
+        "to_be_approved",
+        "--email",
+        "on",
+        "--receivers",
+        "u1",
+    ];
+    let o = zh(&env, &set);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "已保存：sql_task/to_be_approved（SQL 任务 / 待审批）：站内信、邮件、个人渠道；接收人：审批人 + u1\n"
+    );
+    let o = zh(&env, &["subscription", "set", "nope", "x", "--sms", "on"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("未知的订阅类型 \"nope\"；可用的类型："),
+        "{}",
+        err(&o)
+    );
+    let o = zh(&env, &["subscription", "set", "sql_task", "to_be_approved"]);
+    assert!(err(&o).contains("没有要修改的内容"), "{}", err(&o));
+    let en = env.run(&["subscription", "list", "--json"]);
+    assert_eq!(
+        out(&en),
+        out(&zh(&env, &["subscription", "list", "--json"]))
+    );
+    assert!(out(&env.run(&["subscription", "list"])).starts_with("TYPE "));
+}

@@ -187,7 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Members and subscriptions need the store only.
     let command = match cli.command {
         Some(Command::Member(cmd)) => return member::run(cmd, store, lang),
-        Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
+        Some(Command::Subscription(cmd)) => return subscription::run(cmd, store, lang),
         Some(Command::Notify(args)) => return delivery::notify(args, store, lang),
         Some(Command::Log(args)) => return delivery::log(args, store, lang),
         Some(Command::Settings(cmd)) => return settings(cmd, store),
