@@ -86,6 +86,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
     sandbox::seed_members(&mut store, 5)?;
     let options = client_options(cli)?;
     let runtime = runtime()?;
+    let lang = crate::i18n::choose_from_env(cli.lang);
     runtime.block_on(async {
         let sb = sandbox::start(0, 5).await?;
         let client = Client::new(Endpoints::single(&sb.dingtalk.base_url())?, options.clone())?;
@@ -97,10 +98,10 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
             // The temporary path is shown, so a newcomer can open it with the CLI meanwhile.
             db_label: format!("SANDBOX {}", db_path.display()),
             force_mono: cli.no_color,
-            banner: sandbox::banner(),
+            banner: sandbox::banner(lang.lang),
             sandbox: true,
-            sandbox_hints: sandbox::dialog_hints(),
-            lang: crate::i18n::choose_from_env(cli.lang),
+            sandbox_hints: sandbox::dialog_hints(lang.lang),
+            lang,
         };
         tui::run(config).await
     })?;
