@@ -323,3 +323,61 @@ fn subscription_commands_speak_chinese_and_keep_the_codes() {
     );
     assert!(out(&env.run(&["subscription", "list"])).starts_with("TYPE "));
 }
+
+#[test]
+fn channel_configure_says_what_it_saved_in_chinese() {
+    let env = Env::new(1);
+    let configure = |lang: &str, args: &[&str]| {
+        env.cmd(&[&["channel", "configure"][..], args].concat())
+            .env("LANG", lang)
+            .env("NOTIFYDESK_APP_SECRET", common::cli_env::SECRET)
+            .output()
+            .unwrap()
+    };
+    let dingtalk = [
+        "dingtalk",
+        "--app-key",
+        common::cli_env::KEY,
+        "--receiver",
+        "13900000001",
+    ];
+    let o = configure("zh_CN.UTF-8", &dingtalk);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "已保存：钉钉个人渠道，已配置：dingcli0002，接收人 13900000001\n"
+    );
+    let wecom = [
+        "wecom",
+        "--corp-id",
+        "wwcli0001",
+        "--agent-id",
+        "1000002",
+        "--receiver",
+        "13900000001",
+    ];
+    let o = configure("zh_CN.UTF-8", &wecom);
+    assert_eq!(
+        out(&o),
+        "已保存：企业微信个人渠道，已配置：wwcli0001，AgentId 1000002，来源字段 手机号，接收人 13900000001\n",
+        "{}",
+        err(&o)
+    );
+    // A refused test: nothing saved, and it says so in Chinese.
+    let refused = [&dingtalk[..4], &["13700137000", "--test"]].concat();
+    let o = configure("zh_CN.UTF-8", &refused);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("未保存：测试消息发送失败"), "{}", err(&o));
+    // English as it was.
+    let o = configure("C", &wecom);
+    assert_eq!(
+        out(&o),
+        "Saved: WeCom personal channel, Configured: wwcli0001, AgentId 1000002, source column Phone, receiver 13900000001\n"
+    );
+    let o = configure("C", &refused);
+    assert!(
+        err(&o).contains("not saved: the test message could not be sent"),
+        "{}",
+        err(&o)
+    );
+}
