@@ -381,3 +381,77 @@ fn channel_configure_says_what_it_saved_in_chinese() {
         err(&o)
     );
 }
+
+#[test]
+fn common_cli_errors_in_chinese_keep_their_context_and_exit_status() {
+    let env = Env::new(0);
+    let zh_err = |args: &[&str]| {
+        let o = zh(&env, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", err(&o));
+        err(&o)
+    };
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["channel", "configure", "dingtalk", "--app-key", "dingk1"],
+            "notifydesk: AppKey已更改，已保存的AppSecret不再适用：请加 --app-secret-stdin",
+        ),
+        (
+            &[
+                "channel",
+                "configure",
+                "wecom",
+                "--corp-id",
+                "ww1",
+                "--agent-id",
+                "1000002",
+            ],
+            "notifydesk: 必须提供 Secret：",
+        ),
+        (
+            &["settings", "set", "message.language", "fr"],
+            "notifydesk: message.language 只能是以下之一：en、zh",
+        ),
+        (
+            &["settings", "get", "message.lang"],
+            "notifydesk: 未知的设置 \"message.lang\"；可用：",
+        ),
+        (
+            &["--http-timeout", "0", "channel", "list"],
+            "notifydesk: --http-timeout 必须在 0 到 600 秒之间",
+        ),
+        (
+            &["--sandbox", "--db", "x.db"],
+            "notifydesk: --sandbox 总是使用新的临时数据库，不能同时使用 --db x.db",
+        ),
+    ];
+    for (args, want) in cases {
+        let e = zh_err(args);
+        assert!(e.starts_with(want), "{args:?}: {e}");
+    }
+    // The context before a known message stays as written.
+    let o = env
+        .cmd(&[
+            "channel",
+            "configure",
+            "dingtalk",
+            "--app-key",
+            "dingk1",
+            "--source-column",
+            "email",
+        ])
+        .env("LANG", "zh_CN.UTF-8")
+        .env("NOTIFYDESK_APP_SECRET", "s")
+        .output()
+        .unwrap();
+    assert!(
+        err(&o).starts_with("notifydesk: --source-column: 钉钉只按手机号查找成员"),
+        "{}",
+        err(&o)
+    );
+    // English as it was.
+    let o = env.run(&["settings", "set", "message.language", "fr"]);
+    assert_eq!(
+        err(&o),
+        "notifydesk: message.language must be one of: en, zh\n"
+    );
+}

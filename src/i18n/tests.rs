@@ -441,3 +441,18 @@ fn wecom_and_feishu_errors_are_explained_in_chinese_with_what_the_platform_named
     // English stays the client's own words.
     assert_eq!(channel_error_line(&ip, Lang::En), ip.to_string());
 }
+
+#[test]
+fn a_known_message_inside_another_is_translated_whole_though_it_has_commas() {
+    let text = "the AppKey changed, so the saved AppSecret no longer applies: pass --app-secret-stdin (or set NOTIFYDESK_APP_SECRET with `read -rs`)";
+    assert_eq!(
+        known::translate(Lang::Zh, text),
+        "AppKey已更改，已保存的AppSecret不再适用：请加 --app-secret-stdin（或用 `read -rs` 设置 NOTIFYDESK_APP_SECRET）"
+    );
+    // A list of words is still a list.
+    assert_eq!(
+        known::translate(Lang::Zh, "unknown setting \"x\"; known: a, b"),
+        "未知的设置 \"x\"；可用：a、b"
+    );
+    assert_eq!(known::translate(Lang::En, text), text);
+}
