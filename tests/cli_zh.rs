@@ -455,3 +455,29 @@ fn common_cli_errors_in_chinese_keep_their_context_and_exit_status() {
         "notifydesk: message.language must be one of: en, zh\n"
     );
 }
+
+#[test]
+fn the_worker_reports_on_standard_error_in_chinese() {
+    let env = Env::new(0);
+    let worker = env
+        .cmd(&["worker"])
+        .env("LANG", "zh_CN.UTF-8")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Give it time to start before it is told to stop.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    unsafe { libc::kill(worker.id() as i32, libc::SIGTERM) };
+    let o = worker.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let e = err(&o);
+    assert!(
+        e.contains("notifydesk worker：正在发送；收到 SIGTERM 或 Ctrl-C 后，发完当前批次即停止"),
+        "{e}"
+    );
+    assert!(
+        e.contains("notifydesk worker：已停止（待发送 0 · 已发送 0 · 失败 0）"),
+        "{e}"
+    );
+}

@@ -264,6 +264,7 @@ pub async fn worker(
     store: Store,
     client: Client,
     personal: PersonalClients,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let db = store.path().to_path_buf();
     let mut worker = Worker::new(store, client, options(&args.deliver)?)?.with_personal(personal);
@@ -273,14 +274,11 @@ pub async fn worker(
         m.observe(&e);
         // Error texts carry paths and server words: through the sanitising writer.
         let _ = match e {
-            WorkerEvent::DatabaseBusy => out::stderr().line(
-                "notifydesk worker: database busy (another process holds the lock); waiting, nothing is lost",
-            ),
-            WorkerEvent::DatabaseAvailable => {
-                out::stderr().line("notifydesk worker: database available again; delivering")
-            }
+            WorkerEvent::DatabaseBusy => out::stderr().line(lang.tr("cli.worker.busy")),
+            WorkerEvent::DatabaseAvailable => out::stderr().line(lang.tr("cli.worker.available")),
             WorkerEvent::Trouble(t) => {
-                out::stderr().line(format_args!("notifydesk worker: {t} (retrying)"))
+                let error = known::translate(lang, &t);
+                out::stderr().line(lang.trf("cli.worker.retrying", &[("error", &error)]))
             }
             _ => Ok(()),
         };
@@ -314,7 +312,7 @@ pub async fn worker(
             .await?,
         ),
     };
-    eprintln!("notifydesk worker: delivering; SIGTERM or Ctrl-C stops after the current batch");
+    eprintln!("{}", lang.tr("cli.worker.started"));
     worker.run(wake).await?;
     running.store(false, Ordering::SeqCst);
     let _ = shutdown_tx.send(true);
@@ -323,8 +321,15 @@ pub async fn worker(
     }
     let c = worker.store().delivery_counts()?;
     eprintln!(
-        "notifydesk worker: stopped (pending {} · sent {} · failed {})",
-        c.pending, c.sent, c.failed
+        "{}",
+        lang.trf(
+            "cli.worker.stopped",
+            &[
+                ("pending", &c.pending),
+                ("sent", &c.sent),
+                ("failed", &c.failed)
+            ],
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

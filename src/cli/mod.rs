@@ -205,7 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(delivery::deliver(args, store, client, personal, lang))
         }
         Some(Command::Worker(args)) => {
-            runtime.block_on(delivery::worker(args, store, client, personal))
+            runtime.block_on(delivery::worker(args, store, client, personal, lang))
         }
         Some(
             Command::Paths
