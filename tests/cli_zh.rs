@@ -481,3 +481,35 @@ fn the_worker_reports_on_standard_error_in_chinese() {
         "{e}"
     );
 }
+
+#[test]
+fn notify_from_standard_input_says_which_line_is_wrong_in_chinese() {
+    use std::io::Write;
+    let env = Env::new(1);
+    let mut child = env
+        .cmd(&["notify", "--stdin-json"])
+        .env("LANG", "zh_CN.UTF-8")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let good = r#"{"event_id":"S-1","type":"sql_task","node":"to_be_approved","title":"t","members":["u1"]}"#;
+    let long = "x".repeat(600 * 1024);
+    let input = format!("not json\n{good}\n{long}\n");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(out(&o).contains("事件 S-1：已排队 1 条发送"), "{}", out(&o));
+    let e = err(&o);
+    assert!(e.contains("stdin:1: 不是有效的事件："), "{e}");
+    assert!(
+        e.contains("stdin:3: 这一行有 614400 字节，超过单个事件 524288 字节的上限"),
+        "{e}"
+    );
+}

@@ -54,7 +54,7 @@ pub fn notify(args: NotifyArgs, mut store: Store, lang: Lang) -> anyhow::Result<
                 false
             }
             Ok((n, Err(e))) => {
-                err.line(format_args!("stdin:{n}: {e}"))?;
+                err.line(format_args!("stdin:{n}: {}", known::translate(lang, &e)))?;
                 bad += 1;
                 false
             }
@@ -69,6 +69,7 @@ pub fn notify(args: NotifyArgs, mut store: Store, lang: Lang) -> anyhow::Result<
                         match outcome {
                             Ok(o) => out.line(describe(&store, &ev.event_id, o, lang))?,
                             Err(e) => {
+                                let e = known::translate(lang, &e.to_string());
                                 err.line(format_args!("stdin:{n}: {e}"))?;
                                 bad += 1;
                             }
@@ -76,8 +77,9 @@ pub fn notify(args: NotifyArgs, mut store: Store, lang: Lang) -> anyhow::Result<
                     }
                 }
                 Err(e) => {
+                    let e = known::translate(lang, &e.to_string());
                     for (n, _) in &group {
-                        err.line(format_args!("stdin:{n}: not stored: {e}"))?;
+                        err.line(lang.trf("cli.notify.not_stored", &[("n", n), ("error", &e)]))?;
                     }
                     bad += group.len();
                 }
