@@ -513,3 +513,61 @@ fn notify_from_standard_input_says_which_line_is_wrong_in_chinese() {
         "{e}"
     );
 }
+
+#[test]
+fn the_sandbox_server_introduces_itself_in_chinese() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_notifydesk"))
+        .args(["sandbox", "--port", "0", "--members", "1"])
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("LANG", "zh_CN.UTF-8")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Lines through a channel, so a missing line fails after a while instead of hanging.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = server.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut intro = Vec::new();
+    loop {
+        let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) else {
+            let _ = server.kill();
+            panic!("no 收到的消息 line in:\n{}", intro.join("\n"));
+        };
+        let last = line.starts_with("收到的消息");
+        intro.push(line);
+        if last {
+            break;
+        }
+    }
+    let text = intro.join("\n");
+    // Killed, not interrupted: a SIGINT before its handler is polled would end it anyway.
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert!(
+        text.starts_with("notifydesk sandbox：本地的钉钉、企业微信、飞书和 Lark 服务器"),
+        "{text}"
+    );
+    // The values line up by display width under Chinese labels, and the commands stay.
+    let line_with = |needle: &str| intro.iter().find(|l| l.contains(needle)).expect(&text);
+    assert!(
+        line_with("AppKey dingsandbox0001").starts_with("  钉钉      http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        line_with("CorpID wwsandbox0001").starts_with("  企业微信  http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(text.contains("在另一个终端中试试："), "{text}");
+    assert!(
+        text.contains("channel configure dingtalk --app-key dingsandbox0001"),
+        "{text}"
+    );
+}

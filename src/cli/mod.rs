@@ -112,7 +112,10 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::Sandbox { port, members }) = cli.command {
         #[cfg(feature = "sandbox")]
-        return runtime()?.block_on(sandbox::serve(port, members));
+        {
+            let lang = crate::i18n::choose_from_env(cli.lang).lang;
+            return runtime()?.block_on(sandbox::serve(port, members, lang));
+        }
         #[cfg(not(feature = "sandbox"))]
         {
             let _ = (port, members);

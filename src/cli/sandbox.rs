@@ -205,7 +205,7 @@ fn first_line(s: &str) -> String {
 }
 
 /// `notifydesk sandbox`: serve until Ctrl-C, printing every message the fakes receive.
-pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
+pub async fn serve(port: u16, members: u16, lang: Lang) -> anyhow::Result<ExitCode> {
     let members = usize::from(members);
     let sb = start(port, members).await?;
     let url = sb.dingtalk.base_url();
@@ -215,24 +215,33 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
         sb.lark.base_url(),
     );
     let mut out = super::out::stdout();
-    out.line("notifydesk sandbox: local DingTalk, WeCom, Feishu and Lark servers (contracts of the real APIs)")?;
+    // The words in the interface language; the commands and values as they must be typed.
+    out.line(lang.tr("sandbox.serve_intro"))?;
     out.line("")?;
-    out.line(format_args!(
-        "  DingTalk  {url}   AppKey {APP_KEY}   (serves both api and oapi paths)"
+    out.line(lang.trf(
+        "sandbox.serve_dingtalk",
+        &[("url", &url), ("key", &APP_KEY)],
     ))?;
-    out.line(format_args!(
-        "  WeCom     {wecom}   CorpID {WECOM_CORP_ID}   AgentId {WECOM_AGENT_ID}"
+    out.line(lang.trf(
+        "sandbox.serve_wecom",
+        &[
+            ("url", &wecom),
+            ("corp", &WECOM_CORP_ID),
+            ("agent", &WECOM_AGENT_ID),
+        ],
     ))?;
-    out.line(format_args!(
-        "  Feishu    {feishu}   App ID {FEISHU_APP_ID}"
+    out.line(lang.trf(
+        "sandbox.serve_feishu",
+        &[("url", &feishu), ("app", &FEISHU_APP_ID)],
     ))?;
-    out.line(format_args!("  Lark      {lark}   App ID {LARK_APP_ID}"))?;
-    out.line(format_args!("  secret    {APP_SECRET}   (every app)"))?;
-    out.line(format_args!(
-        "  members   {members} (phones 13800000001.., logins and user ids sandbox0001.., emails sandbox0001@example.com..)"
+    out.line(lang.trf(
+        "sandbox.serve_lark",
+        &[("url", &lark), ("app", &LARK_APP_ID)],
     ))?;
+    out.line(lang.trf("sandbox.serve_secret", &[("secret", &APP_SECRET)]))?;
+    out.line(lang.trf("sandbox.serve_members", &[("n", &members)]))?;
     out.line("")?;
-    out.line("Try, in another terminal:")?;
+    out.line(lang.tr("sandbox.serve_try"))?;
     out.line(format_args!(
         "  export NOTIFYDESK_DINGTALK_API={url} NOTIFYDESK_DINGTALK_OAPI={url} NOTIFYDESK_WECOM_API={wecom} NOTIFYDESK_FEISHU_API={feishu} NOTIFYDESK_LARK_API={lark}"
     ))?;
@@ -246,13 +255,17 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
     out.line(format_args!(
         "  notifydesk --db /tmp/sandbox.db channel configure feishu --app-id {FEISHU_APP_ID} --receiver sandbox0001 --app-secret-stdin"
     ))?;
+    out.line(lang.trf("sandbox.serve_answer", &[("secret", &APP_SECRET)]))?;
     out.line(format_args!(
-        "      (answer each secret prompt with {APP_SECRET}; it is not echoed)"
+        "  notifydesk --db /tmp/sandbox.db channel test dingtalk   {}",
+        lang.tr("sandbox.serve_test_comment")
     ))?;
-    out.line("  notifydesk --db /tmp/sandbox.db channel test dingtalk   # or wecom, feishu, lark")?;
-    out.line("  notifydesk --db /tmp/sandbox.db        # the TUI against the sandbox")?;
+    out.line(format_args!(
+        "  notifydesk --db /tmp/sandbox.db        {}",
+        lang.tr("sandbox.serve_tui_comment")
+    ))?;
     out.line("")?;
-    out.line("Messages received (Ctrl-C stops):")?;
+    out.line(lang.tr("sandbox.serve_received"))?;
     let mut seen = [0usize; 4];
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
@@ -305,7 +318,7 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
             ))?;
         }
     }
-    out.line("sandbox stopped")?;
+    out.line(lang.tr("sandbox.stopped"))?;
     Ok(ExitCode::SUCCESS)
 }
 
