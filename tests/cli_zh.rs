@@ -390,7 +390,18 @@ fn common_cli_errors_in_chinese_keep_their_context_and_exit_status() {
         assert_eq!(o.status.code(), Some(1), "{args:?}: {}", err(&o));
         err(&o)
     };
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &[
+                "subscription",
+                "set",
+                "sql_task",
+                "approved",
+                "--receivers",
+                "nobody",
+            ],
+            "notifydesk: 未找到登录名为 \"nobody\" 的成员",
+        ),
         (
             &["channel", "configure", "dingtalk", "--app-key", "dingk1"],
             "notifydesk: AppKey已更改，已保存的AppSecret不再适用：请加 --app-secret-stdin",
