@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::pty::{ENTER, ESC, Pty, TAB, ctrl};
+use common::pty::{ENTER, ESC, Pty, RIGHT, TAB, ctrl};
 use dingtalk_fake::{FakeApp, FakeDingTalk};
 
 const APP_KEY: &str = "dingappkey0001";
@@ -107,6 +107,30 @@ fn a_refused_test_is_explained_in_chinese() {
     p.send(ESC);
     p.wait_for("放弃修改？");
     p.send("y");
+    p.wait_for("Enter 配置");
+    p.send("q");
+    assert!(p.wait_exit().success());
+    p.assert_restored();
+}
+
+#[test]
+fn the_sandbox_says_what_to_type_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Pty::spawn(
+        &["--sandbox"],
+        &[("LANG", "zh_CN.UTF-8")],
+        dir.path(),
+        100,
+        30,
+    );
+    // The status line, then the WeCom dialog's own line, with the values to type.
+    p.wait_for("试试：AppKey dingsandbox0001");
+    p.send(RIGHT);
+    p.wait_for("> 企业微信个人渠道");
+    p.send(ENTER);
+    p.wait_for("配置企业微信消息渠道");
+    p.wait_for("沙箱：CorpID wwsandbox0001 · AgentId 1000002");
+    p.send(ESC);
     p.wait_for("Enter 配置");
     p.send("q");
     assert!(p.wait_exit().success());

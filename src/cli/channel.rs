@@ -28,11 +28,11 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     match cmd {
         ChannelCommand::Configure(ConfigureTarget::Wecom(args)) => {
-            super::channel_other::configure_wecom(&mut store, &personal, args).await
+            super::channel_other::configure_wecom(&mut store, &personal, args, lang).await
         }
         ChannelCommand::Configure(ConfigureTarget::Feishu(args)) => {
-            super::channel_other::configure_feishu(&mut store, &personal, ChannelKind::Feishu, args)
-                .await
+            let kind = ChannelKind::Feishu;
+            super::channel_other::configure_feishu(&mut store, &personal, kind, args, lang).await
         }
         ChannelCommand::Configure(ConfigureTarget::Lark(args)) => {
             super::channel_other::configure_feishu(
@@ -40,6 +40,7 @@ pub async fn run(
                 &personal,
                 ChannelKind::FeishuLark,
                 args,
+                lang,
             )
             .await
         }
@@ -58,7 +59,7 @@ pub async fn run(
         }
         ChannelCommand::List { json } => list(&store, json, lang),
         ChannelCommand::Configure(ConfigureTarget::Dingtalk(args)) => {
-            configure(&mut store, &client, args).await
+            configure(&mut store, &client, args, lang).await
         }
         ChannelCommand::Test(TestTarget::Dingtalk { receiver, json }) => {
             // JSON is for scripts: its words never change with the language.
@@ -96,11 +97,11 @@ pub(super) fn print_test(record: &TestRecord, json: bool) -> anyhow::Result<Exit
 
 /// `channel configure … --test`: says how the test before the save went. Returns whether it
 /// succeeded; after a failure nothing may be saved.
-pub(super) fn print_test_before_save(record: &TestRecord) -> anyhow::Result<bool> {
+pub(super) fn print_test_before_save(record: &TestRecord, lang: Lang) -> anyhow::Result<bool> {
     if !record.ok {
         let mut err = out::stderr();
         err.line(&record.summary)?;
-        err.line("not saved: the test message could not be sent")?;
+        err.line(lang.tr("cli.configure.not_saved"))?;
         return Ok(false);
     }
     out::stdout().line(&record.summary)?;
@@ -199,6 +200,7 @@ async fn configure(
     store: &mut Store,
     client: &Client,
     args: ConfigureDingTalk,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let stored = store.load_dingtalk()?;
     let secret = match read_secret(args.app_secret_stdin)? {
@@ -243,7 +245,7 @@ async fn configure(
     let tested = if args.test {
         // Recorded now only if these are already the saved values; otherwise with the save.
         let (record, _) = send_test(store, client, &config, Lang::En).await;
-        if !print_test_before_save(&record)? {
+        if !print_test_before_save(&record, lang)? {
             return Ok(ExitCode::from(EXIT_FAILED));
         }
         Some(record)
@@ -251,22 +253,31 @@ async fn configure(
         None
     };
     store.save_dingtalk_tested(&config, tested.as_ref())?;
-    out::stdout().line(format_args!("Saved: {}", summary_line(&config)))?;
+    out::stdout().line(summary_line(&config, lang))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn summary_line(c: &DingTalkConfig) -> String {
-    format!(
-        "DingTalk personal channel, Configured: {}{}{}",
-        c.app_key,
-        c.template_id
-            .as_ref()
-            .map(|t| format!(", template {t}"))
-            .unwrap_or_default(),
-        c.receiver
-            .as_ref()
-            .map(|r| format!(", receiver {r}"))
-            .unwrap_or_default()
+/// "Saved: DingTalk personal channel, Configured: <AppKey>, template …, receiver …".
+fn summary_line(c: &DingTalkConfig, lang: Lang) -> String {
+    let mut s = saved_head(lang, ChannelKind::DingTalk, &c.app_key);
+    if let Some(t) = &c.template_id {
+        s.push_str(&lang.trf("cli.configure.template", &[("id", t)]));
+    }
+    if let Some(r) = &c.receiver {
+        s.push_str(&lang.trf("cli.configure.receiver", &[("receiver", r)]));
+    }
+    lang.trf("cli.configure.saved", &[("summary", &s)])
+}
+
+/// "DingTalk personal channel, Configured: <id>": how a saved configuration's line starts.
+pub(super) fn saved_head(lang: Lang, kind: ChannelKind, id: &str) -> String {
+    let status = lang.trf("card.configured", &[("key", &id)]);
+    lang.trf(
+        "cli.configure.head",
+        &[
+            ("channel", &words::channel_title(lang, kind)),
+            ("status", &status),
+        ],
     )
 }
 

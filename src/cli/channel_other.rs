@@ -66,6 +66,7 @@ pub async fn configure_wecom(
     store: &mut Store,
     clients: &PersonalClients,
     args: ConfigureWeCom,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let kind = ChannelKind::WeCom;
     let stored = store.load_channel(kind)?;
@@ -105,7 +106,7 @@ pub async fn configure_wecom(
         }),
         callback_url: keep(args.callback_url, s.and_then(|s| s.callback.url.clone())),
     };
-    save(store, clients, kind, &fields, args.test).await
+    save(store, clients, kind, &fields, args.test, lang).await
 }
 
 pub async fn configure_feishu(
@@ -113,6 +114,7 @@ pub async fn configure_feishu(
     clients: &PersonalClients,
     kind: ChannelKind,
     args: ConfigureFeishu,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let stored = store.load_channel(kind)?;
     let secret = secret_for(
@@ -135,7 +137,7 @@ pub async fn configure_feishu(
         receiver: keep(args.receiver, s.and_then(|s| s.receiver.clone())),
         ..ChannelFields::default()
     };
-    save(store, clients, kind, &fields, args.test).await
+    save(store, clients, kind, &fields, args.test, lang).await
 }
 
 async fn save(
@@ -144,12 +146,13 @@ async fn save(
     kind: ChannelKind,
     fields: &ChannelFields,
     test: bool,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let config = validate_channel(kind, fields, test)
         .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
     let tested = if test {
         let (record, _) = run_test(store, clients, &config, Lang::En).await;
-        if !super::channel::print_test_before_save(&record)? {
+        if !super::channel::print_test_before_save(&record, lang)? {
             return Ok(ExitCode::from(EXIT_FAILED));
         }
         Some(record)
@@ -157,23 +160,25 @@ async fn save(
         None
     };
     store.save_channel_tested(&config, tested.as_ref())?;
-    out::stdout().line(format_args!("Saved: {}", summary_line(&config)))?;
+    out::stdout().line(summary_line(&config, lang))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn summary_line(c: &ChannelConfig) -> String {
-    let mut s = format!("{}, Configured: {}", c.kind.title(), c.app_id);
+/// "Saved: WeCom personal channel, Configured: <CorpID>, AgentId …, source column …, …".
+fn summary_line(c: &ChannelConfig, lang: Lang) -> String {
+    let mut s = super::channel::saved_head(lang, c.kind, &c.app_id);
     if let Some(a) = c.agent_id {
-        s.push_str(&format!(", AgentId {a}"));
+        s.push_str(&lang.trf("cli.configure.agent", &[("id", &a)]));
     }
-    s.push_str(&format!(", source column {}", c.source_column.label()));
+    let column = words::source_column(lang, c.source_column);
+    s.push_str(&lang.trf("cli.configure.source_column", &[("column", &column)]));
     if let Some(t) = &c.template_id {
-        s.push_str(&format!(", template {t}"));
+        s.push_str(&lang.trf("cli.configure.template", &[("id", t)]));
     }
     if let Some(r) = &c.receiver {
-        s.push_str(&format!(", receiver {r}"));
+        s.push_str(&lang.trf("cli.configure.receiver", &[("receiver", r)]));
     }
-    s
+    lang.trf("cli.configure.saved", &[("summary", &s)])
 }
 
 /// `channel test wecom|feishu|lark`: prints `Successful …` or the mapped error and exits

@@ -1,6 +1,6 @@
 //! `notifydesk notify | deliver | worker | log`: events in, deliveries out.
 
-use crate::i18n::{Lang, words};
+use crate::i18n::{Lang, known, words};
 use std::io::BufRead;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use crate::dingtalk::Client;
 use crate::domain::ChannelKind;
 use crate::store::{DeliveryFilter, DeliveryStatus, EnqueueOutcome, NewEvent, Store};
 
-pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
+pub fn notify(args: NotifyArgs, mut store: Store, lang: Lang) -> anyhow::Result<ExitCode> {
     let (mut out, mut err) = (out::stdout(), out::stderr());
     if !args.stdin_json {
         let ev = NewEvent {
@@ -30,7 +30,7 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
             members: args.members,
         };
         let outcome = store.enqueue_event(&ev)?;
-        out.line(describe(&store, &ev.event_id, outcome))?;
+        out.line(describe(&store, &ev.event_id, outcome, lang))?;
         return Ok(ExitCode::SUCCESS);
     }
     // Lines are read on their own thread; events are committed in groups (one transaction
@@ -54,7 +54,7 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
                 false
             }
             Ok((n, Err(e))) => {
-                err.line(format_args!("stdin:{n}: {e}"))?;
+                err.line(format_args!("stdin:{n}: {}", known::translate(lang, &e)))?;
                 bad += 1;
                 false
             }
@@ -67,8 +67,9 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
                 Ok(outcomes) => {
                     for ((n, ev), outcome) in group.iter().zip(outcomes) {
                         match outcome {
-                            Ok(o) => out.line(describe(&store, &ev.event_id, o))?,
+                            Ok(o) => out.line(describe(&store, &ev.event_id, o, lang))?,
                             Err(e) => {
+                                let e = known::translate(lang, &e.to_string());
                                 err.line(format_args!("stdin:{n}: {e}"))?;
                                 bad += 1;
                             }
@@ -76,8 +77,9 @@ pub fn notify(args: NotifyArgs, mut store: Store) -> anyhow::Result<ExitCode> {
                     }
                 }
                 Err(e) => {
+                    let e = known::translate(lang, &e.to_string());
                     for (n, _) in &group {
-                        err.line(format_args!("stdin:{n}: not stored: {e}"))?;
+                        err.line(lang.trf("cli.notify.not_stored", &[("n", n), ("error", &e)]))?;
                     }
                     bad += group.len();
                 }
@@ -170,33 +172,44 @@ fn read_bounded_line(
         .to_string())))
 }
 
-fn describe(store: &Store, event_id: &str, outcome: EnqueueOutcome) -> String {
+/// What became of one event, for people (the reasons the core gives are in English and
+/// translated when the locale file knows them).
+fn describe(store: &Store, event_id: &str, outcome: EnqueueOutcome, lang: Lang) -> String {
+    let id: &dyn std::fmt::Display = &event_id;
     let deliveries = |n: usize| match n {
-        1 => "1 delivery".to_string(),
-        n => format!("{n} deliveries"),
+        1 => lang.tr("cli.notify.one_delivery").to_string(),
+        n => lang.trf("cli.notify.deliveries", &[("n", &n)]),
     };
     match outcome {
         EnqueueOutcome::Queued {
             deliveries: n,
             unknown,
-        } if unknown.is_empty() => format!("event {event_id}: queued {}", deliveries(n)),
+        } if unknown.is_empty() => lang.trf(
+            "cli.notify.queued",
+            &[("id", id), ("deliveries", &deliveries(n))],
+        ),
         EnqueueOutcome::Queued {
             deliveries: n,
             unknown,
-        } => format!(
-            "event {event_id}: queued {}; no member has the login {}: recorded as failed (add them with `notifydesk member add`)",
-            deliveries(n),
-            unknown.join(", ")
+        } => lang.trf(
+            "cli.notify.queued_unknown",
+            &[
+                ("id", id),
+                ("deliveries", &deliveries(n)),
+                ("logins", &unknown.join(", ")),
+            ],
         ),
         EnqueueOutcome::Duplicate => match store.skipped_reason(event_id).ok().flatten() {
-            Some(reason) => format!(
-                "event {event_id}: already recorded, and skipped then: {reason}; not sent now either. To send it, fix that (check Personal Channel on the node, or configure the channel) and notify again with a new --event-id"
+            Some(reason) => lang.trf(
+                "cli.notify.skipped_before",
+                &[("id", id), ("reason", &known::translate(lang, &reason))],
             ),
-            None => {
-                format!("event {event_id}: already received; the same event id is delivered once")
-            }
+            None => lang.trf("cli.notify.duplicate", &[("id", id)]),
         },
-        EnqueueOutcome::Skipped { reason } => format!("event {event_id}: skipped: {reason}"),
+        EnqueueOutcome::Skipped { reason } => lang.trf(
+            "cli.notify.skipped",
+            &[("id", id), ("reason", &known::translate(lang, &reason))],
+        ),
     }
 }
 
@@ -217,6 +230,7 @@ pub async fn deliver(
     store: Store,
     client: Client,
     personal: PersonalClients,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let mut worker = Worker::new(store, client, options(&args)?)?.with_personal(personal);
     let stop = worker.stop_flag();
@@ -225,14 +239,20 @@ pub async fn deliver(
         stop.store(true, Ordering::SeqCst);
     });
     let r = worker.drain_once().await?;
+    let secs = format!("{:.1}", r.elapsed.as_secs_f64());
     println!(
-        "sent {} · failed {} · may have been delivered {} · deferred {} · {} platform call(s) in {:.1} s",
-        r.sent,
-        r.failed,
-        r.unknown,
-        r.deferred,
-        r.calls,
-        r.elapsed.as_secs_f64()
+        "{}",
+        lang.trf(
+            "cli.deliver.summary",
+            &[
+                ("sent", &r.sent),
+                ("failed", &r.failed),
+                ("unknown", &r.unknown),
+                ("deferred", &r.deferred),
+                ("calls", &r.calls),
+                ("secs", &secs),
+            ],
+        )
     );
     Ok(if r.failed + r.unknown > 0 {
         ExitCode::from(EXIT_FAILED)
@@ -246,6 +266,7 @@ pub async fn worker(
     store: Store,
     client: Client,
     personal: PersonalClients,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let db = store.path().to_path_buf();
     let mut worker = Worker::new(store, client, options(&args.deliver)?)?.with_personal(personal);
@@ -255,14 +276,11 @@ pub async fn worker(
         m.observe(&e);
         // Error texts carry paths and server words: through the sanitising writer.
         let _ = match e {
-            WorkerEvent::DatabaseBusy => out::stderr().line(
-                "notifydesk worker: database busy (another process holds the lock); waiting, nothing is lost",
-            ),
-            WorkerEvent::DatabaseAvailable => {
-                out::stderr().line("notifydesk worker: database available again; delivering")
-            }
+            WorkerEvent::DatabaseBusy => out::stderr().line(lang.tr("cli.worker.busy")),
+            WorkerEvent::DatabaseAvailable => out::stderr().line(lang.tr("cli.worker.available")),
             WorkerEvent::Trouble(t) => {
-                out::stderr().line(format_args!("notifydesk worker: {t} (retrying)"))
+                let error = known::translate(lang, &t);
+                out::stderr().line(lang.trf("cli.worker.retrying", &[("error", &error)]))
             }
             _ => Ok(()),
         };
@@ -296,7 +314,7 @@ pub async fn worker(
             .await?,
         ),
     };
-    eprintln!("notifydesk worker: delivering; SIGTERM or Ctrl-C stops after the current batch");
+    eprintln!("{}", lang.tr("cli.worker.started"));
     worker.run(wake).await?;
     running.store(false, Ordering::SeqCst);
     let _ = shutdown_tx.send(true);
@@ -305,8 +323,15 @@ pub async fn worker(
     }
     let c = worker.store().delivery_counts()?;
     eprintln!(
-        "notifydesk worker: stopped (pending {} · sent {} · failed {})",
-        c.pending, c.sent, c.failed
+        "{}",
+        lang.trf(
+            "cli.worker.stopped",
+            &[
+                ("pending", &c.pending),
+                ("sent", &c.sent),
+                ("failed", &c.failed)
+            ],
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -10,9 +10,10 @@ use super::EXIT_FAILED;
 use super::args::MemberCommand;
 use super::out;
 use crate::domain::member::{Member, NewMember, parse_members_csv, split_existing};
+use crate::i18n::{Lang, known};
 use crate::store::Store;
 
-pub fn run(cmd: MemberCommand, mut store: Store) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: MemberCommand, mut store: Store, lang: Lang) -> anyhow::Result<ExitCode> {
     match cmd {
         MemberCommand::Add {
             name,
@@ -26,41 +27,53 @@ pub fn run(cmd: MemberCommand, mut store: Store) -> anyhow::Result<ExitCode> {
                 phone,
                 email,
             })?;
-            out::stdout().line(format_args!(
-                "Added member {} ({}), phone {}",
-                m.name, m.login, m.mobile
+            out::stdout().line(lang.trf(
+                "cli.member.added",
+                &[("name", &m.name), ("login", &m.login), ("phone", &m.mobile)],
             ))?;
             Ok(ExitCode::SUCCESS)
         }
-        MemberCommand::List { json } => list(&store, json),
-        MemberCommand::Import { file, skip_invalid } => import(&mut store, &file, skip_invalid),
+        MemberCommand::List { json } => list(&store, json, lang),
+        MemberCommand::Import { file, skip_invalid } => {
+            import(&mut store, &file, skip_invalid, lang)
+        }
         MemberCommand::Delete { login } => {
             let Some(m) = store.member_by_login(&login)? else {
                 bail!("no member has the login {login:?}; see `notifydesk member list`");
             };
             store.delete_member(m.id)?;
-            out::stdout().line(format_args!("Deleted member {} ({})", m.name, m.login))?;
+            out::stdout().line(lang.trf(
+                "cli.member.deleted",
+                &[("name", &m.name), ("login", &m.login)],
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
+fn list(store: &Store, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
     let members = store.members()?;
     if json {
         out::stdout().json(&members)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let cells: Vec<[String; 5]> = members.iter().map(cells).collect();
-    let header = ["NAME", "LOGIN", "PHONE", "EMAIL", "DINGTALK USERID"].map(String::from);
+    let cells: Vec<[String; 5]> = members.iter().map(|m| cells(m, lang)).collect();
+    let header = [
+        lang.tr("cli.member.name"),
+        lang.tr("cli.member.login"),
+        lang.tr("cli.member.phone"),
+        lang.tr("cli.member.email"),
+        lang.tr("cli.member.userid"),
+    ]
+    .map(String::from);
     super::table::print_table(&header, &cells)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn cells(m: &Member) -> [String; 5] {
+fn cells(m: &Member, lang: Lang) -> [String; 5] {
     let userid = match (&m.dingtalk_userid, m.resolved_at) {
         (Some(u), _) => u.clone(),
-        (None, Some(_)) => "(not found)".into(),
+        (None, Some(_)) => lang.tr("cli.member.not_found").into(),
         (None, None) => "-".into(),
     };
     [
@@ -72,7 +85,12 @@ fn cells(m: &Member) -> [String; 5] {
     ]
 }
 
-fn import(store: &mut Store, file: &Path, skip_invalid: bool) -> anyhow::Result<ExitCode> {
+fn import(
+    store: &mut Store,
+    file: &Path,
+    skip_invalid: bool,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let (rows, mut problems) = parse_members_csv(&bytes);
     let (rows, mut existing) = split_existing(rows, &store.members()?);
@@ -81,7 +99,8 @@ fn import(store: &mut Store, file: &Path, skip_invalid: bool) -> anyhow::Result<
     let shown = file.display();
     let mut err = out::stderr();
     for p in &problems {
-        err.line(format_args!("{shown}:{}: {}", p.line, p.message))?;
+        let message = known::translate(lang, &p.message);
+        err.line(format_args!("{shown}:{}: {message}", p.line))?;
     }
     let bad_lines = problems
         .iter()
@@ -92,25 +111,24 @@ fn import(store: &mut Store, file: &Path, skip_invalid: bool) -> anyhow::Result<
         let hint = if skip_invalid || rows.is_empty() {
             String::new()
         } else {
-            format!(
-                " (fix them, or pass --skip-invalid to import the {} valid line(s))",
-                rows.len()
-            )
+            lang.trf("cli.member.invalid_hint", &[("valid", &rows.len())])
         };
-        err.line(format_args!(
-            "notifydesk: {bad_lines} invalid line(s) in {shown}; nothing imported{hint}"
-        ))?;
+        let text = lang.trf(
+            "cli.member.invalid",
+            &[("bad", &bad_lines), ("file", &shown), ("hint", &hint)],
+        );
+        err.line(format_args!("notifydesk: {text}"))?;
         return Ok(ExitCode::from(EXIT_FAILED));
     }
     let members: Vec<NewMember> = rows.into_iter().map(|(_, m)| m).collect();
     let count = store.import_members(&members)?;
     let mut out = out::stdout();
+    let args: [(&str, &dyn std::fmt::Display); 3] =
+        [("count", &count), ("file", &shown), ("bad", &bad_lines)];
     if bad_lines > 0 {
-        out.line(format_args!(
-            "Imported {count} member(s) from {shown}; skipped {bad_lines} invalid line(s)"
-        ))?;
+        out.line(lang.trf("cli.member.imported_skipped", &args))?;
     } else {
-        out.line(format_args!("Imported {count} member(s) from {shown}"))?;
+        out.line(lang.trf("cli.member.imported", &args))?;
     }
     Ok(ExitCode::SUCCESS)
 }

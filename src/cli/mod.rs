@@ -86,6 +86,7 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
     sandbox::seed_members(&mut store, 5)?;
     let options = client_options(cli)?;
     let runtime = runtime()?;
+    let lang = crate::i18n::choose_from_env(cli.lang);
     runtime.block_on(async {
         let sb = sandbox::start(0, 5).await?;
         let client = Client::new(Endpoints::single(&sb.dingtalk.base_url())?, options.clone())?;
@@ -97,10 +98,10 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
             // The temporary path is shown, so a newcomer can open it with the CLI meanwhile.
             db_label: format!("SANDBOX {}", db_path.display()),
             force_mono: cli.no_color,
-            banner: sandbox::banner(),
+            banner: sandbox::banner(lang.lang),
             sandbox: true,
-            sandbox_hints: sandbox::dialog_hints(),
-            lang: crate::i18n::choose_from_env(cli.lang),
+            sandbox_hints: sandbox::dialog_hints(lang.lang),
+            lang,
         };
         tui::run(config).await
     })?;
@@ -111,7 +112,10 @@ fn run_sandbox_tui(cli: &Cli) -> anyhow::Result<ExitCode> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::Sandbox { port, members }) = cli.command {
         #[cfg(feature = "sandbox")]
-        return runtime()?.block_on(sandbox::serve(port, members));
+        {
+            let lang = crate::i18n::choose_from_env(cli.lang).lang;
+            return runtime()?.block_on(sandbox::serve(port, members, lang));
+        }
         #[cfg(not(feature = "sandbox"))]
         {
             let _ = (port, members);
@@ -186,9 +190,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = Store::open(&db_path)?;
     // Members and subscriptions need the store only.
     let command = match cli.command {
-        Some(Command::Member(cmd)) => return member::run(cmd, store),
-        Some(Command::Subscription(cmd)) => return subscription::run(cmd, store),
-        Some(Command::Notify(args)) => return delivery::notify(args, store),
+        Some(Command::Member(cmd)) => return member::run(cmd, store, lang),
+        Some(Command::Subscription(cmd)) => return subscription::run(cmd, store, lang),
+        Some(Command::Notify(args)) => return delivery::notify(args, store, lang),
         Some(Command::Log(args)) => return delivery::log(args, store, lang),
         Some(Command::Settings(cmd)) => return settings(cmd, store),
         other => other,
@@ -201,10 +205,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(channel::run(cmd, store, client, personal, lang))
         }
         Some(Command::Deliver(args)) => {
-            runtime.block_on(delivery::deliver(args, store, client, personal))
+            runtime.block_on(delivery::deliver(args, store, client, personal, lang))
         }
         Some(Command::Worker(args)) => {
-            runtime.block_on(delivery::worker(args, store, client, personal))
+            runtime.block_on(delivery::worker(args, store, client, personal, lang))
         }
         Some(
             Command::Paths

@@ -11,6 +11,7 @@ use anyhow::Context;
 
 use crate::delivery::{PersonalClients, PersonalEndpoints};
 use crate::domain::member::NewMember;
+use crate::i18n::Lang;
 use crate::personal::HttpOptions;
 use crate::store::Store;
 use dingtalk_fake::{FakeApp, FakeDingTalk};
@@ -128,46 +129,69 @@ pub fn seed_members(store: &mut Store, members: usize) -> anyhow::Result<()> {
 }
 
 /// What to type in each card's Configure dialog, shown inside it.
-pub fn dialog_hints() -> Vec<(crate::domain::ChannelKind, String)> {
+pub fn dialog_hints(lang: Lang) -> Vec<(crate::domain::ChannelKind, String)> {
     use crate::domain::ChannelKind;
+    let (email, login) = ("sandbox0001@example.com", "sandbox0001");
+    let feishu = |app: &str| {
+        lang.trf(
+            "sandbox.hint_feishu",
+            &[
+                ("app", &app),
+                ("secret", &APP_SECRET),
+                ("login", &login),
+                ("phone", &FIRST_PHONE),
+                ("email", &email),
+            ],
+        )
+    };
     vec![
         (
             ChannelKind::DingTalk,
-            format!("Sandbox: AppKey {APP_KEY} · AppSecret {APP_SECRET} · Receiver {FIRST_PHONE}"),
+            lang.trf(
+                "sandbox.hint_dingtalk",
+                &[
+                    ("key", &APP_KEY),
+                    ("secret", &APP_SECRET),
+                    ("phone", &FIRST_PHONE),
+                ],
+            ),
         ),
         (
             ChannelKind::WeCom,
-            format!(
-                "Sandbox: CorpID {WECOM_CORP_ID} · AgentId {WECOM_AGENT_ID} · Secret {APP_SECRET} · Receiver {FIRST_PHONE} (or sandbox0001@example.com, sandbox0001)"
+            lang.trf(
+                "sandbox.hint_wecom",
+                &[
+                    ("corp", &WECOM_CORP_ID),
+                    ("agent", &WECOM_AGENT_ID),
+                    ("secret", &APP_SECRET),
+                    ("phone", &FIRST_PHONE),
+                    ("email", &email),
+                    ("login", &login),
+                ],
             ),
         ),
-        (
-            ChannelKind::Feishu,
-            format!(
-                "Sandbox: App ID {FEISHU_APP_ID} · App Secret {APP_SECRET} · Receiver sandbox0001 (or {FIRST_PHONE}, sandbox0001@example.com)"
-            ),
-        ),
-        (
-            ChannelKind::FeishuLark,
-            format!(
-                "Sandbox: App ID {LARK_APP_ID} · App Secret {APP_SECRET} · Receiver sandbox0001 (or {FIRST_PHONE}, sandbox0001@example.com)"
-            ),
-        ),
+        (ChannelKind::Feishu, feishu(FEISHU_APP_ID)),
+        (ChannelKind::FeishuLark, feishu(LARK_APP_ID)),
     ]
 }
 
 /// The TUI's status line: what to type in each Configure dialog, longest version first (the
 /// narrow ones keep the values and drop the labels).
-pub fn banner() -> Vec<String> {
+pub fn banner(lang: Lang) -> Vec<String> {
+    let args: [(&str, &dyn std::fmt::Display); 7] = [
+        ("key", &APP_KEY),
+        ("secret", &APP_SECRET),
+        ("phone", &FIRST_PHONE),
+        ("corp", &WECOM_CORP_ID),
+        ("agent", &WECOM_AGENT_ID),
+        ("feishu", &FEISHU_APP_ID),
+        ("lark", &LARK_APP_ID),
+    ];
     vec![
-        format!(
-            "Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE} · WeCom {WECOM_CORP_ID} agent {WECOM_AGENT_ID} · Feishu {FEISHU_APP_ID} · Lark {LARK_APP_ID} (same secret)"
-        ),
-        format!(
-            "Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE} · WeCom {WECOM_CORP_ID}/{WECOM_AGENT_ID} · Feishu {FEISHU_APP_ID} · Lark {LARK_APP_ID}"
-        ),
-        format!("Try: AppKey {APP_KEY} · AppSecret {APP_SECRET} · phone {FIRST_PHONE}"),
-        format!("Try {APP_KEY} / {APP_SECRET} / {FIRST_PHONE}"),
+        lang.trf("sandbox.banner_all", &args),
+        lang.trf("sandbox.banner_short", &args),
+        lang.trf("sandbox.banner_dingtalk", &args),
+        lang.trf("sandbox.banner_values", &args),
     ]
 }
 
@@ -181,7 +205,7 @@ fn first_line(s: &str) -> String {
 }
 
 /// `notifydesk sandbox`: serve until Ctrl-C, printing every message the fakes receive.
-pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
+pub async fn serve(port: u16, members: u16, lang: Lang) -> anyhow::Result<ExitCode> {
     let members = usize::from(members);
     let sb = start(port, members).await?;
     let url = sb.dingtalk.base_url();
@@ -191,24 +215,33 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
         sb.lark.base_url(),
     );
     let mut out = super::out::stdout();
-    out.line("notifydesk sandbox: local DingTalk, WeCom, Feishu and Lark servers (contracts of the real APIs)")?;
+    // The words in the interface language; the commands and values as they must be typed.
+    out.line(lang.tr("sandbox.serve_intro"))?;
     out.line("")?;
-    out.line(format_args!(
-        "  DingTalk  {url}   AppKey {APP_KEY}   (serves both api and oapi paths)"
+    out.line(lang.trf(
+        "sandbox.serve_dingtalk",
+        &[("url", &url), ("key", &APP_KEY)],
     ))?;
-    out.line(format_args!(
-        "  WeCom     {wecom}   CorpID {WECOM_CORP_ID}   AgentId {WECOM_AGENT_ID}"
+    out.line(lang.trf(
+        "sandbox.serve_wecom",
+        &[
+            ("url", &wecom),
+            ("corp", &WECOM_CORP_ID),
+            ("agent", &WECOM_AGENT_ID),
+        ],
     ))?;
-    out.line(format_args!(
-        "  Feishu    {feishu}   App ID {FEISHU_APP_ID}"
+    out.line(lang.trf(
+        "sandbox.serve_feishu",
+        &[("url", &feishu), ("app", &FEISHU_APP_ID)],
     ))?;
-    out.line(format_args!("  Lark      {lark}   App ID {LARK_APP_ID}"))?;
-    out.line(format_args!("  secret    {APP_SECRET}   (every app)"))?;
-    out.line(format_args!(
-        "  members   {members} (phones 13800000001.., logins and user ids sandbox0001.., emails sandbox0001@example.com..)"
+    out.line(lang.trf(
+        "sandbox.serve_lark",
+        &[("url", &lark), ("app", &LARK_APP_ID)],
     ))?;
+    out.line(lang.trf("sandbox.serve_secret", &[("secret", &APP_SECRET)]))?;
+    out.line(lang.trf("sandbox.serve_members", &[("n", &members)]))?;
     out.line("")?;
-    out.line("Try, in another terminal:")?;
+    out.line(lang.tr("sandbox.serve_try"))?;
     out.line(format_args!(
         "  export NOTIFYDESK_DINGTALK_API={url} NOTIFYDESK_DINGTALK_OAPI={url} NOTIFYDESK_WECOM_API={wecom} NOTIFYDESK_FEISHU_API={feishu} NOTIFYDESK_LARK_API={lark}"
     ))?;
@@ -222,13 +255,17 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
     out.line(format_args!(
         "  notifydesk --db /tmp/sandbox.db channel configure feishu --app-id {FEISHU_APP_ID} --receiver sandbox0001 --app-secret-stdin"
     ))?;
+    out.line(lang.trf("sandbox.serve_answer", &[("secret", &APP_SECRET)]))?;
     out.line(format_args!(
-        "      (answer each secret prompt with {APP_SECRET}; it is not echoed)"
+        "  notifydesk --db /tmp/sandbox.db channel test dingtalk   {}",
+        lang.tr("sandbox.serve_test_comment")
     ))?;
-    out.line("  notifydesk --db /tmp/sandbox.db channel test dingtalk   # or wecom, feishu, lark")?;
-    out.line("  notifydesk --db /tmp/sandbox.db        # the TUI against the sandbox")?;
+    out.line(format_args!(
+        "  notifydesk --db /tmp/sandbox.db        {}",
+        lang.tr("sandbox.serve_tui_comment")
+    ))?;
     out.line("")?;
-    out.line("Messages received (Ctrl-C stops):")?;
+    out.line(lang.tr("sandbox.serve_received"))?;
     let mut seen = [0usize; 4];
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
@@ -281,7 +318,7 @@ pub async fn serve(port: u16, members: u16) -> anyhow::Result<ExitCode> {
             ))?;
         }
     }
-    out.line("sandbox stopped")?;
+    out.line(lang.tr("sandbox.stopped"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -305,5 +342,44 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ChannelKind;
+
+    fn hint(lang: Lang, kind: ChannelKind) -> String {
+        let hints = dialog_hints(lang);
+        hints.into_iter().find(|(k, _)| *k == kind).unwrap().1
+    }
+
+    #[test]
+    fn the_sandbox_hints_speak_the_interface_language_and_keep_the_values() {
+        assert_eq!(
+            hint(Lang::Zh, ChannelKind::DingTalk),
+            "沙箱：AppKey dingsandbox0001 · AppSecret sandbox-secret · 接收人 13800000001"
+        );
+        let wecom = hint(Lang::Zh, ChannelKind::WeCom);
+        assert!(
+            wecom.starts_with("沙箱：CorpID wwsandbox0001 · AgentId 1000002"),
+            "{wecom}"
+        );
+        assert!(
+            hint(Lang::Zh, ChannelKind::FeishuLark).contains("App ID cli_sandboxlark1"),
+            "Lark has its own app"
+        );
+        // English as it was.
+        assert_eq!(
+            hint(Lang::En, ChannelKind::Feishu),
+            "Sandbox: App ID cli_sandbox0001 · App Secret sandbox-secret · Receiver sandbox0001 (or 13800000001, sandbox0001@example.com)"
+        );
+        let zh = banner(Lang::Zh);
+        let en = banner(Lang::En);
+        assert_eq!(zh.len(), en.len(), "as many versions as in English");
+        assert!(zh[0].starts_with("试试：AppKey dingsandbox0001"), "{zh:?}");
+        assert!(zh.iter().all(|b| b.contains("sandbox-secret")), "{zh:?}");
+        assert_eq!(en[3], "Try dingsandbox0001 / sandbox-secret / 13800000001");
     }
 }

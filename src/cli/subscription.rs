@@ -7,37 +7,43 @@ use anyhow::bail;
 use super::args::{OnOff, SubscriptionCommand, SubscriptionSet};
 use super::out;
 use crate::domain::subscription::{Method, MethodChange, SubscriptionRow};
+use crate::i18n::{Lang, words};
 use crate::store::Store;
 
 /// The method columns of the grid, in order (Inbox first, always on).
 const COLUMNS: [Method; 6] = Method::ALL;
 
-pub fn run(cmd: SubscriptionCommand, mut store: Store) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: SubscriptionCommand, mut store: Store, lang: Lang) -> anyhow::Result<ExitCode> {
     match cmd {
-        SubscriptionCommand::List { json } => list(&store, json),
-        SubscriptionCommand::Set(args) => set(&mut store, args),
+        SubscriptionCommand::List { json } => list(&store, json, lang),
+        SubscriptionCommand::Set(args) => set(&mut store, args, lang),
     }
 }
 
-fn list(store: &Store, json: bool) -> anyhow::Result<ExitCode> {
+fn list(store: &Store, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
     let rows = store.subscription_rows()?;
     if json {
         out::stdout().json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut header = vec!["TYPE".to_string(), "NODE".into(), "RECEIVER".into()];
-    header.extend(COLUMNS.iter().map(|m| m.title().to_string()));
-    header.push("CUSTOM RECEIVERS".into());
-    let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
+    let mut header = vec![
+        lang.tr("cli.subscription.type").to_string(),
+        lang.tr("cli.subscription.node").into(),
+        lang.tr("cli.subscription.receiver").into(),
+    ];
+    header.extend(COLUMNS.iter().map(|m| words::method(lang, *m).to_string()));
+    header.push(lang.tr("cli.subscription.custom").into());
+    let cells: Vec<Vec<String>> = rows.iter().map(|r| cells(r, lang)).collect();
     super::table::print_table(&header, &cells)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn cells(row: &SubscriptionRow) -> Vec<String> {
+fn cells(row: &SubscriptionRow, lang: Lang) -> Vec<String> {
+    // The codes stay codes: they are what `subscription set` takes.
     let mut cells = vec![
         row.type_code.clone(),
         row.node_code.clone(),
-        row.receiver.clone(),
+        words::receiver_label(lang, &row.receiver).into_owned(),
     ];
     cells.extend(COLUMNS.iter().map(|m| {
         if row.methods.contains(*m) {
@@ -54,7 +60,7 @@ fn cells(row: &SubscriptionRow) -> Vec<String> {
     cells
 }
 
-fn set(store: &mut Store, args: SubscriptionSet) -> anyhow::Result<ExitCode> {
+fn set(store: &mut Store, args: SubscriptionSet, lang: Lang) -> anyhow::Result<ExitCode> {
     let rows = store.subscription_rows()?;
     check_codes(&rows, &args.type_code, &args.node_code)?;
     let changes: Vec<MethodChange> = [
@@ -95,7 +101,7 @@ fn set(store: &mut Store, args: SubscriptionSet) -> anyhow::Result<ExitCode> {
         .iter()
         .find(|r| r.type_code == args.type_code && r.node_code == args.node_code)
     {
-        out::stdout().line(format_args!("Saved: {}", summary(row)))?;
+        out::stdout().line(summary(row, lang))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -128,22 +134,30 @@ fn check_codes(rows: &[SubscriptionRow], type_code: &str, node_code: &str) -> an
     Ok(())
 }
 
-/// "sql_task/to_be_approved (SQL Task / To be approved): Inbox, Personal Channel; receivers:
-/// Approvers + alice".
-fn summary(row: &SubscriptionRow) -> String {
-    let methods: Vec<&str> = row.methods.iter().map(Method::title).collect();
-    let mut receivers = row.receiver.clone();
+/// "Saved: sql_task/to_be_approved (SQL Task / To be approved): Inbox, Personal Channel;
+/// receivers: Approvers + alice".
+fn summary(row: &SubscriptionRow, lang: Lang) -> String {
+    let methods: Vec<&str> = row.methods.iter().map(|m| words::method(lang, m)).collect();
+    let mut receivers = words::receiver_label(lang, &row.receiver).into_owned();
     for login in &row.custom_receivers {
         receivers.push_str(" + ");
         receivers.push_str(login);
     }
-    format!(
-        "{}/{} ({} / {}): {}; receivers: {}",
-        row.type_code,
-        row.node_code,
-        row.type_label,
-        row.node_label,
-        methods.join(", "),
-        receivers
+    let code = format!("{}/{}", row.type_code, row.node_code);
+    lang.trf(
+        "cli.subscription.saved",
+        &[
+            ("code", &code),
+            (
+                "type",
+                &words::type_label(lang, &row.type_code, &row.type_label),
+            ),
+            (
+                "node",
+                &words::node_label(lang, &row.type_code, &row.node_code, &row.node_label),
+            ),
+            ("methods", &methods.join(lang.tr("word.list_separator"))),
+            ("receivers", &receivers),
+        ],
     )
 }

@@ -79,6 +79,11 @@ fn value_in(lang: Lang, v: &str) -> String {
     if let Some(w) = lang.lookup(&format!("word.{v}")) {
         return w.to_string();
     }
+    // A whole message before a list: a message may have commas of its own.
+    let whole = translate(lang, v);
+    if whole != v {
+        return whole;
+    }
     if v.contains(", ") {
         let sep = lang.tr("word.list_separator");
         return v
@@ -87,7 +92,7 @@ fn value_in(lang: Lang, v: &str) -> String {
             .collect::<Vec<_>>()
             .join(sep);
     }
-    translate(lang, v)
+    v.to_string()
 }
 
 /// `text` (English, from the core) in `lang`; unchanged in English or when nothing matches.

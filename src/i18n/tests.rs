@@ -452,3 +452,18 @@ fn the_compiled_tables_are_the_locale_files() {
         assert_eq!(parsed, compiled, "{}", lang.code());
     }
 }
+
+#[test]
+fn a_known_message_inside_another_is_translated_whole_though_it_has_commas() {
+    let text = "the AppKey changed, so the saved AppSecret no longer applies: pass --app-secret-stdin (or set NOTIFYDESK_APP_SECRET with `read -rs`)";
+    assert_eq!(
+        known::translate(Lang::Zh, text),
+        "AppKey已更改，已保存的AppSecret不再适用：请加 --app-secret-stdin（或用 `read -rs` 设置 NOTIFYDESK_APP_SECRET）"
+    );
+    // A list of words is still a list.
+    assert_eq!(
+        known::translate(Lang::Zh, "unknown setting \"x\"; known: a, b"),
+        "未知的设置 \"x\"；可用：a、b"
+    );
+    assert_eq!(known::translate(Lang::En, text), text);
+}

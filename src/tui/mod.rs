@@ -130,6 +130,7 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
                 worker_personal.clone(),
                 wake.clone(),
                 worker_tx.clone(),
+                app.ui.lang,
             );
             worker = Some((handle, stop, wake.clone()));
         }

@@ -2,7 +2,7 @@
 //! Database work runs in order on the store's own thread; HTTP on tokio. A test can be
 //! aborted (Esc).
 
-use crate::i18n::{Lang, errors, words};
+use crate::i18n::{Lang, errors, known, words};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -295,6 +295,7 @@ pub fn spawn_worker(
     personal: PersonalClients,
     wake: Arc<Notify>,
     tx: UnboundedSender<Msg>,
+    lang: Lang,
 ) -> (JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>) {
     use crate::delivery::{Worker, WorkerEvent, WorkerOptions};
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -308,7 +309,8 @@ pub fn spawn_worker(
         let mut worker = match opened {
             Ok(Ok(w)) => w.with_stop_flag(stop_flag),
             Ok(Err(e)) => {
-                let _ = tx.send(Msg::Notice(format!("Delivery is off: {e}")));
+                let text = delivery_notice(lang, DeliveryNotice::Off, &e.to_string());
+                let _ = tx.send(Msg::Notice(text));
                 return;
             }
             Err(_) => return,
@@ -319,7 +321,9 @@ pub fn spawn_worker(
                 WorkerEvent::Progress(c) => Msg::DeliveryProgress(c),
                 WorkerEvent::DatabaseBusy => Msg::DatabaseBusy(true),
                 WorkerEvent::DatabaseAvailable => Msg::DatabaseBusy(false),
-                WorkerEvent::Trouble(t) => Msg::Notice(format!("Delivery: {t} (retrying)")),
+                WorkerEvent::Trouble(t) => {
+                    Msg::Notice(delivery_notice(lang, DeliveryNotice::Retrying, &t))
+                }
                 WorkerEvent::Call { .. } | WorkerEvent::Deferred(_) | WorkerEvent::Failed(_) => {
                     return;
                 }
@@ -328,7 +332,8 @@ pub fn spawn_worker(
         });
         if let Err(e) = worker.run(wake).await {
             tracing::error!("delivery worker stopped: {e}");
-            let _ = tx.send(Msg::Notice(format!("Delivery stopped: {e}")));
+            let text = delivery_notice(lang, DeliveryNotice::Stopped, &e.to_string());
+            let _ = tx.send(Msg::Notice(text));
         }
     });
     (handle, stop)
@@ -374,5 +379,52 @@ mod tests {
             }
         }
         assert_eq!(loaded, 1, "only the newest load runs");
+    }
+}
+
+/// What went wrong with the background delivery.
+#[derive(Clone, Copy, Debug)]
+enum DeliveryNotice {
+    /// It could not start.
+    Off,
+    /// A round failed; it tries again.
+    Retrying,
+    /// It gave up.
+    Stopped,
+}
+
+/// The status line for the background delivery's trouble, in the interface language (the
+/// core's English error inside it is translated when the locale file knows it).
+fn delivery_notice(lang: Lang, notice: DeliveryNotice, error: &str) -> String {
+    let error = known::translate(lang, error);
+    let args: [(&str, &dyn std::fmt::Display); 1] = [("error", &error)];
+    match notice {
+        DeliveryNotice::Off => lang.trf("status.delivery_off", &args),
+        DeliveryNotice::Retrying => lang.trf("status.delivery_retrying", &args),
+        DeliveryNotice::Stopped => lang.trf("status.delivery_stopped", &args),
+    }
+}
+
+#[cfg(test)]
+mod notice_tests {
+    use super::*;
+
+    #[test]
+    fn delivery_trouble_is_told_in_the_interface_language() {
+        let zh = |n| delivery_notice(Lang::Zh, n, "database is locked");
+        assert_eq!(zh(DeliveryNotice::Off), "发送已关闭：database is locked");
+        assert_eq!(
+            zh(DeliveryNotice::Retrying),
+            "发送出错：database is locked（正在重试）"
+        );
+        assert_eq!(
+            zh(DeliveryNotice::Stopped),
+            "发送已停止：database is locked"
+        );
+        // English as it always was.
+        let en = |n| delivery_notice(Lang::En, n, "x");
+        assert_eq!(en(DeliveryNotice::Off), "Delivery is off: x");
+        assert_eq!(en(DeliveryNotice::Retrying), "Delivery: x (retrying)");
+        assert_eq!(en(DeliveryNotice::Stopped), "Delivery stopped: x");
     }
 }
