@@ -8,6 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::domain::subscription::{Method, MethodChange, SubscriptionRow};
+use crate::i18n::{Lang, words};
 use crate::tui::filter::Filter;
 use crate::tui::ui::Ui;
 
@@ -385,6 +386,14 @@ fn row_matches(r: &SubscriptionRow, needle: &str) -> bool {
         || r.custom_receivers
             .iter()
             .any(|c| c.to_lowercase().contains(needle))
+        // The catalogue's Chinese names match too, whatever the interface language.
+        || [
+            words::type_label(Lang::Zh, &r.type_code, ""),
+            words::node_label(Lang::Zh, &r.type_code, &r.node_code, ""),
+            words::receiver_label(Lang::Zh, &r.receiver),
+        ]
+        .iter()
+        .any(|s| !s.is_empty() && s.to_lowercase().contains(needle))
 }
 
 #[cfg(test)]

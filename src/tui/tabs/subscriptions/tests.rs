@@ -150,3 +150,16 @@ fn the_receivers_picker_filters_once_per_change() {
     assert_eq!(p.examined.get(), before, "no choice is examined again");
     assert_eq!(p.chosen(), ["u44"], "User 4, 40, 41, 42, 43, 44");
 }
+
+#[test]
+fn the_filter_also_matches_the_catalogues_chinese_names() {
+    let mut g = grid();
+    g.filter.text.paste("待审批");
+    g.rebuild();
+    assert_eq!(g.visible_rows(), 1);
+    assert_eq!(g.current_row().unwrap().node_code, "to_be_approved");
+    let mut g = grid();
+    g.filter.text.paste("SQL 任务");
+    g.rebuild();
+    assert_eq!(g.visible_rows(), 2);
+}
