@@ -208,7 +208,7 @@ impl DingTalkError {
 }
 
 /// Where a channel's platform errors live in the locale files (Lark shares Feishu's codes).
-fn platforms_of(kind: ChannelKind) -> &'static [&'static str] {
+pub fn platforms_of(kind: ChannelKind) -> &'static [&'static str] {
     match kind {
         ChannelKind::DingTalk => &["dingtalk"],
         ChannelKind::WeCom => &["wecom"],

@@ -467,3 +467,24 @@ fn a_known_message_inside_another_is_translated_whole_though_it_has_commas() {
     );
     assert_eq!(known::translate(Lang::En, text), text);
 }
+
+#[test]
+fn the_deliverys_own_codes_and_lark_codes_are_explained_in_chinese() {
+    use crate::domain::ChannelKind;
+    use crate::i18n::errors::{platform_error, platforms_of};
+    for code in [
+        "not_found",
+        "receiver_rate",
+        "unknown_member",
+        "interrupted",
+        "unknown",
+    ] {
+        let (meaning, fix) = platform_error(Lang::Zh, "delivery", code, None, &[]).unwrap();
+        assert!(!meaning.is_ascii() && !fix.is_ascii(), "{code}");
+    }
+    // Lark's codes are Feishu's.
+    let lark = platforms_of(ChannelKind::FeishuLark)
+        .iter()
+        .find_map(|p| platform_error(Lang::Zh, p, "230013", None, &[]));
+    assert!(lark.unwrap().0.contains("可用范围"));
+}

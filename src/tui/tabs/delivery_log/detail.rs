@@ -108,8 +108,16 @@ fn draw_detail(ui: &Ui, d: &DeliveryDetail, frame: &mut Frame, area: Rect) {
     // The stored error is in the words of the run that failed (English); a code the locale
     // file explains is explained above it in the interface language.
     let explained = match (&r.error_code, r.channel) {
-        (Some(code), Some(kind)) if lang != Lang::En => {
-            errors::platform_error(lang, kind.code(), code, None, &[])
+        (Some(code), kind) if lang != Lang::En => {
+            // A send put back after it may have been delivered keeps the platform's code.
+            let code = code.strip_prefix("maybe-delivered:").unwrap_or(code);
+            kind.and_then(|k| {
+                errors::platforms_of(k)
+                    .iter()
+                    .find_map(|p| errors::platform_error(lang, p, code, None, &[]))
+            })
+            // The delivery's own codes (not found, paced, interrupted…), any platform.
+            .or_else(|| errors::platform_error(lang, "delivery", code, None, &[]))
         }
         _ => None,
     };
