@@ -368,6 +368,12 @@ fn channel_configure_says_what_it_saved_in_chinese() {
     let o = configure("zh_CN.UTF-8", &refused);
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("未保存：测试消息发送失败"), "{}", err(&o));
+    // The refusal itself is explained in Chinese too (60121: no such member).
+    assert!(
+        err(&o).contains("60121") && !err(&o).contains("Fix:"),
+        "{}",
+        err(&o)
+    );
     // English as it was.
     let o = configure("C", &wecom);
     assert_eq!(

@@ -71,7 +71,7 @@ pub async fn run(
                 config.receiver =
                     Some(Mobile::parse(&r).map_err(|e| anyhow::anyhow!("--receiver: {e}"))?);
             }
-            let (record, recorded) = send_test(&mut store, &client, &config, lang).await;
+            let (record, recorded, _) = send_test(&mut store, &client, &config, lang, lang).await;
             note_recorded(recorded, lang)?;
             print_test(&record, json)
         }
@@ -244,8 +244,13 @@ async fn configure(
     .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
     let tested = if args.test {
         // Recorded now only if these are already the saved values; otherwise with the save.
-        let (record, _) = send_test(store, client, &config, Lang::En).await;
-        if !print_test_before_save(&record, lang)? {
+        // Kept in English with the configuration; said in the interface language.
+        let (record, _, shown) = send_test(store, client, &config, Lang::En, lang).await;
+        let shown = TestRecord {
+            summary: shown,
+            ..record.clone()
+        };
+        if !print_test_before_save(&shown, lang)? {
             return Ok(ExitCode::from(EXIT_FAILED));
         }
         Some(record)
@@ -287,35 +292,40 @@ async fn send_test(
     store: &mut Store,
     client: &Client,
     config: &DingTalkConfig,
-    lang: Lang,
-) -> (TestRecord, Result<bool, StoreError>) {
-    let (ok, summary) = match &config.receiver {
-        None => (false, lang.tr("cli.test.no_receiver").to_string()),
-        Some(mobile) => match crate::delivery::send_test_message(
-            client,
-            config,
-            mobile,
-            crate::delivery::Language::from_setting(
-                store.setting("message.language").ok().flatten().as_deref(),
-            ),
-        )
-        .await
-        {
-            Ok(report) => {
-                let kind = match (&report.kind, lang) {
-                    (_, Lang::En) => report.kind.label(),
-                    (crate::dingtalk::TestMessageKind::RobotMarkdown, _) => {
-                        lang.tr("test.kind_markdown").into()
-                    }
-                    (crate::dingtalk::TestMessageKind::Card { template_id }, _) => {
-                        lang.trf("test.kind_card", &[("id", template_id)])
-                    }
-                };
-                (true, lang.trf("cli.test.ok", &[("kind", &kind)]))
-            }
-            Err(e) => (false, e.line_in(lang)),
-        },
+    stored: Lang,
+    ui: Lang,
+) -> (TestRecord, Result<bool, StoreError>, String) {
+    let outcome = match &config.receiver {
+        None => None,
+        Some(mobile) => Some(
+            crate::delivery::send_test_message(
+                client,
+                config,
+                mobile,
+                crate::delivery::Language::from_setting(
+                    store.setting("message.language").ok().flatten().as_deref(),
+                ),
+            )
+            .await,
+        ),
     };
+    let line = |lang: Lang| match &outcome {
+        None => lang.tr("cli.test.no_receiver").to_string(),
+        Some(Ok(report)) => {
+            let kind = match (&report.kind, lang) {
+                (_, Lang::En) => report.kind.label(),
+                (crate::dingtalk::TestMessageKind::RobotMarkdown, _) => {
+                    lang.tr("test.kind_markdown").into()
+                }
+                (crate::dingtalk::TestMessageKind::Card { template_id }, _) => {
+                    lang.trf("test.kind_card", &[("id", template_id)])
+                }
+            };
+            lang.trf("cli.test.ok", &[("kind", &kind)])
+        }
+        Some(Err(e)) => e.line_in(lang),
+    };
+    let (ok, summary, shown) = (matches!(outcome, Some(Ok(_))), line(stored), line(ui));
     let record = TestRecord {
         at: chrono::Utc::now().timestamp(),
         ok,
@@ -325,5 +335,5 @@ async fn send_test(
     if let Err(e) = &recorded {
         tracing::warn!("could not record the test result: {e}");
     }
-    (record, recorded)
+    (record, recorded, shown)
 }

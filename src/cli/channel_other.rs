@@ -151,8 +151,13 @@ async fn save(
     let config = validate_channel(kind, fields, test)
         .map_err(|errors| anyhow::anyhow!("invalid configuration: {}", errors.summary()))?;
     let tested = if test {
-        let (record, _) = run_test(store, clients, &config, Lang::En).await;
-        if !super::channel::print_test_before_save(&record, lang)? {
+        // Kept in English with the configuration; said in the interface language.
+        let (record, _, shown) = run_test(store, clients, &config, Lang::En, lang).await;
+        let shown = TestRecord {
+            summary: shown,
+            ..record.clone()
+        };
+        if !super::channel::print_test_before_save(&shown, lang)? {
             return Ok(ExitCode::from(EXIT_FAILED));
         }
         Some(record)
@@ -208,7 +213,7 @@ pub async fn test(
                 .map_err(|e| anyhow::anyhow!("--receiver: {e}"))?,
         );
     }
-    let (record, recorded) = run_test(store, clients, &config, lang).await;
+    let (record, recorded, _) = run_test(store, clients, &config, lang, lang).await;
     super::channel::note_recorded(recorded, lang)?;
     super::channel::print_test(&record, args.json)
 }
@@ -218,19 +223,19 @@ async fn run_test(
     store: &mut Store,
     clients: &PersonalClients,
     config: &ChannelConfig,
+    stored: Lang,
     ui: Lang,
-) -> (TestRecord, Result<bool, StoreError>) {
+) -> (TestRecord, Result<bool, StoreError>, String) {
     let lang = Language::from_setting(store.setting("message.language").ok().flatten().as_deref());
-    let (ok, summary) = match send_personal_test(clients, config, lang).await {
-        Ok(r) => (
-            true,
-            ui.trf(
-                "cli.test.ok_personal",
-                &[("kind", &r.kind), ("user", &r.user_id)],
-            ),
+    let outcome = send_personal_test(clients, config, lang).await;
+    let line = |l: Lang| match &outcome {
+        Ok(r) => l.trf(
+            "cli.test.ok_personal",
+            &[("kind", &r.kind), ("user", &r.user_id)],
         ),
-        Err(e) => (false, crate::i18n::errors::channel_error_line(&e, ui)),
+        Err(e) => crate::i18n::errors::channel_error_line(e, l),
     };
+    let (ok, summary, shown) = (outcome.is_ok(), line(stored), line(ui));
     let record = TestRecord {
         at: chrono::Utc::now().timestamp(),
         ok,
@@ -240,5 +245,5 @@ async fn run_test(
     if let Err(e) = &recorded {
         tracing::warn!("could not record the test result: {e}");
     }
-    (record, recorded)
+    (record, recorded, shown)
 }
