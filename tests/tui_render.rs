@@ -1342,3 +1342,38 @@ fn the_members_table_drops_a_column_rather_than_cut_it() {
     // The detail line still has the userid.
     assert!(text_of(t.backend().buffer()).contains("userid manager4711"));
 }
+
+#[test]
+fn wecom_feishu_and_lark_dialogs_in_the_consoles_words() {
+    let mut app = app(Theme::color());
+    app.handle(Msg::ConfigLoaded(ChannelKind::WeCom, Ok(None)));
+    let s = screen(&app);
+    for label in [
+        "CorpID",
+        "AgentId",
+        "Secret",
+        "Token",
+        "EncodingAESKey",
+        "Callback URL",
+    ] {
+        assert!(s.contains(label), "{label}:\n{s}");
+    }
+    insta::assert_snapshot!("dialog_wecom", s);
+    // Saving an empty form names WeCom's fields.
+    let fx = ctrl(&mut app, 's');
+    assert!(fx.is_empty(), "{fx:?}");
+    let s = screen(&app);
+    assert!(
+        s.contains("CorpID is required") && s.contains("AgentId is required"),
+        "{s}"
+    );
+    let mut app = self::app(Theme::color());
+    app.handle(Msg::ConfigLoaded(ChannelKind::FeishuLark, Ok(None)));
+    let s = screen(&app);
+    assert!(
+        s.contains("Configure Feishu Lark Message Channel") && s.contains("App ID"),
+        "{s}"
+    );
+    assert!(s.contains("< Login Name >"), "{s}");
+    insta::assert_snapshot!("dialog_lark", s);
+}

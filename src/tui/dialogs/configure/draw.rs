@@ -30,9 +30,15 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     };
     let width = area.width.min(76);
     let inner_w = width.saturating_sub(4) as usize;
-    let mut form = FormLines::new(LABEL_W, inner_w);
-    form.lines.push(Line::raw(""));
     let kind = d.kind;
+    // WeCom's longest label, "EncodingAESKey", needs one column more than the others.
+    let label_w = if kind == ChannelKind::WeCom {
+        LABEL_W + 1
+    } else {
+        LABEL_W
+    };
+    let mut form = FormLines::new(label_w, inner_w);
+    form.lines.push(Line::raw(""));
     let platform = words::platform(lang, kind);
     let app_hint = match kind {
         ChannelKind::DingTalk => lang.tr("configure.hint.dingtalk_app_key"),
@@ -112,7 +118,7 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     ]));
     if let Some(e) = &errors.source_column {
         form.lines.push(Line::styled(
-            format!("{}{e}", " ".repeat(LABEL_W + 1)),
+            format!("{}{e}", " ".repeat(label_w + 1)),
             t.style(Role::Error),
         ));
     }
@@ -189,7 +195,7 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
 
     form.lines.push(Line::raw(""));
     let mut test_line = vec![
-        Span::raw(" ".repeat(LABEL_W + 1)),
+        Span::raw(" ".repeat(label_w + 1)),
         button(
             ui,
             lang.tr("configure.test_button"),
@@ -198,7 +204,7 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
         Span::raw("  "),
     ];
     let mut result_lines: Vec<Line> = Vec::new();
-    let result_w = inner_w.saturating_sub(LABEL_W + 1);
+    let result_w = inner_w.saturating_sub(label_w + 1);
     match &d.test {
         TestState::Idle => {}
         TestState::Sending { .. } => {
@@ -241,7 +247,7 @@ pub fn render(ui: &Ui, d: &ConfigureDialog, frame: &mut Frame, area: Rect) {
     }
     form.lines.push(Line::from(test_line));
     for l in result_lines {
-        let mut spans = vec![Span::raw(" ".repeat(LABEL_W + 1))];
+        let mut spans = vec![Span::raw(" ".repeat(label_w + 1))];
         spans.extend(l.spans);
         form.lines.push(Line::from(spans));
     }
