@@ -234,7 +234,7 @@ impl ConfigErrors {
 
 pub(crate) const MAX_FIELD_LEN: usize = 256;
 
-fn check_token_field(value: &str, name: &str, required: bool) -> Option<String> {
+pub(crate) fn check_token_field(value: &str, name: &str, required: bool) -> Option<String> {
     let v = value.trim();
     if v.is_empty() {
         return required.then(|| format!("{name} is required"));

@@ -4,7 +4,7 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Mobile;
-use super::channel::{ChannelKind, ConfigErrors, MAX_FIELD_LEN, SourceColumn};
+use super::channel::{ChannelKind, ConfigErrors, MAX_FIELD_LEN, SourceColumn, check_token_field};
 
 /// WeCom's callback settings. Not used for sending: they let WeCom verify a receive-message
 /// URL, which the admin console requires before it unlocks the Trusted IP list.
@@ -81,27 +81,9 @@ pub struct ChannelFields {
     pub callback_url: String,
 }
 
-fn token_field(value: &str, name: &str, required: bool) -> Option<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return required.then(|| format!("{name} is required"));
-    }
-    if v.len() > MAX_FIELD_LEN {
-        return Some(format!(
-            "{name} is too long (max {MAX_FIELD_LEN} characters)"
-        ));
-    }
-    if v.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Some(format!(
-            "{name} must not contain spaces or control characters"
-        ));
-    }
-    None
-}
-
 fn app_id_problem(kind: ChannelKind, v: &str) -> Option<String> {
     let label = kind.app_id_label();
-    token_field(v, label, true).or_else(|| match kind {
+    check_token_field(v, label, true).or_else(|| match kind {
         ChannelKind::Feishu | ChannelKind::FeishuLark if !v.trim().starts_with("cli_") => Some(
             format!("{label} starts with cli_ (the app's Credentials & Basic Info page)"),
         ),
@@ -132,7 +114,7 @@ pub fn parse_receiver(column: SourceColumn, value: &str) -> Result<String, Strin
                 Err("not an email address (name@example.com)".into())
             }
         }
-        SourceColumn::Login => match token_field(v, "Login Name", true) {
+        SourceColumn::Login => match check_token_field(v, "Login Name", true) {
             Some(e) => Err(e),
             None => Ok(v.to_string()),
         },
@@ -155,8 +137,8 @@ pub fn validate_channel(
     let source_column = f.source_column.unwrap_or(columns[0]);
     let mut errors = ConfigErrors {
         app_key: app_id_problem(kind, &f.app_id),
-        app_secret: token_field(&f.secret, kind.secret_label(), true),
-        template_id: token_field(&f.template_id, "Template ID", false),
+        app_secret: check_token_field(&f.secret, kind.secret_label(), true),
+        template_id: check_token_field(&f.template_id, "Template ID", false),
         ..ConfigErrors::default()
     };
     if !columns.contains(&source_column) {

@@ -214,6 +214,22 @@ pub struct DeliveryCounts {
     pub unknown: u64,
 }
 
+impl DeliveryCounts {
+    /// Count `n` more deliveries in the state stored as `status` (unknown codes are ignored).
+    fn add(&mut self, status: &str, n: u64) {
+        let slot = match DeliveryStatus::from_code(status) {
+            Some(DeliveryStatus::Pending) => &mut self.pending,
+            Some(DeliveryStatus::Sending) => &mut self.sending,
+            Some(DeliveryStatus::Sent) => &mut self.sent,
+            Some(DeliveryStatus::Failed) => &mut self.failed,
+            Some(DeliveryStatus::Skipped) => &mut self.skipped,
+            Some(DeliveryStatus::Unknown) => &mut self.unknown,
+            None => return,
+        };
+        *slot += n;
+    }
+}
+
 /// A batch claimed for sending: deliveries of one event, now in state `sending`.
 #[derive(Clone, Debug)]
 pub struct ClaimedBatch {
@@ -358,16 +374,7 @@ fn enqueue_on(
     events: &[NewEvent],
     err: &impl Fn(rusqlite::Error) -> StoreError,
 ) -> Result<Vec<Result<EnqueueOutcome, StoreError>>, StoreError> {
-    let configured: Vec<ChannelKind> = {
-        let codes: Vec<String> = conn
-            .prepare_cached("SELECT kind FROM channel")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(err)?;
-        ChannelKind::ALL
-            .into_iter()
-            .filter(|k| codes.iter().any(|c| c == k.code()))
-            .collect()
-    };
+    let configured = super::personal::configured_kinds(conn).map_err(err)?;
     let mut nodes: std::collections::HashMap<(String, String), Option<NodeInfo>> =
         Default::default();
     let mut outcomes = Vec::with_capacity(events.len());
@@ -885,20 +892,14 @@ impl Store {
                 ),
             });
         }
-        let kinds: Vec<String> = tx
-            .prepare("SELECT kind FROM channel")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(&err)?;
+        let kinds = super::personal::configured_kinds(&tx).map_err(&err)?;
         if kinds.is_empty() {
             return Err(StoreError::Invalid {
                 what: format!("delivery {id} cannot be retried: no personal channel is configured"),
             });
         }
         let t = now();
-        for kind in ChannelKind::ALL
-            .iter()
-            .filter(|k| kinds.iter().any(|c| c == k.code()))
-        {
+        for kind in kinds {
             tx.execute(
                 "INSERT INTO delivery (event_ref, login, channel, status, restarted_at, created_at,
                     updated_at)
@@ -1225,17 +1226,7 @@ impl Store {
                     out.len() - 1
                 }
             };
-            let c = &mut out[i].1;
-            let n = n as u64;
-            match DeliveryStatus::from_code(&status) {
-                Some(DeliveryStatus::Pending) => c.pending += n,
-                Some(DeliveryStatus::Sending) => c.sending += n,
-                Some(DeliveryStatus::Sent) => c.sent += n,
-                Some(DeliveryStatus::Failed) => c.failed += n,
-                Some(DeliveryStatus::Skipped) => c.skipped += n,
-                Some(DeliveryStatus::Unknown) => c.unknown += n,
-                None => {}
-            }
+            out[i].1.add(&status, n as u64);
         }
         out.sort_by_key(|(k, _)| {
             k.map_or(usize::MAX, |k| {
@@ -1256,16 +1247,7 @@ impl Store {
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))?;
         for (s, n) in rows {
-            let n = n as u64;
-            match DeliveryStatus::from_code(&s) {
-                Some(DeliveryStatus::Pending) => c.pending = n,
-                Some(DeliveryStatus::Sending) => c.sending = n,
-                Some(DeliveryStatus::Sent) => c.sent = n,
-                Some(DeliveryStatus::Failed) => c.failed = n,
-                Some(DeliveryStatus::Skipped) => c.skipped = n,
-                Some(DeliveryStatus::Unknown) => c.unknown = n,
-                None => {}
-            }
+            c.add(&s, n as u64);
         }
         Ok(c)
     }

@@ -93,6 +93,18 @@ impl RawConfig {
     }
 }
 
+/// The configured channel kinds, in card order, on `conn` (a transaction, or the store's).
+pub(super) fn configured_kinds(conn: &Connection) -> rusqlite::Result<Vec<ChannelKind>> {
+    let codes: Vec<String> = conn
+        .prepare_cached("SELECT kind FROM channel")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ChannelKind::ALL
+        .into_iter()
+        .filter(|k| codes.iter().any(|c| c == k.code()))
+        .collect())
+}
+
 fn saved(conn: &Connection, kind: ChannelKind) -> rusqlite::Result<Option<ChannelConfig>> {
     Ok(read_config(conn, kind)?.and_then(|raw| raw.validate(kind).ok()))
 }
@@ -216,15 +228,7 @@ impl Store {
 
     /// The configured channel kinds, in card order.
     pub fn configured_channels(&self) -> Result<Vec<ChannelKind>, StoreError> {
-        let codes: Vec<String> = self
-            .conn
-            .prepare_cached("SELECT kind FROM channel")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(|e| self.err(e))?;
-        Ok(ChannelKind::ALL
-            .into_iter()
-            .filter(|k| codes.iter().any(|c| c == k.code()))
-            .collect())
+        configured_kinds(&self.conn).map_err(|e| self.err(e))
     }
 
     /// Record a lookup's answer for a member on `kind`'s platform.
