@@ -187,7 +187,6 @@ pub struct Worker {
     personal: PersonalClients,
     /// Send pacing per platform.
     personal_sends: std::collections::HashMap<crate::domain::ChannelKind, Limiter>,
-    receiver_windows: personal::ReceiverWindows,
 }
 
 impl Worker {
@@ -209,7 +208,6 @@ impl Worker {
             installation: None,
             personal: PersonalClients::default(),
             personal_sends: Default::default(),
-            receiver_windows: Default::default(),
         })
     }
 

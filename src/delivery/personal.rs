@@ -8,7 +8,6 @@
 //! maybe sent → retried only when the platform deduplicates resends (Feishu `uuid`, WeCom
 //! duplicate check), otherwise `unknown`.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -136,36 +135,6 @@ fn not_found(kind: ChannelKind, key: &LookupKey, cached_at: Option<i64>) -> Prob
             kind.platform()
         ),
     )
-}
-
-/// Per-receiver sliding windows for platforms that drop messages over a per-user rate
-/// silently (WeCom: 30 per minute per member).
-#[derive(Default)]
-pub(super) struct ReceiverWindows(HashMap<(ChannelKind, String), VecDeque<Instant>>);
-
-impl ReceiverWindows {
-    /// How long until `id` may receive one more, with at most `per_minute` in any minute.
-    fn wait_for(&mut self, kind: ChannelKind, id: &str, per_minute: u32) -> Duration {
-        let q = self.0.entry((kind, id.to_string())).or_default();
-        let now = Instant::now();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            q.pop_front();
-        }
-        if q.len() < per_minute as usize {
-            return Duration::ZERO;
-        }
-        Duration::from_secs(60).saturating_sub(now.duration_since(q[0]))
-    }
-
-    fn record(&mut self, kind: ChannelKind, id: &str) {
-        self.0
-            .entry((kind, id.to_string()))
-            .or_default()
-            .push_back(Instant::now());
-    }
 }
 
 impl Worker {
@@ -405,13 +374,9 @@ impl Worker {
     }
 
     /// How long until `t` may get one more message on a platform that drops messages over a
-    /// per-member rate silently: this process's own record, and the database's (other
-    /// workers, earlier `deliver` runs).
-    fn receiver_wait(&mut self, kind: ChannelKind, t: &Target, per_minute: u32) -> Duration {
-        let mine = self.receiver_windows.wait_for(kind, &t.id, per_minute);
-        if !mine.is_zero() {
-            return mine;
-        }
+    /// per-member rate silently, from what the database says was sent to them by any worker
+    /// (this one, others, earlier `deliver` runs). The client paces its own calls too.
+    fn receiver_wait(&self, kind: ChannelKind, t: &Target, per_minute: u32) -> Duration {
         let now_s = self.now_ms() / 1000;
         let sent = |since: i64| {
             self.store
@@ -528,11 +493,6 @@ impl Worker {
                 self.persist(|s| s.mark_sent(&owner, &delivered, &key))
                     .await;
                 report.sent += delivered.len();
-                for t in &group {
-                    if refused(t).is_none() {
-                        self.receiver_windows.record(kind, &t.id);
-                    }
-                }
                 for t in &group {
                     let Some(e) = refused(t) else { continue };
                     let members: Vec<i64> = t.r.member_id.into_iter().collect();
