@@ -176,7 +176,7 @@ fn tui_figures(store: &Store) {
         .map(|_| {
             let (mut a, list) = (app(), members.clone());
             let t = Instant::now();
-            a.handle(Msg::MembersLoaded(Ok(list)));
+            a.handle(Msg::MembersLoaded(Ok(list.into())));
             t.elapsed()
         })
         .collect();
@@ -185,7 +185,7 @@ fn tui_figures(store: &Store) {
         arrivals,
     );
     let mut a = app();
-    a.handle(Msg::MembersLoaded(Ok(members)));
+    a.handle(Msg::MembersLoaded(Ok(members.into())));
     a.handle(key(KeyCode::Char('3')));
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
     report(

@@ -369,7 +369,7 @@ fn members() -> Vec<notifydesk::domain::member::Member> {
 #[test]
 fn members_tab_form_and_receivers_picker() {
     let mut app = grid_app();
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     key(&mut app, KeyCode::Char('3'));
     insta::assert_snapshot!("members_tab", screen(&app));
     // Add with a bad phone: the error is shown next to the field and nothing is saved.
@@ -804,7 +804,7 @@ fn help_wraps_pages_and_stops_at_its_end() {
 #[test]
 fn receivers_picker_aligns_its_checkboxes() {
     let mut app = grid_app();
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char(' '));
     let t = render(&app, 80, 24);
@@ -845,7 +845,7 @@ fn wide_names_keep_the_members_columns_aligned() {
     let mut app = app(Theme::color());
     let mut list = members();
     list[0].name = "欧阳娜娜欧阳娜娜欧阳娜娜".into();
-    app.handle(Msg::MembersLoaded(Ok(list)));
+    app.handle(Msg::MembersLoaded(Ok(list.into())));
     key(&mut app, KeyCode::Char('3'));
     let t = render(&app, 80, 24);
     let buf = t.backend().buffer();
@@ -1065,7 +1065,7 @@ fn many_members(n: usize) -> Vec<notifydesk::domain::member::Member> {
 #[test]
 fn members_jump_page_and_filter() {
     let mut app = app(Theme::color());
-    app.handle(Msg::MembersLoaded(Ok(many_members(50))));
+    app.handle(Msg::MembersLoaded(Ok(many_members(50).into())));
     key(&mut app, KeyCode::Char('3'));
     key(&mut app, KeyCode::Char('G'));
     assert!(screen(&app).contains("> Member 50"), "{}", screen(&app));
@@ -1095,7 +1095,7 @@ fn members_jump_page_and_filter() {
 #[test]
 fn the_receivers_picker_filters_and_counts_the_chosen() {
     let mut app = grid_app();
-    app.handle(Msg::MembersLoaded(Ok(many_members(50))));
+    app.handle(Msg::MembersLoaded(Ok(many_members(50).into())));
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "user43");
@@ -1113,7 +1113,7 @@ fn the_receivers_picker_filters_and_counts_the_chosen() {
 #[test]
 fn a_column_change_says_what_it_did_and_receiver_changes_undo() {
     let mut app = grid_app();
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     let fx = key(&mut app, KeyCode::Char('c'));
     assert!(matches!(fx.as_slice(), [Effect::SaveMethods(ch)] if ch.len() == 8));
     let s = screen(&app);
@@ -1160,7 +1160,7 @@ fn a_paste_of_several_lines_is_refused_with_a_message() {
 #[test]
 fn a_store_error_lands_where_its_kind_says_not_where_its_words_do() {
     let mut app = app(Theme::color());
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     key(&mut app, KeyCode::Char('3'));
     key(&mut app, KeyCode::Char('a'));
     type_text(&mut app, "Wang Wu");
@@ -1193,12 +1193,12 @@ fn a_store_error_lands_where_its_kind_says_not_where_its_words_do() {
 #[test]
 fn deleting_and_reloading_say_what_happened() {
     let mut app = app(Theme::color());
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     key(&mut app, KeyCode::Char('3'));
     let fx = key(&mut app, KeyCode::Char('r'));
     assert!(matches!(fx.as_slice(), [Effect::LoadMembers]), "{fx:?}");
     assert!(screen(&app).contains("Reloading"), "{}", screen(&app));
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     assert!(
         screen(&app).contains("Reloaded: 2 members"),
         "{}",
@@ -1224,7 +1224,7 @@ fn deleting_and_reloading_say_what_happened() {
 #[test]
 fn the_sandbox_sends_a_sample_event_from_the_delivery_log() {
     let mut app = grid_app();
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     key(&mut app, KeyCode::Char('4'));
     assert!(key(&mut app, KeyCode::Char('s')).is_empty());
     assert!(screen(&app).contains("--sandbox"), "{}", screen(&app));
@@ -1330,7 +1330,7 @@ fn a_cut_card_error_can_be_read_in_full() {
 #[test]
 fn the_members_table_drops_a_column_rather_than_cut_it() {
     let mut app = app(Theme::color());
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     key(&mut app, KeyCode::Char('3'));
     let t = render(&app, 60, 18);
     let header = row_cells(t.backend().buffer(), 3);

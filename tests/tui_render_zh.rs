@@ -282,7 +282,7 @@ fn zh_subscription_grid_keeps_its_columns() {
 #[test]
 fn zh_members_form_and_picker() {
     let mut app = grid_app();
-    app.handle(Msg::MembersLoaded(Ok(members())));
+    app.handle(Msg::MembersLoaded(Ok(members().into())));
     key(&mut app, KeyCode::Char('3'));
     let t = render(&app, 80, 24);
     let buf = t.backend().buffer();

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod channel;
 pub mod channel_config;
 pub mod member;
+pub mod member_table;
 pub mod subscription;
 
 pub use channel::*;

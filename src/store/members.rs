@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params}
 
 use super::{Store, StoreError};
 use crate::domain::member::{Member, NewMember, ValidMember};
+use crate::domain::member_table::MemberTable;
 use crate::domain::{ChannelKind, Mobile};
 
 /// A member's ids on WeCom, Feishu and Lark (`None`: not found).
@@ -116,6 +117,17 @@ impl Store {
 
     /// Every member, sorted by name (case-insensitively), then by id.
     pub fn members(&self) -> Result<Vec<Member>, StoreError> {
+        Ok(self.member_table()?.iter().collect())
+    }
+
+    /// Every member in the order of [`Store::members`], in the compact form a long list keeps.
+    /// Read row by row, never every raw row or `Member` at once: at 100,000 members the peak
+    /// would hold both lists.
+    pub fn member_table(&self) -> Result<MemberTable, StoreError> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM member", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
@@ -123,17 +135,17 @@ impl Store {
             ))
             .map_err(|e| self.err(e))?;
         let mut ids = self.all_channel_ids(None)?;
-        // Row by row into members, never every raw row at once: 100,000 members would hold
-        // both lists at the peak.
+        let mut table = MemberTable::with_capacity(count.max(0) as usize);
         let rows = stmt
             .query_map([], RawMember::from_row)
             .map_err(|e| self.err(e))?;
-        rows.map(|r| {
+        for r in rows {
             let mut m = self.member_from_raw(r.map_err(|e| self.err(e))?)?;
             m.channel_ids = ids.remove(&m.id).unwrap_or_default();
-            Ok(m)
-        })
-        .collect()
+            table.push(&m);
+        }
+        table.shrink_to_fit();
+        Ok(table)
     }
 
     /// The member with this login (case-insensitive, surrounding spaces ignored).

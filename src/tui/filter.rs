@@ -4,6 +4,8 @@
 use crossterm::event::KeyEvent;
 use memchr::memmem;
 
+use crate::domain::member::Member;
+use crate::domain::member_table::{Field, MemberTable};
 use crate::tui::field::TextField;
 use crate::tui::keymap::Action;
 
@@ -128,6 +130,8 @@ impl SearchText {
                 out.text.push(SEPARATOR);
             }
         }
+        out.text.shrink_to_fit();
+        out.starts.shrink_to_fit();
         out
     }
 
@@ -136,20 +140,50 @@ impl SearchText {
         if needle.is_empty() || needle.contains(SEPARATOR) {
             return vec![];
         }
-        let finder = memmem::Finder::new(needle.as_bytes());
-        let hay = self.text.as_bytes();
-        let mut found = vec![];
-        let mut from = 0;
-        while let Some(at) = finder.find(&hay[from..]).map(|i| i + from) {
-            // The row holding the match; the search goes on at the next row.
-            let row = self.starts.partition_point(|&s| s as usize <= at) - 1;
-            found.push(row as u32);
-            match self.starts.get(row + 1) {
-                Some(&next) => from = next as usize,
-                None => break,
+        let mut found: Vec<u32> = vec![];
+        // Matches come in order, so the row holding each is found by walking forward (when
+        // nearly every row matches, a binary search per match would cost more than the search).
+        let mut row = 0;
+        for at in memmem::find_iter(self.text.as_bytes(), needle.as_bytes()) {
+            while self.starts.get(row + 1).is_some_and(|&next| next as usize <= at) {
+                row += 1;
+            }
+            if found.last() != Some(&(row as u32)) {
+                found.push(row as u32);
             }
         }
         found
+    }
+}
+
+/// Every member and the text the filter searches; built on the store's thread, so their
+/// arrival costs the UI task nothing at 100,000 members.
+#[derive(Debug, Default)]
+pub struct MemberList {
+    pub table: MemberTable,
+    pub text: SearchText,
+}
+
+impl MemberList {
+    pub fn new(table: MemberTable) -> MemberList {
+        let text = SearchText::new((0..table.len()).map(|i| {
+            [Field::Name, Field::Login, Field::Mobile, Field::Email].map(|f| table.field(i, f))
+        }));
+        MemberList { table, text }
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+}
+
+impl From<Vec<Member>> for MemberList {
+    fn from(members: Vec<Member>) -> MemberList {
+        MemberList::new(members.into_iter().collect())
     }
 }
 

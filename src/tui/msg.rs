@@ -35,7 +35,7 @@ pub enum Msg {
         detail: Option<String>,
     },
     SubscriptionsLoaded(StoreResult<Vec<SubscriptionRow>>),
-    MembersLoaded(StoreResult<Vec<Member>>),
+    MembersLoaded(StoreResult<crate::tui::filter::MemberList>),
     MemberSaved(StoreResult<Member>),
     MemberDeleted {
         /// "Name (login)", to say who was deleted.

@@ -115,7 +115,11 @@ impl Runner {
                 self.blocking(move |s| Msg::SampleQueued(s.enqueue_event(&event).map_err(Arc::new)))
             }
             Effect::LoadMembers => {
-                self.blocking(|s| Msg::MembersLoaded(s.members().map_err(Arc::new)))
+                // The compact table and its search text are built here, off the UI task.
+                self.blocking(|s| {
+                    let list = s.member_table().map(crate::tui::filter::MemberList::new);
+                    Msg::MembersLoaded(list.map_err(Arc::new))
+                })
             }
             Effect::SaveMember { id, member } => self.blocking(move |s| {
                 let result = match id {

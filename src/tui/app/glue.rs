@@ -72,7 +72,7 @@ impl App {
         }
         let (Some(row), Some(member)) = (
             self.subscriptions.rows.first(),
-            self.members.members.first(),
+            self.members.members.get(0),
         ) else {
             self.ui
                 .set_status(Level::Info, self.ui.lang.tr("status.sample_not_ready"));

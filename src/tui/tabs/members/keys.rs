@@ -46,7 +46,7 @@ impl TabUnit for MembersTab {
             Some(Action::Back) if tab.filter.clear() => tab.refilter(),
             Some(Action::Add) => ui.open(MemberForm::new(None)),
             Some(Action::Edit) => match tab.current() {
-                Some(m) => ui.open(MemberForm::new(Some(m))),
+                Some(m) => ui.open(MemberForm::new(Some(&m))),
                 None => ui.set_status(Level::Info, ui.lang.tr("members.none_yet")),
             },
             Some(Action::Delete) => {

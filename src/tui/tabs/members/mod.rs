@@ -2,7 +2,8 @@
 //!
 //! At 100,000 members a key must not look at every member: the filter runs once per change
 //! (over one [`SearchText`] of all members, built when the list arrives), and keys and
-//! frames use the indices it kept.
+//! frames use the indices it kept. The members are held as one compact [`MemberTable`], and
+//! both it and the search text are built off the UI task ([`MemberList::new`]).
 
 use std::cell::Cell;
 
@@ -10,7 +11,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::domain::member::Member;
-use crate::tui::filter::{Filter, SearchText};
+use crate::domain::member_table::MemberTable;
+use crate::tui::filter::{Filter, MemberList, SearchText};
 use crate::tui::list;
 use crate::tui::ui::Ui;
 
@@ -21,7 +23,7 @@ mod tests;
 
 #[derive(Debug, Default)]
 pub struct MembersTab {
-    pub members: Vec<Member>,
+    pub members: MemberTable,
     pub loaded: bool,
     /// Index into the shown members.
     pub cursor: usize,
@@ -40,16 +42,9 @@ impl MembersTab {
         draw::render(self, ui, frame, area);
     }
 
-    pub fn set(&mut self, members: Vec<Member>) {
-        self.text = SearchText::new(members.iter().map(|m| {
-            [
-                m.name.as_str(),
-                m.login.as_str(),
-                m.mobile.as_str(),
-                m.email.as_deref().unwrap_or(""),
-            ]
-        }));
-        self.members = members;
+    pub fn set(&mut self, list: MemberList) {
+        self.text = list.text;
+        self.members = list.table;
         self.loaded = true;
         self.refilter();
     }
@@ -72,22 +67,27 @@ impl MembersTab {
         }
     }
 
-    /// The `i`th member matching the filter.
-    pub fn shown_at(&self, i: usize) -> Option<&Member> {
+    /// The row in `members` of the `i`th member matching the filter.
+    fn shown_row(&self, i: usize) -> Option<usize> {
         match &self.matching {
-            Some(m) => m.get(i).and_then(|&j| self.members.get(j as usize)),
-            None => self.members.get(i),
+            Some(m) => m.get(i).map(|&j| j as usize),
+            None => (i < self.members.len()).then_some(i),
         }
     }
 
-    pub fn current(&self) -> Option<&Member> {
+    /// The `i`th member matching the filter.
+    pub fn shown_at(&self, i: usize) -> Option<Member> {
+        self.members.get(self.shown_row(i)?)
+    }
+
+    pub fn current(&self) -> Option<Member> {
         self.shown_at(self.cursor)
     }
 
     /// Puts the cursor on the member with `login`, if shown.
     pub fn select_login(&mut self, login: &str) {
-        if let Some(pos) =
-            (0..self.shown_len()).find(|&i| self.shown_at(i).is_some_and(|m| m.login == login))
+        if let Some(pos) = (0..self.shown_len())
+            .find(|&i| self.shown_row(i).is_some_and(|r| self.members.login(r) == login))
         {
             self.cursor = pos;
         }

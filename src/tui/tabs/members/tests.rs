@@ -53,7 +53,7 @@ fn logins(tab: &MembersTab) -> Vec<String> {
 fn cursor_keys_and_frames_do_not_filter_the_members_again() {
     let (mut tab, mut ui) = (MembersTab::default(), ui());
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    tab.set(many(100_000));
+    tab.set(many(100_000).into());
     tab.filter.start();
     tab.on_paste("user 4", &mut ui);
     press(&mut tab, &mut ui, Some(Action::Close), KeyCode::Enter);
@@ -73,7 +73,7 @@ fn cursor_keys_and_frames_do_not_filter_the_members_again() {
 fn a_filter_keystroke_examines_each_member_at_most_once() {
     let (mut tab, mut ui) = (MembersTab::default(), ui());
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    tab.set(many(100_000));
+    tab.set(many(100_000).into());
     press(&mut tab, &mut ui, Some(Action::Filter), KeyCode::Char('/'));
     for c in "user 42".chars() {
         let before = tab.examined.get();
@@ -91,7 +91,8 @@ fn the_filter_matches_any_field_in_any_case_but_never_across_fields() {
         member(1, "Émile Zola", "ezola", Some("EZ@Example.com")),
         member(2, "Ann", "bob", None),
         member(3, "Carl", "carl", Some("c@x.org")),
-    ]);
+    ]
+    .into());
     tab.filter.start();
     let mut filter = |text: &str| {
         tab.filter.clear();
@@ -111,12 +112,12 @@ fn the_filter_matches_any_field_in_any_case_but_never_across_fields() {
 #[test]
 fn a_new_list_is_filtered_with_the_filter_in_place() {
     let (mut tab, mut ui) = (MembersTab::default(), ui());
-    tab.set(many(30));
+    tab.set(many(30).into());
     tab.filter.start();
     tab.on_paste("u2", &mut ui);
     assert_eq!(tab.shown_len(), 11);
     tab.cursor = 10;
-    tab.set(many(25));
+    tab.set(many(25).into());
     assert_eq!(logins(&tab), ["u2", "u20", "u21", "u22", "u23", "u24"]);
     assert_eq!(tab.cursor, 5, "the cursor stays inside the shorter list");
 }

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::domain::member::Member;
+use crate::domain::member_table::MemberTable;
 use crate::domain::subscription::SubscriptionRow;
 use crate::i18n::{known, words};
 use crate::tui::filter::{Filter, SearchText};
@@ -75,15 +75,15 @@ impl ReceiversPicker {
     }
 
     /// The picker of `row`, offering every member (those already chosen ticked).
-    pub fn for_row(row: &SubscriptionRow, members: &[Member]) -> ReceiversPicker {
-        let choices = members
-            .iter()
-            .map(|m| {
+    pub fn for_row(row: &SubscriptionRow, members: &MemberTable) -> ReceiversPicker {
+        let choices = (0..members.len())
+            .map(|i| {
+                let login = members.login(i);
                 let chosen = row
                     .custom_receivers
                     .iter()
-                    .any(|l| l.eq_ignore_ascii_case(&m.login));
-                (m.login.clone(), m.name.clone(), chosen)
+                    .any(|l| l.eq_ignore_ascii_case(login));
+                (login.to_string(), members.name(i).to_string(), chosen)
             })
             .collect();
         ReceiversPicker::new(
