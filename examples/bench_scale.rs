@@ -22,6 +22,7 @@ use notifydesk::domain::subscription::{Method, MethodChange};
 use notifydesk::domain::{ChannelKind, ChannelSummary, DingTalkConfig, Mobile, SourceColumn};
 use notifydesk::store::{DeliveryFilter, NewEvent, Store};
 use notifydesk::tui::app::{App, AppOptions};
+use notifydesk::tui::filter::MemberList;
 use notifydesk::tui::msg::{LogPage, Msg};
 use notifydesk::tui::theme::Theme;
 use notifydesk::tui::view;
@@ -132,8 +133,12 @@ fn app() -> App {
 
 fn store_figures(store: &Store) {
     report(
-        "store: load every member (100,000)",
+        "store: load every member (100,000) as Member values",
         timed(5, |_| store.members().unwrap()),
+    );
+    report(
+        "store: load every member (100,000) as the TUI's table",
+        timed(5, |_| store.member_table().unwrap()),
     );
     let all = DeliveryFilter::default();
     report(
@@ -171,12 +176,16 @@ fn store_figures(store: &Store) {
 }
 
 fn tui_figures(store: &Store) {
-    let members = store.members().unwrap();
+    let table = store.member_table().unwrap();
+    report(
+        "store thread: the members' search text (MemberList::new)",
+        timed(5, |_| MemberList::new(table.clone())),
+    );
     let arrivals = (0..5)
         .map(|_| {
-            let (mut a, list) = (app(), members.clone());
+            let (mut a, list) = (app(), MemberList::new(table.clone()));
             let t = Instant::now();
-            a.handle(Msg::MembersLoaded(Ok(list.into())));
+            a.handle(Msg::MembersLoaded(Ok(list)));
             t.elapsed()
         })
         .collect();
@@ -185,7 +194,7 @@ fn tui_figures(store: &Store) {
         arrivals,
     );
     let mut a = app();
-    a.handle(Msg::MembersLoaded(Ok(members.into())));
+    a.handle(Msg::MembersLoaded(Ok(MemberList::new(table))));
     a.handle(key(KeyCode::Char('3')));
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
     report(
@@ -339,7 +348,10 @@ fn main() {
         tui_figures(&store);
     }
 
-    let app = release_dir().join("notifydesk");
+    // NOTIFYDESK_BENCH_BIN: another build of the binary (e.g. the one before a change).
+    let app = std::env::var_os("NOTIFYDESK_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| release_dir().join("notifydesk"));
     if !app.exists() {
         println!("(no {}: pseudo-terminal figures skipped)", app.display());
         return;

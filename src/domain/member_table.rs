@@ -3,9 +3,9 @@
 //! small heap strings and a `Vec` each — where this table keeps all their text in one buffer and
 //! a fixed-size record per member (≈ 11 MB). A [`Member`] is built back for the few rows shown.
 
+use crate::domain::Mobile;
 use crate::domain::channel::ChannelKind;
 use crate::domain::member::Member;
-use crate::domain::Mobile;
 
 /// The text fields of a row, in the order they are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,14 +76,20 @@ impl MemberTable {
         put(Field::Login, &m.login);
         put(Field::Mobile, m.mobile.as_str());
         put(Field::Email, m.email.as_deref().unwrap_or(""));
-        put(Field::DingTalkUserid, m.dingtalk_userid.as_deref().unwrap_or(""));
+        put(
+            Field::DingTalkUserid,
+            m.dingtalk_userid.as_deref().unwrap_or(""),
+        );
         let mut looked_up = 0u8;
         for (bit, (kind, field)) in PLATFORM_FIELDS.iter().enumerate() {
             let found = m.channel_ids.iter().find(|(k, _)| k == kind);
             if found.is_some() {
                 looked_up |= 1 << bit;
             }
-            put(*field, found.and_then(|(_, id)| id.as_deref()).unwrap_or(""));
+            put(
+                *field,
+                found.and_then(|(_, id)| id.as_deref()).unwrap_or(""),
+            );
         }
         self.rows.push(Row {
             id: m.id,
@@ -106,7 +112,9 @@ impl MemberTable {
         };
         let f = field as usize;
         let start = match f {
-            0 => i.checked_sub(1).map_or(0, |p| self.rows[p].ends[FIELDS - 1]),
+            0 => i
+                .checked_sub(1)
+                .map_or(0, |p| self.rows[p].ends[FIELDS - 1]),
             _ => row.ends[f - 1],
         };
         &self.text[start as usize..row.ends[f] as usize]
@@ -194,7 +202,12 @@ mod tests {
         ];
         let mut unresolved = member(8, "Li", "li");
         unresolved.resolved_at = Some(0);
-        let members = vec![member(1, "", "a"), full, unresolved, member(9, "Ω", "omega")];
+        let members = vec![
+            member(1, "", "a"),
+            full,
+            unresolved,
+            member(9, "Ω", "omega"),
+        ];
         let table: MemberTable = members.iter().cloned().collect();
         assert_eq!(table.len(), 4);
         assert_eq!(table.iter().collect::<Vec<_>>(), members);

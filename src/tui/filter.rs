@@ -145,7 +145,11 @@ impl SearchText {
         // nearly every row matches, a binary search per match would cost more than the search).
         let mut row = 0;
         for at in memmem::find_iter(self.text.as_bytes(), needle.as_bytes()) {
-            while self.starts.get(row + 1).is_some_and(|&next| next as usize <= at) {
+            while self
+                .starts
+                .get(row + 1)
+                .is_some_and(|&next| next as usize <= at)
+            {
                 row += 1;
             }
             if found.last() != Some(&(row as u32)) {

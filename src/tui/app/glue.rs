@@ -70,10 +70,9 @@ impl App {
                 .set_status(Level::Info, self.ui.lang.tr("status.sample_sandbox_only"));
             return vec![];
         }
-        let (Some(row), Some(member)) = (
-            self.subscriptions.rows.first(),
-            self.members.members.get(0),
-        ) else {
+        let (Some(row), Some(member)) =
+            (self.subscriptions.rows.first(), self.members.members.get(0))
+        else {
             self.ui
                 .set_status(Level::Info, self.ui.lang.tr("status.sample_not_ready"));
             return vec![];

@@ -86,9 +86,10 @@ impl MembersTab {
 
     /// Puts the cursor on the member with `login`, if shown.
     pub fn select_login(&mut self, login: &str) {
-        if let Some(pos) = (0..self.shown_len())
-            .find(|&i| self.shown_row(i).is_some_and(|r| self.members.login(r) == login))
-        {
+        if let Some(pos) = (0..self.shown_len()).find(|&i| {
+            self.shown_row(i)
+                .is_some_and(|r| self.members.login(r) == login)
+        }) {
             self.cursor = pos;
         }
     }

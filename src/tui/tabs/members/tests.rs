@@ -87,12 +87,14 @@ fn a_filter_keystroke_examines_each_member_at_most_once() {
 #[test]
 fn the_filter_matches_any_field_in_any_case_but_never_across_fields() {
     let (mut tab, mut ui) = (MembersTab::default(), ui());
-    tab.set(vec![
-        member(1, "Émile Zola", "ezola", Some("EZ@Example.com")),
-        member(2, "Ann", "bob", None),
-        member(3, "Carl", "carl", Some("c@x.org")),
-    ]
-    .into());
+    tab.set(
+        vec![
+            member(1, "Émile Zola", "ezola", Some("EZ@Example.com")),
+            member(2, "Ann", "bob", None),
+            member(3, "Carl", "carl", Some("c@x.org")),
+        ]
+        .into(),
+    );
     tab.filter.start();
     let mut filter = |text: &str| {
         tab.filter.clear();
