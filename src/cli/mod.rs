@@ -167,10 +167,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let options = client_options(&cli)?;
-    let _log_guard = start_logging(&log_path)?;
     if cli.command.is_none() {
-        // The TUI opens the database on its store thread, after its first frame; an error
-        // there is shown in the TUI with the same message.
+        // The first frame comes before the log, the runtime and the database: the TUI opens
+        // the database on its store thread, and an error there is shown in the TUI with the
+        // same message.
         let endpoints = Endpoints::new(&cli.dingtalk_api, &cli.dingtalk_oapi)?;
         let config = tui::TuiConfig {
             store: tui::StoreSource::Path(db_path.clone()),
@@ -183,9 +183,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sandbox_hints: Vec::new(),
             lang: crate::i18n::choose_from_env(cli.lang),
         };
-        runtime()?.block_on(tui::run(config))?;
+        let mut started = tui::start(config)?;
+        // Not on stderr: the TUI owns the terminal now.
+        let _log_guard = logging::init(&log_path)
+            .map_err(|e| {
+                started.warn(lang.trf(
+                    "status.log_unwritable",
+                    &[("path", &log_path.display()), ("error", &e)],
+                ))
+            })
+            .ok();
+        runtime()?.block_on(started.run())?;
         return Ok(ExitCode::SUCCESS);
     }
+    let _log_guard = start_logging(&log_path)?;
     let personal = personal_clients(&cli)?;
     let store = Store::open(&db_path)?;
     // Members and subscriptions need the store only.

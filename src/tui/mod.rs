@@ -66,7 +66,19 @@ pub struct TuiConfig {
 
 const TICK: Duration = Duration::from_millis(80);
 
-pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
+/// The TUI with its first frame on the screen: what [`start`] built, for [`Started::run`].
+pub struct Started {
+    app: App,
+    guard: TerminalGuard,
+    store: StoreSource,
+    client: Client,
+    personal: crate::delivery::PersonalClients,
+}
+
+/// Checks the terminal, enters it and draws the first frame ("loading…" where data will be),
+/// before anything else: no runtime, no log, no database yet. They start in
+/// [`Started::run`], so the first frame waits only for the binary to load.
+pub fn start(cfg: TuiConfig) -> anyhow::Result<Started> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the interactive UI needs a terminal; for scripts use a subcommand (see `notifydesk --help`)"
@@ -82,8 +94,45 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     app.sandbox_hints = cfg.sandbox_hints.clone();
     app.set_lang(cfg.lang);
     app.set_banner(app::Level::Info, &cfg.banner);
+    let mut guard = TerminalGuard::enter()?;
+    guard.draw(|f| view::render(&app, f))?;
+    app.ui.dirty = false;
+    Ok(Started {
+        app,
+        guard,
+        store: cfg.store,
+        client: cfg.client,
+        personal: cfg.personal,
+    })
+}
+
+/// [`start`], then [`Started::run`].
+pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
+    start(cfg)?.run().await
+}
+
+impl Started {
+    /// Shows a problem met after the first frame (e.g. the log cannot be written).
+    pub fn warn(&mut self, text: String) {
+        self.app.ui.set_status(app::Level::Error, text);
+    }
+
+    /// The event loop, until the user quits.
+    pub async fn run(self) -> anyhow::Result<()> {
+        run_loop(self).await
+    }
+}
+
+async fn run_loop(started: Started) -> anyhow::Result<()> {
+    let Started {
+        mut app,
+        mut guard,
+        store,
+        client,
+        personal,
+    } = started;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let store = match cfg.store {
+    let store = match store {
         StoreSource::Open(store) => StoreHandle::spawn(store)?,
         StoreSource::Path(path) => {
             let tx = tx.clone();
@@ -98,9 +147,9 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     let wake = Arc::new(tokio::sync::Notify::new());
     let mut worker_pending = db_path.as_os_str() != ":memory:";
     let mut worker = None;
-    let (worker_client, worker_tx) = (cfg.client.clone(), tx.clone());
-    let worker_personal = cfg.personal.clone();
-    let mut runner = Runner::new(store, cfg.client, cfg.personal, tx);
+    let (worker_client, worker_tx) = (client.clone(), tx.clone());
+    let worker_personal = personal.clone();
+    let mut runner = Runner::new(store, client, personal, tx);
     runner.wake = wake.clone();
     runner.lang = app.ui.lang;
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -110,7 +159,6 @@ pub async fn run(cfg: TuiConfig) -> anyhow::Result<()> {
     // without a handler it would end the process with the alternate screen still up.
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    let mut guard = TerminalGuard::enter()?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
