@@ -128,6 +128,26 @@ fn the_tui_logs_that_it_created_the_database() {
     assert!(log.contains("created database file"), "{log}");
 }
 
+/// The log is opened after the first frame: when it cannot be written the TUI says so in its
+/// status line (not on stderr, which would scribble over the screen) and works on.
+#[test]
+fn a_log_that_cannot_be_written_is_a_status_line_and_the_tui_works_on() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the log file should be: opening it for appending fails.
+    std::fs::create_dir(dir.path().join("notifydesk.log")).unwrap();
+    let mut p = start(&fake, dir.path(), 100, 24);
+    let screen = p.wait_for("Cannot write the log");
+    assert!(screen.contains("Is a directory"), "{screen}");
+    p.wait_for("Unconfigured");
+    p.send("3");
+    p.wait_for("Members");
+    p.send("q");
+    let status = p.wait_exit();
+    assert!(status.success(), "{status:?}");
+    p.assert_restored();
+}
+
 /// `channel list --json` of the database in `dir`, through the CLI.
 fn channel_json(dir: &std::path::Path) -> serde_json::Value {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_notifydesk"))
