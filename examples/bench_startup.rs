@@ -72,7 +72,10 @@ fn main() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
         .join("release");
-    let app = target.join("notifydesk");
+    // NOTIFYDESK_BENCH_BIN: another build of the binary (another profile, or before a change).
+    let app = std::env::var_os("NOTIFYDESK_BENCH_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| target.join("notifydesk"));
     let minimal = target.join("examples/minimal_frame");
     for p in [&app, &minimal] {
         assert!(
