@@ -16,6 +16,24 @@ const GLOBAL: &str = "Global options";
                   The AppSecret is never taken as an argument: use --app-secret-stdin (or NOTIFYDESK_APP_SECRET, set with `read -rs`)."
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Globals,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl std::ops::Deref for Cli {
+    type Target = Globals;
+
+    fn deref(&self) -> &Globals {
+        &self.global
+    }
+}
+
+/// The options, without a command: what opening the TUI takes.
+#[derive(Debug, Args)]
+pub struct Globals {
     /// SQLite database file [default: notifydesk.db in the user's data directory]
     #[arg(long, global = true, env = "NOTIFYDESK_DB", value_name = "PATH", help_heading = GLOBAL)]
     pub db: Option<PathBuf>,
@@ -98,9 +116,43 @@ pub struct Cli {
     /// Open the TUI on a temporary database wired to a built-in DingTalk sandbox (try it first)
     #[arg(long)]
     pub sandbox: bool,
+}
 
-    #[command(subcommand)]
-    pub command: Option<Command>,
+/// Only the options, no command: the TUI's command line. Parsing it skips building every
+/// subcommand's arguments (≈ 0.25 ms, an eighth of the TUI's start-up); anything it does not
+/// know (a command, `--help`, a typo, a bad value) goes to the full parser, which answers as
+/// it always does.
+#[derive(Debug, Parser)]
+#[command(
+    name = "notifydesk",
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+struct OptionsOnly {
+    #[command(flatten)]
+    global: Globals,
+}
+
+impl Cli {
+    /// The process's arguments, as [`Parser::parse`] gives them.
+    pub fn parse_args() -> Cli {
+        Cli::parse_from_args(std::env::args_os())
+    }
+
+    pub fn parse_from_args<I, T>(args: I) -> Cli
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        match OptionsOnly::try_parse_from(&args) {
+            Ok(o) => Cli {
+                global: o.global,
+                command: None,
+            },
+            Err(_) => Cli::parse_from(args),
+        }
+    }
 }
 
 fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
@@ -522,5 +574,65 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod options_only_tests {
+    use super::*;
+
+    #[test]
+    fn options_alone_parse_as_the_full_parser_parses_them() {
+        let cases: [&[&str]; 5] = [
+            &["notifydesk"],
+            &[
+                "notifydesk",
+                "--db",
+                "/tmp/x.db",
+                "--lang",
+                "zh",
+                "--no-color",
+            ],
+            &["notifydesk", "--sandbox"],
+            &[
+                "notifydesk",
+                "--http-timeout",
+                "3",
+                "--dingtalk-api=http://127.0.0.1:1",
+            ],
+            &[
+                "notifydesk",
+                "--wecom-api",
+                "http://127.0.0.1:2",
+                "--lark-api",
+                "http://h",
+            ],
+        ];
+        for args in cases {
+            let fast = OptionsOnly::try_parse_from(args).expect("options alone");
+            let full = Cli::try_parse_from(args).unwrap();
+            assert_eq!(format!("{:?}", fast.global), format!("{:?}", full.global));
+            assert!(full.command.is_none());
+            let chosen = Cli::parse_from_args(args);
+            assert_eq!(format!("{chosen:?}"), format!("{full:?}"));
+        }
+    }
+
+    #[test]
+    fn commands_help_and_mistakes_go_to_the_full_parser() {
+        let cases: [&[&str]; 6] = [
+            &["notifydesk", "channel", "list"],
+            &["notifydesk", "--db", "/tmp/x.db", "paths"],
+            &["notifydesk", "--help"],
+            &["notifydesk", "--version"],
+            &["notifydesk", "--lang", "fr"],
+            &["notifydesk", "--dbb", "x"],
+        ];
+        for args in cases {
+            assert!(OptionsOnly::try_parse_from(args).is_err(), "{args:?}");
+        }
+        let cli = Cli::parse_from_args(["notifydesk", "--db", "/tmp/x.db", "paths"]);
+        assert!(matches!(cli.command, Some(Command::Paths)));
+        assert_eq!(cli.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
     }
 }

@@ -15,7 +15,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::Parser;
 
 pub use args::{ChannelCommand, Cli, Command, MemberCommand, SubscriptionCommand};
 
@@ -29,7 +28,7 @@ use crate::{logging, paths, tui};
 pub const EXIT_FAILED: u8 = 1;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     // Errors are worded for people: in the language chosen (what the core says in English is
     // translated when the locale file knows the message).
     let lang = crate::i18n::choose_from_env(cli.lang).lang;
@@ -208,7 +207,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Settings(cmd)) => return settings(cmd, store),
         other => other,
     };
-    let endpoints = Endpoints::new(&cli.dingtalk_api, &cli.dingtalk_oapi)?;
+    let endpoints = Endpoints::new(&cli.global.dingtalk_api, &cli.global.dingtalk_oapi)?;
     let client = Client::new(endpoints, options)?;
     let runtime = runtime()?;
     match command {
@@ -312,6 +311,7 @@ fn shorten_home(path: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     #[test]
     fn settings_get_prints_one_setting_and_names_the_known_ones() {
