@@ -33,12 +33,26 @@ fn main() {
         let root: toml::Table = text.parse().unwrap_or_else(|e| panic!("{file}: {e}"));
         let mut flat = BTreeMap::new();
         flatten("", &root, &mut flat);
-        // Sorted by key (BTreeMap order = byte order), for binary search.
-        writeln!(code, "pub static {name}: &[(&str, &str)] = &[").unwrap();
+        // Sorted by key (BTreeMap order = byte order), for binary search. One text and an
+        // index of offsets rather than a table of `&str` pairs: a table of 1,000 pointer pairs
+        // is 2,000 relocations the loader patches (and copies the pages of) at every start.
+        let mut text = String::new();
+        let mut index = Vec::new();
         for (k, v) in &flat {
-            writeln!(code, "    ({k:?}, {v:?}),").unwrap();
+            let key_start = text.len();
+            text.push_str(k);
+            let value_start = text.len();
+            text.push_str(v);
+            index.push([key_start, value_start, text.len()]);
         }
-        writeln!(code, "];").unwrap();
+        writeln!(code, "pub static {name}: Table = Table {{").unwrap();
+        writeln!(code, "    text: {text:?},").unwrap();
+        writeln!(code, "    index: &[").unwrap();
+        for [a, b, c] in index {
+            writeln!(code, "        [{a}, {b}, {c}],").unwrap();
+        }
+        writeln!(code, "    ],").unwrap();
+        writeln!(code, "}};").unwrap();
     }
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("locales.rs");
     std::fs::write(out, code).unwrap();

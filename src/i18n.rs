@@ -84,9 +84,10 @@ impl Lang {
     /// The string for `key` in this language only.
     pub fn lookup(self, key: &str) -> Option<&'static str> {
         let t = table(self);
-        t.binary_search_by(|(k, _)| (*k).cmp(key))
+        t.index
+            .binary_search_by(|&[k, v, _]| t.text[k as usize..v as usize].cmp(key))
             .ok()
-            .map(|i| t[i].1)
+            .map(|i| t.entry(i).1)
     }
 }
 
@@ -161,21 +162,36 @@ pub fn source(lang: Lang) -> &'static str {
     }
 }
 
-/// The locale files as sorted `(dotted key, text)` tables, made by `build.rs`.
+/// A locale file as `(dotted key, text)` entries sorted by key, made by `build.rs`: one text
+/// and, per entry, where its key starts, its value starts and its value ends.
+struct Table {
+    text: &'static str,
+    index: &'static [[u32; 3]],
+}
+
+impl Table {
+    fn entry(&self, i: usize) -> (&'static str, &'static str) {
+        let [k, v, end] = self.index[i].map(|n| n as usize);
+        (&self.text[k..v], &self.text[v..end])
+    }
+}
+
 mod compiled {
+    use super::Table;
     include!(concat!(env!("OUT_DIR"), "/locales.rs"));
 }
 
-fn table(lang: Lang) -> &'static [(&'static str, &'static str)] {
+fn table(lang: Lang) -> &'static Table {
     match lang {
-        Lang::En => compiled::EN,
-        Lang::Zh => compiled::ZH,
+        Lang::En => &compiled::EN,
+        Lang::Zh => &compiled::ZH,
     }
 }
 
 /// Every key of a language's file, flattened ("tab.channels").
 pub fn keys(lang: Lang) -> impl Iterator<Item = &'static str> {
-    table(lang).iter().map(|(k, _)| *k)
+    let t = table(lang);
+    (0..t.index.len()).map(move |i| t.entry(i).0)
 }
 
 /// A locale file as dotted keys to strings; anything but strings and tables is an error.
