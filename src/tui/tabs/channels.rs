@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph};
 
@@ -14,7 +14,7 @@ use crate::tui::keymap::{self, Action, Context};
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::theme::Role;
 use crate::tui::ui::{Level, Tab, TabUnit, Ui};
-use crate::tui::widgets::{SPINNER, format_time, truncate, wrap_text};
+use crate::tui::widgets::{SPINNER, format_time, split_even, truncate, wrap_text};
 
 /// A test started from a card with the stored configuration (key `t`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,12 +152,9 @@ impl TabUnit for ChannelsTab {
 
 fn render(tab: &ChannelsTab, ui: &Ui, frame: &mut Frame, area: Rect) {
     let rows = tab.channels.len().div_ceil(2).max(1);
-    let row_areas = Layout::vertical(vec![Constraint::Ratio(1, rows as u32); rows]).split(area);
+    let row_areas = split_even(area, rows as u16, true);
     for (i, ch) in tab.channels.iter().enumerate() {
-        let row = row_areas[i / 2];
-        let [left, right] =
-            Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(row);
-        let cell = if i % 2 == 0 { left } else { right };
+        let cell = split_even(row_areas[i / 2], 2, false)[i % 2];
         render_card(ui, tab, ch, i == tab.selected, frame, cell);
     }
 }

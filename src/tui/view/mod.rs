@@ -5,7 +5,7 @@
 mod header;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
@@ -24,14 +24,12 @@ pub fn render(app: &App, frame: &mut Frame) {
         render_too_small(app, frame, area);
         return;
     }
-    let [title, tabs, body, status, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    // Title, tabs, body, status, footer: fixed rows around the body, cut by hand (a layout
+    // solver for five rows costs more than the rest of the first frame's layout).
+    let row = |y: u16, h: u16| Rect::new(area.x, y, area.width, h);
+    let (title, tabs) = (row(area.y, 1), row(area.y + 1, 1));
+    let body = row(area.y + 2, area.height - 4);
+    let (status, footer) = (row(area.bottom() - 2, 1), row(area.bottom() - 1, 1));
     header::render_title(app, frame, title);
     header::render_tabs(app, frame, tabs);
     let ui = &app.ui;
