@@ -589,6 +589,8 @@ fn insert_event(
     let mut unknown = Vec::new();
     let mut queued = 0;
     for login in logins {
+        // The search's record of logins and errors (no trigger on `delivery`: see v6).
+        search::note_text(tx, "login", login)?;
         let (status, code, error) = match &skip_reason {
             Some(reason) => ("skipped", Some("skipped"), Some(reason.clone())),
             None if !is_member.query_row([login], |r| r.get::<_, bool>(0))? => {
@@ -618,6 +620,9 @@ fn insert_event(
                 continue;
             }
         };
+        if let Some(error) = &error {
+            search::note_text(tx, "error", error)?;
+        }
         insert.execute(params![event_ref, login, "", status, code, error, t])?;
     }
     Ok(match skip_reason {
@@ -960,6 +965,7 @@ impl Store {
             });
         }
         let t = now();
+        search::note_text(&tx, "login", &login).map_err(&err)?;
         for kind in kinds {
             tx.execute(
                 "INSERT INTO delivery (event_ref, login, channel, status, restarted_at, created_at,

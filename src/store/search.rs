@@ -25,6 +25,7 @@
 //! uses the indexes unless the status and channel filters leave at most [`SCAN_ROWS`] rows.
 
 use rusqlite::types::Value;
+use rusqlite::{Connection, params};
 
 /// How many rows (the newest, under the status and channel filters) a search reads with LIKE
 /// before it turns to the indexes: about 2 ms of LIKE in a release build.
@@ -96,6 +97,23 @@ pub(super) fn matches_sql(ix: &Indexed, alias: &str) -> (String, Vec<Value>) {
         params.extend([fts(), Value::Text(field.into()), like()]);
     }
     (sql, params)
+}
+
+/// Record `text` as a login (`field` "login") or an error ("error") written on a delivery,
+/// unless it is known. Every INSERT INTO delivery calls this for its login and its error
+/// first (a trigger would slow every insert down; see migration v6); updates are covered by
+/// triggers. A known text costs one indexed probe.
+pub(super) fn note_text(conn: &Connection, field: &str, text: &str) -> rusqlite::Result<()> {
+    let known: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM delivery_text WHERE field = ?1 AND text = ?2)",
+        )?
+        .query_row(params![field, text], |r| r.get(0))?;
+    if !known {
+        conn.prepare_cached("INSERT INTO delivery_text (field, text) VALUES (?1, ?2)")?
+            .execute(params![field, text])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -138,7 +138,13 @@ fn random_store(rng: &mut StdRng) -> (Store, Vec<String>) {
             .unwrap();
         let event = store.conn.last_insert_rowid();
         for _ in 0..rng.random_range(0..7) {
+            let login = pick(rng, &logins).clone();
             let error = rng.random_bool(0.5).then(|| pick(rng, &errors).clone());
+            // As the store's own inserts do.
+            super::note_text(&store.conn, "login", &login).unwrap();
+            if let Some(error) = &error {
+                super::note_text(&store.conn, "error", error).unwrap();
+            }
             store
                 .conn
                 .execute(
@@ -147,7 +153,7 @@ fn random_store(rng: &mut StdRng) -> (Store, Vec<String>) {
                      VALUES (?1, ?2, ?3, ?4, ?5, 1, 1)",
                     params![
                         event,
-                        pick(rng, &logins),
+                        login,
                         pick(rng, &CHANNELS),
                         pick(rng, &DeliveryStatus::ALL).code(),
                         error
@@ -531,4 +537,107 @@ fn v5_database_migrates_and_its_rows_are_found() {
     let (rows, n) = search(&store, "orders");
     assert_eq!((rows.len(), n), (3, 3));
     assert_eq!(&rows[1..], [11, 10]);
+}
+
+/// Deliveries whose login or last error is missing from `delivery_text`: none, after the
+/// store's own inserts (queued, unknown member, a channelless row retried) and the worker's
+/// updates.
+#[test]
+fn every_login_and_error_the_store_writes_is_recorded() {
+    use crate::domain::member::NewMember;
+    use crate::domain::subscription::{Method, MethodChange};
+    use crate::domain::{DingTalkConfig, Mobile, SourceColumn};
+    use crate::store::RetryMark;
+
+    let missing = |store: &Store| -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM delivery d
+                 WHERE NOT EXISTS (SELECT 1 FROM delivery_text t
+                        WHERE t.field = 'login' AND t.text = d.login)
+                    OR (d.last_error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM delivery_text t
+                        WHERE t.field = 'error' AND t.text = d.last_error))",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .save_dingtalk(&DingTalkConfig {
+            app_key: "dingkey".into(),
+            app_secret: secrecy::SecretString::from("secret"),
+            template_id: None,
+            source_column: SourceColumn::Phone,
+            receiver: Some(Mobile::parse("13900000001").unwrap()),
+        })
+        .unwrap();
+    store
+        .apply_method_changes(&[MethodChange {
+            type_code: "sql_task".into(),
+            node_code: "to_be_approved".into(),
+            method: Method::Personal,
+            on: true,
+        }])
+        .unwrap();
+    let member = |login: &str| NewMember {
+        name: login.to_uppercase(),
+        login: login.into(),
+        phone: "13900000002".into(),
+        email: None,
+    };
+    store.add_member(&member("ana")).unwrap();
+    store
+        .enqueue_event(&NewEvent {
+            event_id: "e1".into(),
+            type_code: "sql_task".into(),
+            node_code: "to_be_approved".into(),
+            title: "Deploy".into(),
+            members: vec!["ana".into(), "Zed.Unknown".into()],
+            ..NewEvent::default()
+        })
+        .unwrap();
+    assert_eq!(missing(&store), 0);
+    let f = |text: &str| DeliveryFilter {
+        text: Some(text.into()),
+        ..DeliveryFilter::default()
+    };
+    let found = |store: &Store, text: &str| -> Vec<String> {
+        store
+            .delivery_page_scanning(&f(text), None, 10, 0)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.login)
+            .collect()
+    };
+    assert_eq!(found(&store, "zed.u"), ["Zed.Unknown"]);
+    assert_eq!(found(&store, "no member has"), ["Zed.Unknown"]);
+    // The worker's retry records its error (a trigger on the update).
+    let batch = store
+        .claim_batch("owner-1", i64::MAX / 2, i64::MAX / 2 + 60_000, 10)
+        .unwrap()
+        .unwrap();
+    let ids: Vec<i64> = batch.recipients.iter().map(|r| r.delivery_id).collect();
+    store
+        .mark_retry(
+            "owner-1",
+            &ids,
+            &RetryMark {
+                code: "http".into(),
+                error: "HTTP 502 from upstream".into(),
+                request_id: None,
+                next_at_ms: 0,
+                counted: true,
+            },
+        )
+        .unwrap();
+    assert_eq!(missing(&store), 0);
+    assert_eq!(found(&store, "502 from"), ["ana"]);
+    // A row that never had a channel, retried once its login is a member: new rows.
+    store.add_member(&member("Zed.Unknown")).unwrap();
+    let failed = store.delivery_page(&f("Zed.Unknown"), None, 10).unwrap();
+    store.retry_delivery(failed[0].id, false).unwrap();
+    assert_eq!(missing(&store), 0);
+    assert_eq!(found(&store, "zed.unk").len(), 1);
 }
