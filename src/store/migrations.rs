@@ -200,20 +200,21 @@ const MIGRATION_LIST: &[M<'static>] = &[
     // each candidate with the same LIKE as before, so the index only has to find a superset).
     //
     // - `event_search`: the event's four fields, external content (the text stays in `event`
-    //   only), kept in step by triggers. Events are only inserted today; the delete and update
-    //   triggers keep the index right if that ever changes. One index row per event, not per
-    //   delivery: enqueueing stays cheap.
+    //   only). One index row per event, not per delivery.
     // - `delivery_text`: every distinct login and every distinct last error ever written on a
     //   delivery, with its own trigram index. Both are few compared with the deliveries (logins
     //   at most one per member and unknown name; errors mostly fixed sentences), so a search
     //   finds the matching texts there and then the deliveries through `delivery_by_login` and
     //   the partial index `delivery_by_error`. Texts are never removed: one no longer on any
-    //   delivery just finds no rows. Updates of `delivery` add their text through triggers.
-    //   Inserts do not: an INSERT trigger on `delivery`, even one that never fires, costs each
-    //   insert statement a statement journal, and enqueueing (one statement per delivery) ran
-    //   at about a third of its speed with them (measured). The store's two inserts record
-    //   their login and error first instead (`search::note_text`: one indexed probe for a
-    //   known text).
+    //   delivery just finds no rows.
+    //
+    // Updates of `delivery` (the worker's errors) add their text through triggers; deletes and
+    // updates of events (none today) keep `event_search` right through triggers. Inserts of
+    // events and deliveries have no trigger: any trigger on the table, even one that never
+    // fires, costs each insert statement a statement journal, at which FTS5 also writes its
+    // pending rows out as a separate segment; enqueueing (a statement per row) ran at about a
+    // third of its speed with them (measured). The store's inserts record their rows instead
+    // and index them in one statement per transaction (`search::Upkeep`).
     M::up(
         "CREATE VIRTUAL TABLE event_search USING fts5 (
             event_id, type_code, node_code, title,
@@ -221,10 +222,6 @@ const MIGRATION_LIST: &[M<'static>] = &[
             tokenize = 'trigram case_sensitive 0', detail = none, columnsize = 0
         );
         INSERT INTO event_search (event_search) VALUES ('rebuild');
-        CREATE TRIGGER event_search_insert AFTER INSERT ON event BEGIN
-            INSERT INTO event_search (rowid, event_id, type_code, node_code, title)
-                VALUES (NEW.id, NEW.event_id, NEW.type_code, NEW.node_code, NEW.title);
-        END;
         CREATE TRIGGER event_search_delete AFTER DELETE ON event BEGIN
             INSERT INTO event_search (event_search, rowid, event_id, type_code, node_code, title)
                 VALUES ('delete', OLD.id, OLD.event_id, OLD.type_code, OLD.node_code, OLD.title);
@@ -247,9 +244,6 @@ const MIGRATION_LIST: &[M<'static>] = &[
             content = 'delivery_text', content_rowid = 'id',
             tokenize = 'trigram case_sensitive 0', detail = none, columnsize = 0
         );
-        CREATE TRIGGER delivery_text_search_insert AFTER INSERT ON delivery_text BEGIN
-            INSERT INTO delivery_text_search (rowid, text) VALUES (NEW.id, NEW.text);
-        END;
         CREATE TRIGGER delivery_text_search_delete AFTER DELETE ON delivery_text BEGIN
             INSERT INTO delivery_text_search (delivery_text_search, rowid, text)
                 VALUES ('delete', OLD.id, OLD.text);
@@ -258,16 +252,20 @@ const MIGRATION_LIST: &[M<'static>] = &[
         INSERT INTO delivery_text (field, text) SELECT DISTINCT 'login', login FROM delivery;
         INSERT INTO delivery_text (field, text)
             SELECT DISTINCT 'error', last_error FROM delivery WHERE last_error IS NOT NULL;
+        INSERT INTO delivery_text_search (delivery_text_search) VALUES ('rebuild');
         CREATE TRIGGER delivery_text_login_update AFTER UPDATE OF login ON delivery
             WHEN NOT EXISTS (SELECT 1 FROM delivery_text WHERE field = 'login' AND text = NEW.login)
         BEGIN
             INSERT INTO delivery_text (field, text) VALUES ('login', NEW.login);
+            INSERT INTO delivery_text_search (rowid, text) VALUES (last_insert_rowid(), NEW.login);
         END;
         CREATE TRIGGER delivery_text_error_update AFTER UPDATE OF last_error ON delivery
             WHEN NEW.last_error IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM delivery_text WHERE field = 'error' AND text = NEW.last_error)
         BEGIN
             INSERT INTO delivery_text (field, text) VALUES ('error', NEW.last_error);
+            INSERT INTO delivery_text_search (rowid, text)
+                VALUES (last_insert_rowid(), NEW.last_error);
         END;",
     ),
 ];

@@ -439,6 +439,7 @@ fn enqueue_on(
     let mut nodes: std::collections::HashMap<(String, String), Option<NodeInfo>> =
         Default::default();
     let mut outcomes = Vec::with_capacity(events.len());
+    let mut upkeep = search::Upkeep::default();
     let t = now();
     for ev in events {
         if let Some(what) = ev.problem() {
@@ -455,10 +456,17 @@ fn enqueue_on(
             outcomes.push(Err(StoreError::Invalid { what }));
             continue;
         };
-        outcomes.push(Ok(
-            insert_event(conn, ev, node, &configured, t).map_err(err)?
-        ));
+        outcomes.push(Ok(insert_event(
+            conn,
+            ev,
+            node,
+            &configured,
+            t,
+            &mut upkeep,
+        )
+        .map_err(err)?));
     }
+    upkeep.write(conn).map_err(err)?;
     Ok(outcomes)
 }
 
@@ -543,6 +551,7 @@ fn insert_event(
     node: &NodeInfo,
     configured: &[ChannelKind],
     t: i64,
+    upkeep: &mut search::Upkeep,
 ) -> rusqlite::Result<EnqueueOutcome> {
     let skip_reason = if !node.personal {
         Some(format!(
@@ -572,6 +581,7 @@ fn insert_event(
         return Ok(EnqueueOutcome::Duplicate);
     }
     let event_ref = tx.last_insert_rowid();
+    upkeep.event(event_ref);
     let mut logins: Vec<&str> = Vec::new();
     for l in ev.members.iter().chain(node.custom_receivers.iter()) {
         let l = l.trim();
@@ -590,7 +600,7 @@ fn insert_event(
     let mut queued = 0;
     for login in logins {
         // The search's record of logins and errors (no trigger on `delivery`: see v6).
-        search::note_text(tx, "login", login)?;
+        upkeep.text(tx, "login", login)?;
         let (status, code, error) = match &skip_reason {
             Some(reason) => ("skipped", Some("skipped"), Some(reason.clone())),
             None if !is_member.query_row([login], |r| r.get::<_, bool>(0))? => {
@@ -621,7 +631,7 @@ fn insert_event(
             }
         };
         if let Some(error) = &error {
-            search::note_text(tx, "error", error)?;
+            upkeep.text(tx, "error", error)?;
         }
         insert.execute(params![event_ref, login, "", status, code, error, t])?;
     }
@@ -965,7 +975,9 @@ impl Store {
             });
         }
         let t = now();
-        search::note_text(&tx, "login", &login).map_err(&err)?;
+        let mut upkeep = search::Upkeep::default();
+        upkeep.text(&tx, "login", &login).map_err(&err)?;
+        upkeep.write(&tx).map_err(&err)?;
         for kind in kinds {
             tx.execute(
                 "INSERT INTO delivery (event_ref, login, channel, status, restarted_at, created_at,

@@ -25,7 +25,9 @@
 //! uses the indexes unless the status and channel filters leave at most [`SCAN_ROWS`] rows.
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, params};
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// How many rows (the newest, under the status and channel filters) a search reads with LIKE
 /// before it turns to the indexes: about 2 ms of LIKE in a release build.
@@ -99,21 +101,78 @@ pub(super) fn matches_sql(ix: &Indexed, alias: &str) -> (String, Vec<Value>) {
     (sql, params)
 }
 
-/// Record `text` as a login (`field` "login") or an error ("error") written on a delivery,
-/// unless it is known. Every INSERT INTO delivery calls this for its login and its error
-/// first (a trigger would slow every insert down; see migration v6); updates are covered by
-/// triggers. A known text costs one indexed probe.
-pub(super) fn note_text(conn: &Connection, field: &str, text: &str) -> rusqlite::Result<()> {
-    let known: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM delivery_text WHERE field = ?1 AND text = ?2)",
-        )?
-        .query_row(params![field, text], |r| r.get(0))?;
-    if !known {
-        conn.prepare_cached("INSERT INTO delivery_text (field, text) VALUES (?1, ?2)")?
-            .execute(params![field, text])?;
+/// What a write adds to the search indexes: the events it inserted and the logins and errors
+/// its deliveries carry. [`Upkeep::write`] indexes them in one statement per index before the
+/// transaction (or savepoint) ends. One FTS5 insert per row would cost far more: FTS5 writes
+/// its pending rows out as a new index segment at every statement that may be rolled back on
+/// its own (one with a statement journal: any insert into an FTS5 table, any statement with a
+/// trigger), so every event would become a segment of its own, to be merged later.
+#[derive(Debug, Default)]
+pub(super) struct Upkeep {
+    events: Vec<i64>,
+    /// Rows added to `delivery_text` here, to index.
+    texts: Vec<i64>,
+    /// Texts known to be in `delivery_text` (within this transaction or savepoint).
+    known: HashSet<(&'static str, String)>,
+}
+
+impl Upkeep {
+    /// An event inserted (its id).
+    pub(super) fn event(&mut self, id: i64) {
+        self.events.push(id);
     }
-    Ok(())
+
+    /// A delivery is about to be inserted with this text as its login (`field` "login") or
+    /// its last error ("error"): record the text unless it is known. Every INSERT INTO
+    /// delivery calls this for its login and its error (a trigger would slow every insert
+    /// down; see migration v6). A known text costs one indexed probe, or none when this
+    /// upkeep has seen it.
+    pub(super) fn text(
+        &mut self,
+        conn: &Connection,
+        field: &'static str,
+        text: &str,
+    ) -> rusqlite::Result<()> {
+        let key = (field, text.to_string());
+        if self.known.contains(&key) {
+            return Ok(());
+        }
+        let id: Option<i64> = conn
+            .prepare_cached("SELECT id FROM delivery_text WHERE field = ?1 AND text = ?2")?
+            .query_row(params![field, text], |r| r.get(0))
+            .optional()?;
+        if id.is_none() {
+            conn.prepare_cached("INSERT INTO delivery_text (field, text) VALUES (?1, ?2)")?
+                .execute(params![field, text])?;
+            self.texts.push(conn.last_insert_rowid());
+        }
+        self.known.insert(key);
+        Ok(())
+    }
+
+    /// Index what was recorded, on the same transaction or savepoint.
+    pub(super) fn write(self, conn: &Connection) -> rusqlite::Result<()> {
+        let ids = |v: &[i64]| {
+            let list: Vec<String> = v.iter().map(i64::to_string).collect();
+            format!("[{}]", list.join(","))
+        };
+        if !self.events.is_empty() {
+            conn.prepare_cached(
+                "INSERT INTO event_search (rowid, event_id, type_code, node_code, title)
+                 SELECT e.id, e.event_id, e.type_code, e.node_code, e.title
+                 FROM json_each(?1) j JOIN event e ON e.id = j.value",
+            )?
+            .execute([ids(&self.events)])?;
+        }
+        if !self.texts.is_empty() {
+            conn.prepare_cached(
+                "INSERT INTO delivery_text_search (rowid, text)
+                 SELECT t.id, t.text FROM json_each(?1) j JOIN delivery_text t ON t.id = j.value",
+            )?
+            .execute([ids(&self.texts)])?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

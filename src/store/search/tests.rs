@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::params;
 
-use super::{Indexed, SCAN_ROWS, indexed};
+use super::{Indexed, SCAN_ROWS, Upkeep, indexed};
 use crate::domain::ChannelKind;
 use crate::store::outbox::{indexed_count_sql, indexed_page_sql};
 use crate::store::{DeliveryFilter, DeliveryStatus, NewEvent, Store, migrations};
@@ -89,6 +89,19 @@ fn ids(
         .collect()
 }
 
+/// Both trigram indexes hold exactly the rows of their content tables.
+fn assert_indexes_complete(store: &Store) {
+    for table in ["event_search", "delivery_text_search"] {
+        store
+            .conn
+            .execute(
+                &format!("INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)"),
+                [],
+            )
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+}
+
 /// Letters whose case LIKE folds (ASCII) and some it does not (é/É, ß/ẞ, the Kelvin sign
 /// that Unicode folds to k, dotted and dotless i), CJK, LIKE's wildcards, quotes.
 const ALPHABET: &[char] = &[
@@ -121,6 +134,8 @@ fn random_store(rng: &mut StdRng) -> (Store, Vec<String>) {
         .map(|_| word(rng, 3, 20))
         .collect();
     let mut texts: Vec<String> = logins.iter().chain(&errors).cloned().collect();
+    // As the store's own inserts do: record, then index in one go.
+    let mut upkeep = Upkeep::default();
     for i in 0..rng.random_range(5..40) {
         let fields = [
             format!("{}#{i}", word(rng, 0, 8)),
@@ -137,13 +152,13 @@ fn random_store(rng: &mut StdRng) -> (Store, Vec<String>) {
             )
             .unwrap();
         let event = store.conn.last_insert_rowid();
+        upkeep.event(event);
         for _ in 0..rng.random_range(0..7) {
             let login = pick(rng, &logins).clone();
             let error = rng.random_bool(0.5).then(|| pick(rng, &errors).clone());
-            // As the store's own inserts do.
-            super::note_text(&store.conn, "login", &login).unwrap();
+            upkeep.text(&store.conn, "login", &login).unwrap();
             if let Some(error) = &error {
-                super::note_text(&store.conn, "error", error).unwrap();
+                upkeep.text(&store.conn, "error", error).unwrap();
             }
             store
                 .conn
@@ -163,6 +178,7 @@ fn random_store(rng: &mut StdRng) -> (Store, Vec<String>) {
         }
         texts.extend(fields);
     }
+    upkeep.write(&store.conn).unwrap();
     // The catalogue's node without Personal Channel: every named login gets a skipped row.
     let events: Vec<NewEvent> = (0..rng.random_range(0..4))
         .map(|i| NewEvent {
@@ -252,6 +268,7 @@ fn query(rng: &mut StdRng, texts: &[String]) -> String {
 fn check(seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let (store, texts) = random_store(&mut rng);
+    assert_indexes_complete(&store);
     let all = old_page(&store, &DeliveryFilter::default(), None, None);
     let mut through_indexes = 0;
     for _ in 0..30 {
@@ -599,6 +616,7 @@ fn every_login_and_error_the_store_writes_is_recorded() {
         })
         .unwrap();
     assert_eq!(missing(&store), 0);
+    assert_indexes_complete(&store);
     let f = |text: &str| DeliveryFilter {
         text: Some(text.into()),
         ..DeliveryFilter::default()
@@ -633,11 +651,38 @@ fn every_login_and_error_the_store_writes_is_recorded() {
         )
         .unwrap();
     assert_eq!(missing(&store), 0);
+    assert_indexes_complete(&store);
     assert_eq!(found(&store, "502 from"), ["ana"]);
     // A row that never had a channel, retried once its login is a member: new rows.
     store.add_member(&member("Zed.Unknown")).unwrap();
     let failed = store.delivery_page(&f("Zed.Unknown"), None, 10).unwrap();
     store.retry_delivery(failed[0].id, false).unwrap();
     assert_eq!(missing(&store), 0);
+    assert_indexes_complete(&store);
     assert_eq!(found(&store, "zed.unk").len(), 1);
+    // Requests in one transaction: a refused one leaves nothing behind, in the indexes too.
+    let ev = |id: &str, title: &str, member: &str| NewEvent {
+        event_id: id.into(),
+        type_code: "sql_task".into(),
+        node_code: "to_be_approved".into(),
+        title: title.into(),
+        members: vec![member.into()],
+        ..NewEvent::default()
+    };
+    let outcomes = store
+        .enqueue_requests(&[
+            vec![ev("r1", "Kept request", "kim")],
+            vec![ev("r2", "Refused request", "lou"), ev("r3", "", "lou")],
+            vec![ev("r4", "Also kept", "max")],
+        ])
+        .unwrap();
+    assert!(matches!(
+        outcomes[1],
+        crate::store::RequestOutcome::Rejected(_)
+    ));
+    assert_eq!(missing(&store), 0);
+    assert_indexes_complete(&store);
+    assert_eq!(found(&store, "kept"), ["max", "kim"]);
+    assert!(found(&store, "refused").is_empty());
+    assert!(found(&store, "lou").is_empty());
 }
