@@ -2,9 +2,9 @@
 //! deliveries. Builds the database once (kept at PATH for the next run), then times:
 //! the store's loads and Delivery Log queries (searches also with the LIKE scan they
 //! replaced), the Members tab's keys (cursor and filter keystrokes, key press → redrawn frame)
-//! and the log tab's keys in-process, enqueue throughput with and without the event index's
-//! upkeep, and the release binary in a pseudo-terminal: start to first frame, members shown, a
-//! log search answered, and its peak RSS (VmHWM).
+//! and the log tab's keys in-process, enqueue throughput, and the release binary in a
+//! pseudo-terminal: start to first frame, members shown, a log search answered, and its peak
+//! RSS (VmHWM).
 //!
 //! Build: `cargo build --release --bin notifydesk --examples`
 //! Run: `cargo run --release --example bench_scale [PATH [pty]]` (default
@@ -244,76 +244,59 @@ fn like_count(conn: &rusqlite::Connection, text: &str) -> u64 {
     .unwrap() as u64
 }
 
-/// Enqueue throughput with the search indexes kept up to date (schema v6) and without the
-/// event index's trigger (the FTS row per event; the login probes of `delivery_text` remain),
-/// alternating, on fresh databases: 1,000 members, 20,000 events of 20 members in groups of
-/// 500 (as `notify --stdin-json` commits).
+/// Enqueue throughput (with the search indexes' upkeep) on fresh databases of 1,000 members:
+/// 20,000 events of 20 members, and of 2 members (as `bench_service`), in groups of 500 (as
+/// `notify --stdin-json` commits); median of 3 runs each.
 fn enqueue_figures() {
     let dir = std::env::temp_dir().join(format!("nd-bench-enqueue-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (mut with, mut without) = (vec![], vec![]);
-    for run in 0..6 {
-        let upkeep = run % 2 == 0;
-        let path = dir.join(format!("enqueue-{run}.db"));
-        let mut store = Store::open(&path).unwrap();
-        configure(&mut store);
-        let members: Vec<NewMember> = (0..1000)
-            .map(|i| NewMember {
-                name: format!("User {i}"),
-                login: format!("u{i}"),
-                phone: format!("139{i:08}"),
-                email: None,
+    for per_event in [20, 2] {
+        let mut rates: Vec<f64> = (0..3)
+            .map(|run| {
+                let path = dir.join(format!("enqueue-{per_event}-{run}.db"));
+                let mut store = Store::open(&path).unwrap();
+                configure(&mut store);
+                let members: Vec<NewMember> = (0..1000)
+                    .map(|i| NewMember {
+                        name: format!("User {i}"),
+                        login: format!("u{i}"),
+                        phone: format!("139{i:08}"),
+                        email: None,
+                    })
+                    .collect();
+                store.import_members(&members).unwrap();
+                let events: Vec<NewEvent> = (0..20_000)
+                    .map(|e| NewEvent {
+                        event_id: format!("ev-{e}"),
+                        type_code: "sql_task".into(),
+                        node_code: "to_be_approved".into(),
+                        title: format!("Change {e}"),
+                        members: (0..per_event)
+                            .map(|i| format!("u{}", (e * per_event + i) % 1000))
+                            .collect(),
+                        ..NewEvent::default()
+                    })
+                    .collect();
+                let t = Instant::now();
+                for chunk in events.chunks(500) {
+                    store.enqueue_events(chunk).unwrap();
+                }
+                let rate = events.len() as f64 / t.elapsed().as_secs_f64();
+                drop(store);
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                rate
             })
             .collect();
-        store.import_members(&members).unwrap();
-        if !upkeep {
-            rusqlite::Connection::open(&path)
-                .unwrap()
-                .execute_batch("DROP TRIGGER event_search_insert")
-                .unwrap();
-        }
-        let events: Vec<NewEvent> = (0..20_000)
-            .map(|e| NewEvent {
-                event_id: format!("ev-{e}"),
-                type_code: "sql_task".into(),
-                node_code: "to_be_approved".into(),
-                title: format!("Change {e}"),
-                members: (0..20)
-                    .map(|i| format!("u{}", (e * 20 + i) % 1000))
-                    .collect(),
-                ..NewEvent::default()
-            })
-            .collect();
-        let t = Instant::now();
-        for chunk in events.chunks(500) {
-            store.enqueue_events(chunk).unwrap();
-        }
-        let rate = events.len() as f64 / t.elapsed().as_secs_f64();
-        drop(store);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        rates.sort_by(f64::total_cmp);
         println!(
-            "enqueue run {run}: {rate:.0} events/s ({})",
-            if upkeep {
-                "search indexes kept"
-            } else {
-                "without the event index trigger"
-            }
+            "enqueue 20,000 events x {per_event} members, groups of 500: {:.0} events/s \
+             (median of {:.0} / {:.0} / {:.0})",
+            rates[1], rates[0], rates[1], rates[2]
         );
-        if upkeep { &mut with } else { &mut without }.push(rate);
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (w, wo) = (median(&mut with), median(&mut without));
-    println!(
-        "enqueue (20,000 events x 20 members, groups of 500): {w:.0} events/s with the search \
-         indexes, {wo:.0} without the event index trigger (median of 3 each): {:.2}x",
-        w / wo
-    );
 }
 
 fn tui_figures(store: &Store) {
