@@ -24,13 +24,13 @@
 //! rows hold less than a page does the search turn to the indexes for the older rows. A count
 //! uses the indexes unless the status and channel filters leave at most [`SCAN_ROWS`] rows.
 
-use rusqlite::types::Value;
 use std::collections::HashSet;
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// How many rows (the newest, under the status and channel filters) a search reads with LIKE
-/// before it turns to the indexes: about 2 ms of LIKE in a release build.
+/// before it turns to the indexes: a few milliseconds of LIKE at most (release build).
 pub(super) const SCAN_ROWS: usize = 10_000;
 
 /// A search text the trigram indexes can answer.
