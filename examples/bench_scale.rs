@@ -1,9 +1,10 @@
 //! Scale benchmark (a harness, not a test): the TUI with 100,000 members and 1,000,000
 //! deliveries. Builds the database once (kept at PATH for the next run), then times:
-//! the store's loads and Delivery Log queries, the Members tab's keys (cursor and filter
-//! keystrokes, key press → redrawn frame) and the log tab's keys in-process, and the release
-//! binary in a pseudo-terminal: start to first frame, members shown, a log search answered,
-//! and its peak RSS (VmHWM).
+//! the store's loads and Delivery Log queries (searches also with the LIKE scan they
+//! replaced), the Members tab's keys (cursor and filter keystrokes, key press → redrawn frame)
+//! and the log tab's keys in-process, enqueue throughput, and the release binary in a
+//! pseudo-terminal: start to first frame, members shown, a log search answered, and its peak
+//! RSS (VmHWM).
 //!
 //! Build: `cargo build --release --bin notifydesk --examples`
 //! Run: `cargo run --release --example bench_scale [PATH [pty]]` (default
@@ -35,9 +36,8 @@ const MEMBERS: usize = 100_000;
 const EVENTS: usize = 50_000;
 const PER_EVENT: usize = 20;
 
-fn build(path: &Path) {
-    let t = Instant::now();
-    let mut store = Store::open(path).unwrap();
+/// DingTalk configured and Personal Channel checked for the node the events use.
+fn configure(store: &mut Store) {
     store
         .save_dingtalk(&DingTalkConfig {
             app_key: "dingbench".into(),
@@ -55,6 +55,12 @@ fn build(path: &Path) {
             on: true,
         }])
         .unwrap();
+}
+
+fn build(path: &Path) {
+    let t = Instant::now();
+    let mut store = Store::open(path).unwrap();
+    configure(&mut store);
     let members: Vec<NewMember> = (0..MEMBERS)
         .map(|i| NewMember {
             name: format!("User {i}"),
@@ -159,11 +165,36 @@ fn store_figures(store: &Store) {
         "store: counts by status",
         timed(10, |_| store.delivery_counts().unwrap()),
     );
-    for needle in ["Change 49990", "Change 123", "u77777"] {
+    // The search through the trigram indexes (schema v6) next to the LIKE scan it replaced,
+    // on the same database: selective texts, texts most rows match (`sql_task`: `_` is a
+    // wildcard), one that matches 222,220 older rows only, and a short one (LIKE for both).
+    let like = rusqlite::Connection::open_with_flags(
+        store.path(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    for needle in [
+        "Change 49990",
+        "Change 123",
+        "u77777",
+        "Change 1",
+        "Change",
+        "sql_task",
+        "12",
+    ] {
         let f = DeliveryFilter {
             text: Some(needle.into()),
             ..DeliveryFilter::default()
         };
+        let page = store.delivery_page(&f, None, 200).unwrap();
+        let count = store.delivery_count(&f).unwrap();
+        assert_eq!(
+            page.iter().map(|r| r.id).collect::<Vec<_>>(),
+            like_page(&like, needle),
+            "{needle}"
+        );
+        assert_eq!(count, like_count(&like, needle), "{needle}");
+        println!("search {needle:?}: {count} matches");
         report(
             &format!("store: search {needle:?}, first page"),
             timed(5, |_| store.delivery_page(&f, None, 200).unwrap()),
@@ -172,7 +203,105 @@ fn store_figures(store: &Store) {
             &format!("store: search {needle:?}, count"),
             timed(5, |_| store.delivery_count(&f).unwrap()),
         );
+        report(
+            &format!("  LIKE scan (before v6) {needle:?}, first page"),
+            timed(5, |_| like_page(&like, needle)),
+        );
+        report(
+            &format!("  LIKE scan (before v6) {needle:?}, count"),
+            timed(5, |_| like_count(&like, needle)),
+        );
     }
+}
+
+/// The Delivery Log's search before schema v6: LIKE over every row, same columns.
+const LIKE_SEARCH: &str = "(e.event_id LIKE ?1 OR e.type_code LIKE ?1 OR e.node_code LIKE ?1
+    OR e.title LIKE ?1 OR d.login LIKE ?1 OR IFNULL(d.last_error, '') LIKE ?1)";
+
+fn like_page(conn: &rusqlite::Connection, text: &str) -> Vec<i64> {
+    let sql = format!(
+        "SELECT d.id, d.updated_at, d.created_at, e.event_id, e.type_code, e.node_code,
+            e.title, d.login, m.name, d.status, d.attempts, d.error_code, d.last_error,
+            d.process_query_key, d.request_id, d.deferrals, d.next_attempt_at, d.channel
+        FROM delivery d JOIN event e ON e.id = d.event_ref
+        LEFT JOIN member m ON m.login = d.login
+        WHERE {LIKE_SEARCH} ORDER BY d.id DESC LIMIT 200"
+    );
+    let mut stmt = conn.prepare_cached(&sql).unwrap();
+    stmt.query_map([format!("%{text}%")], |r| {
+        // Read every column, as the store's row mapping does.
+        (1..18).try_for_each(|i| r.get_ref(i).map(drop))?;
+        r.get(0)
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn like_count(conn: &rusqlite::Connection, text: &str) -> u64 {
+    conn.query_row(
+        &format!(
+            "SELECT COUNT(*) FROM delivery d JOIN event e ON e.id = d.event_ref WHERE {LIKE_SEARCH}"
+        ),
+        [format!("%{text}%")],
+        |r| r.get::<_, i64>(0),
+    )
+    .unwrap() as u64
+}
+
+/// Enqueue throughput (with the search indexes' upkeep) on fresh databases of 1,000 members:
+/// 20,000 events of 20 members, and of 2 members (as `bench_service`), in groups of 500 (as
+/// `notify --stdin-json` commits); median of 3 runs each.
+fn enqueue_figures() {
+    let dir = std::env::temp_dir().join(format!("nd-bench-enqueue-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for per_event in [20, 2] {
+        let mut rates: Vec<f64> = (0..3)
+            .map(|run| {
+                let path = dir.join(format!("enqueue-{per_event}-{run}.db"));
+                let mut store = Store::open(&path).unwrap();
+                configure(&mut store);
+                let members: Vec<NewMember> = (0..1000)
+                    .map(|i| NewMember {
+                        name: format!("User {i}"),
+                        login: format!("u{i}"),
+                        phone: format!("139{i:08}"),
+                        email: None,
+                    })
+                    .collect();
+                store.import_members(&members).unwrap();
+                let events: Vec<NewEvent> = (0..20_000)
+                    .map(|e| NewEvent {
+                        event_id: format!("ev-{e}"),
+                        type_code: "sql_task".into(),
+                        node_code: "to_be_approved".into(),
+                        title: format!("Change {e}"),
+                        members: (0..per_event)
+                            .map(|i| format!("u{}", (e * per_event + i) % 1000))
+                            .collect(),
+                        ..NewEvent::default()
+                    })
+                    .collect();
+                let t = Instant::now();
+                for chunk in events.chunks(500) {
+                    store.enqueue_events(chunk).unwrap();
+                }
+                let rate = events.len() as f64 / t.elapsed().as_secs_f64();
+                drop(store);
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                rate
+            })
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        println!(
+            "enqueue 20,000 events x {per_event} members, groups of 500: {:.0} events/s \
+             (median of {:.0} / {:.0} / {:.0})",
+            rates[1], rates[0], rates[1], rates[2]
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn tui_figures(store: &Store) {
@@ -346,6 +475,7 @@ fn main() {
         let store = Store::open(&path).unwrap();
         store_figures(&store);
         tui_figures(&store);
+        enqueue_figures();
     }
 
     // NOTIFYDESK_BENCH_BIN: another build of the binary (e.g. the one before a change).

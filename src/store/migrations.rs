@@ -192,6 +192,82 @@ const MIGRATION_LIST: &[M<'static>] = &[
             PRIMARY KEY (member_id, channel)
         );",
     ),
+    // v6: indexes for the Delivery Log's text search (a case-insensitive substring of the event
+    // id, type, node, title, the login or the last error), so that a search at 1,000,000
+    // deliveries reads the few rows it finds instead of every row. SQLite's FTS5 with the
+    // trigram tokenizer indexes every 3-character substring, case-folded; `detail=none` keeps
+    // only which rows hold a trigram (no positions: the search ANDs single trigrams and checks
+    // each candidate with the same LIKE as before, so the index only has to find a superset).
+    //
+    // - `event_search`: the event's four fields, external content (the text stays in `event`
+    //   only). One index row per event, not per delivery.
+    // - `delivery_text`: every distinct login and every distinct last error ever written on a
+    //   delivery, with its own trigram index. Both are few compared with the deliveries (logins
+    //   at most one per member and unknown name; errors mostly fixed sentences), so a search
+    //   finds the matching texts there and then the deliveries through `delivery_by_login` and
+    //   the partial index `delivery_by_error`. Texts are never removed: one no longer on any
+    //   delivery just finds no rows.
+    //
+    // Updates of `delivery` (the worker's errors) add their text through triggers; deletes and
+    // updates of events (none today) keep `event_search` right through triggers. Inserts of
+    // events and deliveries have no trigger: any trigger on the table, even one that never
+    // fires, costs each insert statement a statement journal, at which FTS5 also writes its
+    // pending rows out as a separate segment; enqueueing (a statement per row) ran at about a
+    // third of its speed with them (measured). The store's inserts record their rows instead
+    // and index them in one statement per transaction (`search::Upkeep`).
+    M::up(
+        "CREATE VIRTUAL TABLE event_search USING fts5 (
+            event_id, type_code, node_code, title,
+            content = 'event', content_rowid = 'id',
+            tokenize = 'trigram case_sensitive 0', detail = none, columnsize = 0
+        );
+        INSERT INTO event_search (event_search) VALUES ('rebuild');
+        CREATE TRIGGER event_search_delete AFTER DELETE ON event BEGIN
+            INSERT INTO event_search (event_search, rowid, event_id, type_code, node_code, title)
+                VALUES ('delete', OLD.id, OLD.event_id, OLD.type_code, OLD.node_code, OLD.title);
+        END;
+        CREATE TRIGGER event_search_update
+            AFTER UPDATE OF id, event_id, type_code, node_code, title ON event BEGIN
+            INSERT INTO event_search (event_search, rowid, event_id, type_code, node_code, title)
+                VALUES ('delete', OLD.id, OLD.event_id, OLD.type_code, OLD.node_code, OLD.title);
+            INSERT INTO event_search (rowid, event_id, type_code, node_code, title)
+                VALUES (NEW.id, NEW.event_id, NEW.type_code, NEW.node_code, NEW.title);
+        END;
+        CREATE TABLE delivery_text (
+            id    INTEGER PRIMARY KEY,
+            field TEXT NOT NULL, -- 'login' or 'error' (delivery.last_error)
+            text  TEXT NOT NULL,
+            UNIQUE (field, text)
+        );
+        CREATE VIRTUAL TABLE delivery_text_search USING fts5 (
+            text,
+            content = 'delivery_text', content_rowid = 'id',
+            tokenize = 'trigram case_sensitive 0', detail = none, columnsize = 0
+        );
+        CREATE TRIGGER delivery_text_search_delete AFTER DELETE ON delivery_text BEGIN
+            INSERT INTO delivery_text_search (delivery_text_search, rowid, text)
+                VALUES ('delete', OLD.id, OLD.text);
+        END;
+        CREATE INDEX delivery_by_error ON delivery (last_error) WHERE last_error IS NOT NULL;
+        INSERT INTO delivery_text (field, text) SELECT DISTINCT 'login', login FROM delivery;
+        INSERT INTO delivery_text (field, text)
+            SELECT DISTINCT 'error', last_error FROM delivery WHERE last_error IS NOT NULL;
+        INSERT INTO delivery_text_search (delivery_text_search) VALUES ('rebuild');
+        CREATE TRIGGER delivery_text_login_update AFTER UPDATE OF login ON delivery
+            WHEN NOT EXISTS (SELECT 1 FROM delivery_text WHERE field = 'login' AND text = NEW.login)
+        BEGIN
+            INSERT INTO delivery_text (field, text) VALUES ('login', NEW.login);
+            INSERT INTO delivery_text_search (rowid, text) VALUES (last_insert_rowid(), NEW.login);
+        END;
+        CREATE TRIGGER delivery_text_error_update AFTER UPDATE OF last_error ON delivery
+            WHEN NEW.last_error IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM delivery_text WHERE field = 'error' AND text = NEW.last_error)
+        BEGIN
+            INSERT INTO delivery_text (field, text) VALUES ('error', NEW.last_error);
+            INSERT INTO delivery_text_search (rowid, text)
+                VALUES (last_insert_rowid(), NEW.last_error);
+        END;",
+    ),
 ];
 
 /// The schema version this build creates and understands.

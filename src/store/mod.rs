@@ -12,6 +12,7 @@ pub mod migrations;
 mod outbox;
 pub mod owner;
 mod personal;
+mod search;
 mod settings;
 mod subscriptions;
 

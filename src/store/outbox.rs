@@ -8,9 +8,11 @@
 //! owner is never claimed by another; a lease ends when it expires or when its owner is known
 //! to be dead (same host, process gone).
 
+use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::search::{self, Indexed};
 use super::{ChannelId, Store, StoreError};
 use crate::domain::ChannelKind;
 
@@ -200,7 +202,8 @@ pub struct DeliveryRow {
 pub struct DeliveryFilter {
     pub status: Option<DeliveryStatus>,
     pub channel: Option<ChannelKind>,
-    /// Matched against event id, type, node, title, login and the error.
+    /// Matched against event id, type, node, title, login and the error: the trimmed text
+    /// as a substring, case-insensitive for ASCII letters; `%` and `_` are LIKE's wildcards.
     pub text: Option<String>,
 }
 
@@ -329,30 +332,88 @@ fn row(r: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
     })
 }
 
-/// WHERE clause and parameters for a filter (status and a case-insensitive text search).
-fn filter_sql(f: &DeliveryFilter) -> (String, Vec<rusqlite::types::Value>) {
+/// The status and channel clauses of a filter on delivery `alias`. `plus` writes `+d.status`:
+/// the planner then leaves those columns' indexes alone (the search's own indexes drive).
+fn base_sql(f: &DeliveryFilter, alias: &str, plus: bool) -> (Vec<String>, Vec<Value>) {
+    let plus = if plus { "+" } else { "" };
     let mut clauses = Vec::new();
     let mut params = Vec::new();
     if let Some(s) = f.status {
-        clauses.push("d.status = ?".to_string());
-        params.push(rusqlite::types::Value::Text(s.code().to_string()));
+        clauses.push(format!("{plus}{alias}.status = ?"));
+        params.push(Value::Text(s.code().to_string()));
     }
     if let Some(c) = f.channel {
-        clauses.push("d.channel = ?".to_string());
-        params.push(rusqlite::types::Value::Text(c.code().to_string()));
+        clauses.push(format!("{plus}{alias}.channel = ?"));
+        params.push(Value::Text(c.code().to_string()));
     }
-    if let Some(t) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
+    (clauses, params)
+}
+
+/// The filter's search text, trimmed; `None` when there is none.
+fn search_text(f: &DeliveryFilter) -> Option<&str> {
+    f.text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// WHERE clauses and parameters for a filter (status and a case-insensitive text search),
+/// searching with LIKE over every row (joined with its event as `e`).
+fn filter_sql(f: &DeliveryFilter) -> (Vec<String>, Vec<Value>) {
+    let (mut clauses, mut params) = base_sql(f, "d", false);
+    if let Some(t) = search_text(f) {
         clauses.push(
             "(e.event_id LIKE ?1x OR e.type_code LIKE ?1x OR e.node_code LIKE ?1x OR e.title LIKE ?1x \
              OR d.login LIKE ?1x OR IFNULL(d.last_error, '') LIKE ?1x)"
                 .replace("?1x", "?"),
         );
-        let like = format!("%{}%", t.trim());
+        let like = format!("%{t}%");
         for _ in 0..6 {
-            params.push(rusqlite::types::Value::Text(like.clone()));
+            params.push(Value::Text(like.clone()));
         }
     }
-    (clauses.join(" AND "), params)
+    (clauses, params)
+}
+
+/// The page query of a search through the indexes: newest first, `limit` rows below
+/// `before` (ids first, then their rows).
+pub(super) fn indexed_page_sql(
+    filter: &DeliveryFilter,
+    ix: &Indexed,
+    before: Option<i64>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let (mut clauses, mut args) = base_sql(filter, "dd", true);
+    if let Some(b) = before {
+        clauses.push("dd.id < ?".into());
+        args.push(Value::Integer(b));
+    }
+    let (matches, match_args) = search::matches_sql(ix, "dd");
+    clauses.push(matches);
+    args.extend(match_args);
+    let sql = format!(
+        "{ROW_SELECT} WHERE d.id IN (
+            SELECT dd.id FROM delivery dd {} ORDER BY dd.id DESC LIMIT {limit})
+         ORDER BY d.id DESC",
+        where_sql(&clauses)
+    );
+    (sql, args)
+}
+
+/// The count query of a search through the indexes. Deliveries always have their event (a
+/// foreign key), so unlike the LIKE count it needs no join.
+pub(super) fn indexed_count_sql(filter: &DeliveryFilter, ix: &Indexed) -> (String, Vec<Value>) {
+    let (mut clauses, mut args) = base_sql(filter, "dd", true);
+    let (matches, match_args) = search::matches_sql(ix, "dd");
+    clauses.push(matches);
+    args.extend(match_args);
+    let sql = format!("SELECT COUNT(*) FROM delivery dd {}", where_sql(&clauses));
+    (sql, args)
+}
+
+fn where_sql(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    }
 }
 
 fn now() -> i64 {
@@ -378,6 +439,7 @@ fn enqueue_on(
     let mut nodes: std::collections::HashMap<(String, String), Option<NodeInfo>> =
         Default::default();
     let mut outcomes = Vec::with_capacity(events.len());
+    let mut upkeep = search::Upkeep::default();
     let t = now();
     for ev in events {
         if let Some(what) = ev.problem() {
@@ -394,10 +456,17 @@ fn enqueue_on(
             outcomes.push(Err(StoreError::Invalid { what }));
             continue;
         };
-        outcomes.push(Ok(
-            insert_event(conn, ev, node, &configured, t).map_err(err)?
-        ));
+        outcomes.push(Ok(insert_event(
+            conn,
+            ev,
+            node,
+            &configured,
+            t,
+            &mut upkeep,
+        )
+        .map_err(err)?));
     }
+    upkeep.write(conn).map_err(err)?;
     Ok(outcomes)
 }
 
@@ -482,6 +551,7 @@ fn insert_event(
     node: &NodeInfo,
     configured: &[ChannelKind],
     t: i64,
+    upkeep: &mut search::Upkeep,
 ) -> rusqlite::Result<EnqueueOutcome> {
     let skip_reason = if !node.personal {
         Some(format!(
@@ -511,6 +581,7 @@ fn insert_event(
         return Ok(EnqueueOutcome::Duplicate);
     }
     let event_ref = tx.last_insert_rowid();
+    upkeep.event(event_ref);
     let mut logins: Vec<&str> = Vec::new();
     for l in ev.members.iter().chain(node.custom_receivers.iter()) {
         let l = l.trim();
@@ -528,6 +599,8 @@ fn insert_event(
     let mut unknown = Vec::new();
     let mut queued = 0;
     for login in logins {
+        // The search's record of logins and errors (no trigger on `delivery`: see v6).
+        upkeep.text(tx, "login", login)?;
         let (status, code, error) = match &skip_reason {
             Some(reason) => ("skipped", Some("skipped"), Some(reason.clone())),
             None if !is_member.query_row([login], |r| r.get::<_, bool>(0))? => {
@@ -557,6 +630,9 @@ fn insert_event(
                 continue;
             }
         };
+        if let Some(error) = &error {
+            upkeep.text(tx, "error", error)?;
+        }
         insert.execute(params![event_ref, login, "", status, code, error, t])?;
     }
     Ok(match skip_reason {
@@ -899,6 +975,9 @@ impl Store {
             });
         }
         let t = now();
+        let mut upkeep = search::Upkeep::default();
+        upkeep.text(&tx, "login", &login).map_err(&err)?;
+        upkeep.write(&tx).map_err(&err)?;
         for kind in kinds {
             tx.execute(
                 "INSERT INTO delivery (event_ref, login, channel, status, restarted_at, created_at,
@@ -1157,50 +1236,164 @@ impl Store {
     }
 
     /// Newest first, `limit` rows older than `before_id` (keyset paging: never all rows).
+    /// A search text of 3 characters or more is answered through the trigram indexes (see
+    /// `store::search`); the rows are the same as a LIKE scan's.
     pub fn delivery_page(
         &self,
         filter: &DeliveryFilter,
         before_id: Option<i64>,
         limit: usize,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
-        let (mut where_sql, mut args) = filter_sql(filter);
-        if let Some(b) = before_id {
-            if !where_sql.is_empty() {
-                where_sql.push_str(" AND ");
+        self.delivery_page_scanning(filter, before_id, limit, search::SCAN_ROWS)
+    }
+
+    /// [`Store::delivery_page`], reading at most `scan_rows` rows with LIKE before a search
+    /// turns to the indexes.
+    pub(super) fn delivery_page_scanning(
+        &self,
+        filter: &DeliveryFilter,
+        before_id: Option<i64>,
+        limit: usize,
+        scan_rows: usize,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let limit = limit.min(10_000);
+        let Some(ix) = search_text(filter).and_then(search::indexed) else {
+            return self.like_page(filter, before_id, None, limit);
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut below = before_id;
+        let mut rows = Vec::new();
+        if scan_rows > 0 {
+            // The newest `scan_rows` rows (under the status and channel filters) with LIKE:
+            // when most rows match, the page is full here.
+            let edge = self.nth_newest(filter, before_id, scan_rows)?;
+            rows = self.like_page(filter, before_id, edge, limit)?;
+            match edge {
+                Some(edge) if rows.len() < limit => below = Some(edge),
+                // A full page, or fewer rows than `scan_rows`: all were read.
+                _ => return Ok(rows),
             }
-            where_sql.push_str("d.id < ?");
-            args.push(rusqlite::types::Value::Integer(b));
+        }
+        rows.extend(self.indexed_page(filter, &ix, below, limit - rows.len())?);
+        Ok(rows)
+    }
+
+    /// The LIKE search: newest first, `limit` rows with `at_least <= id < before`.
+    fn like_page(
+        &self,
+        filter: &DeliveryFilter,
+        before: Option<i64>,
+        at_least: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let (mut clauses, mut args) = filter_sql(filter);
+        if let Some(b) = before {
+            clauses.push("d.id < ?".into());
+            args.push(Value::Integer(b));
+        }
+        if let Some(a) = at_least {
+            clauses.push("d.id >= ?".into());
+            args.push(Value::Integer(a));
         }
         let sql = format!(
-            "{ROW_SELECT} {} ORDER BY d.id DESC LIMIT {}",
-            if where_sql.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {where_sql}")
-            },
-            limit.min(10_000)
+            "{ROW_SELECT} {} ORDER BY d.id DESC LIMIT {limit}",
+            where_sql(&clauses)
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        self.rows(&sql, args)
+    }
+
+    /// The id of the `n`th newest delivery below `before` under the filter's status and
+    /// channel (not its text); `None` when there are fewer. Reads `n` index entries.
+    fn nth_newest(
+        &self,
+        filter: &DeliveryFilter,
+        before: Option<i64>,
+        n: usize,
+    ) -> Result<Option<i64>, StoreError> {
+        let (mut clauses, mut args) = base_sql(filter, "d", false);
+        if let Some(b) = before {
+            clauses.push("d.id < ?".into());
+            args.push(Value::Integer(b));
+        }
+        args.push(Value::Integer(n.saturating_sub(1) as i64));
+        let sql = format!(
+            "SELECT d.id FROM delivery d {} ORDER BY d.id DESC LIMIT 1 OFFSET ?",
+            where_sql(&clauses)
+        );
+        self.conn
+            .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The search through the indexes: newest first, `limit` rows below `before`.
+    fn indexed_page(
+        &self,
+        filter: &DeliveryFilter,
+        ix: &Indexed,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let (sql, args) = indexed_page_sql(filter, ix, before, limit);
+        self.rows(&sql, args)
+    }
+
+    fn rows(&self, sql: &str, args: Vec<Value>) -> Result<Vec<DeliveryRow>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
         stmt.query_map(rusqlite::params_from_iter(args.iter()), row)
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
 
+    /// How many deliveries the filter matches. A search text of 3 characters or more is
+    /// counted through the trigram indexes, unless the status and channel filters leave few
+    /// rows to scan.
     pub fn delivery_count(&self, filter: &DeliveryFilter) -> Result<u64, StoreError> {
-        let (where_sql, args) = filter_sql(filter);
-        let sql = format!(
-            "SELECT COUNT(*) FROM delivery d JOIN event e ON e.id = d.event_ref {}",
-            if where_sql.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {where_sql}")
+        self.delivery_count_scanning(filter, search::SCAN_ROWS)
+    }
+
+    /// [`Store::delivery_count`], scanning with LIKE when the status and channel filters leave
+    /// at most `scan_rows` rows.
+    pub(super) fn delivery_count_scanning(
+        &self,
+        filter: &DeliveryFilter,
+        scan_rows: usize,
+    ) -> Result<u64, StoreError> {
+        let (sql, args) = match search_text(filter).and_then(search::indexed) {
+            Some(ix) if !self.at_most(filter, scan_rows)? => indexed_count_sql(filter, &ix),
+            _ => {
+                let (clauses, args) = filter_sql(filter);
+                let sql = format!(
+                    "SELECT COUNT(*) FROM delivery d JOIN event e ON e.id = d.event_ref {}",
+                    where_sql(&clauses)
+                );
+                (sql, args)
             }
-        );
+        };
         self.conn
             .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
                 r.get::<_, i64>(0)
             })
             .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether the filter's status and channel leave at most `n` deliveries (reads at most
+    /// `n + 1` index entries).
+    fn at_most(&self, filter: &DeliveryFilter, n: usize) -> Result<bool, StoreError> {
+        let (clauses, mut args) = base_sql(filter, "d", false);
+        args.push(Value::Integer(n as i64 + 1));
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM delivery d {} LIMIT ?)",
+            where_sql(&clauses)
+        );
+        self.conn
+            .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|found| found as u64 <= n as u64)
             .map_err(|e| self.err(e))
     }
 
