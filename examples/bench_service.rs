@@ -212,6 +212,7 @@ fn main() {
         for c in 0..50 {
             let url = url.clone();
             tasks.push(tokio::spawn(async move {
+                notifydesk::personal::install_tls_provider();
                 let client = reqwest::Client::builder()
                     .pool_max_idle_per_host(1)
                     .build()

@@ -48,6 +48,7 @@ async fn main() {
         ours.push(t.elapsed());
     }
 
+    notifydesk::personal::install_tls_provider();
     let http = reqwest::Client::new();
     let token = client.access_token(&creds).await.unwrap();
     let token = token.expose_secret().to_string();

@@ -1169,6 +1169,7 @@ fn background_fake_serves_admin_endpoints_to_other_processes() {
         .build()
         .unwrap();
     rt.block_on(async {
+        notifydesk::personal::install_tls_provider();
         let http = reqwest::Client::new();
         let base = fake.base_url();
         let admin = |path: &str, body: Value| {

@@ -878,6 +878,7 @@ async fn test_report_names_what_was_sent() {
 #[tokio::test]
 async fn fake_admin_api_injects_the_new_cases() {
     let (fake, client, creds) = setup().await;
+    notifydesk::personal::install_tls_provider();
     let http = reqwest::Client::new();
     let base = fake.base_url();
     let post = |path: &str, body: serde_json::Value| {

@@ -57,6 +57,7 @@ fn event(id: &str, members: &[&str]) -> Value {
 }
 
 async fn post(url: &str, token: Option<&str>, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    notifydesk::personal::install_tls_provider();
     let mut req = reqwest::Client::new()
         .post(format!("{url}/v1/events"))
         .header("content-type", "application/json")
@@ -119,6 +120,7 @@ async fn events_are_accepted_stored_and_delivered_once() {
     assert_eq!(h["channels"]["dingtalk"], true);
     assert_eq!(h["channels"]["wecom"], false);
     let metrics = |token: Option<&str>| {
+        notifydesk::personal::install_tls_provider();
         let mut req = reqwest::Client::new().get(format!("{url}/metrics"));
         if let Some(t) = token {
             req = req.header("authorization", format!("bearer {t}"));
@@ -178,6 +180,7 @@ async fn bad_requests_get_precise_status_codes_and_store_nothing() {
     );
     // The server answers 413 as soon as the body passes the limit and closes the connection:
     // a client still writing the rest may see the connection closed before it reads the 413.
+    notifydesk::personal::install_tls_provider();
     let sent = reqwest::Client::new()
         .post(format!("{url}/v1/events"))
         .header("content-type", "application/json")

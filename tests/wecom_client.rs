@@ -796,6 +796,7 @@ async fn the_fake_takes_the_client_ip_from_the_test_header() {
         "{}/cgi-bin/user/getuserid?access_token={token}",
         fake.base_url()
     );
+    notifydesk::personal::install_tls_provider();
     let http = reqwest::Client::new();
     for (ip, code) in [("10.1.2.3", 0), ("198.51.100.7", 60020)] {
         let v: Value = http

@@ -21,8 +21,19 @@ impl Default for HttpOptions {
     }
 }
 
+/// rustls' cryptography for this process: ring (reqwest is built without a provider). Every
+/// client this crate builds calls it first; call it before building a `reqwest::Client`
+/// yourself. A provider installed earlier stays.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// Build the reqwest client for a platform.
 pub fn http_client(opts: HttpOptions) -> reqwest::Result<reqwest::Client> {
+    install_tls_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)

@@ -19,7 +19,7 @@ mod token;
 
 pub use base_url::parse_base_url;
 pub(crate) use clock::MovableClock;
-pub use http::{HttpOptions, LazyHttp, http_client};
+pub use http::{HttpOptions, LazyHttp, http_client, install_tls_provider};
 pub(crate) use redact::Redactor;
 pub(crate) use token::TokenCache;
 

@@ -1,7 +1,7 @@
 //! Entering and leaving the terminal. Restoring is idempotent and runs on drop, on panic
 //! (hook installed before raw mode) and on signals, so the shell is never left in raw mode.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::Once;
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -9,11 +9,16 @@ use crossterm::terminal::{
     self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen,
 };
-use crossterm::{cursor, execute};
+use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Backend = CrosstermBackend<Stdout>;
+/// Frames are written whole: stdout's own buffer flushes every 1 KiB, so a full 80×24 frame
+/// was three writes (and three packets over SSH) plus one per synchronized-update marker.
+pub type Backend = CrosstermBackend<BufWriter<Stdout>>;
+
+/// Larger than any frame's escape codes at common sizes (a 200×60 frame is ≈ 30 KB at worst).
+const FRAME_BUFFER: usize = 64 * 1024;
 
 pub struct TerminalGuard {
     pub terminal: Terminal<Backend>,
@@ -46,7 +51,8 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        match Terminal::new(CrosstermBackend::new(io::stdout())) {
+        let out = BufWriter::with_capacity(FRAME_BUFFER, io::stdout());
+        match Terminal::new(CrosstermBackend::new(out)) {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
                 restore();
@@ -57,15 +63,19 @@ impl TerminalGuard {
 
     /// Draw one frame inside a synchronized update, so slow links never show half a frame.
     pub fn draw(&mut self, render: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
-        let _ = execute!(io::stdout(), BeginSynchronizedUpdate);
+        // The start marker goes out with the frame (ratatui flushes at the end of a draw).
+        let _ = queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate);
         let result = self.terminal.draw(render).map(|_| ());
-        let _ = execute!(io::stdout(), EndSynchronizedUpdate);
+        let _ = execute!(self.terminal.backend_mut(), EndSynchronizedUpdate);
         result
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // A panic inside a draw leaves its start marker in the frame buffer: close it and send
+        // both now, while the alternate screen is up, rather than after the restore.
+        let _ = execute!(self.terminal.backend_mut(), EndSynchronizedUpdate);
         restore();
     }
 }
