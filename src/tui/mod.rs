@@ -84,11 +84,12 @@ pub fn start(cfg: TuiConfig) -> anyhow::Result<Started> {
             "the interactive UI needs a terminal; for scripts use a subcommand (see `notifydesk --help`)"
         );
     }
-    let offset = *chrono::Local::now().offset();
+    // The first frame shows no time: the local offset (read from the time zone file) is
+    // looked up after it, in `run_loop`.
     let mut app = App::new(AppOptions {
         db_label: cfg.db_label,
         theme: Theme::from_env(cfg.force_mono),
-        utc_offset: offset,
+        utc_offset: chrono::FixedOffset::east_opt(0).expect("UTC"),
     });
     app.sandbox = cfg.sandbox;
     app.sandbox_hints = cfg.sandbox_hints.clone();
@@ -131,6 +132,7 @@ async fn run_loop(started: Started) -> anyhow::Result<()> {
         client,
         personal,
     } = started;
+    app.ui.utc_offset = *chrono::Local::now().offset();
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let store = match store {
         StoreSource::Open(store) => StoreHandle::spawn(store)?,
