@@ -145,6 +145,12 @@ impl Cli {
         T: Into<std::ffi::OsString> + Clone,
     {
         let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        if let Some(global) = super::quick_args::parse(&args, |v| std::env::var_os(v).is_some()) {
+            return Cli {
+                global,
+                command: None,
+            };
+        }
         match OptionsOnly::try_parse_from(&args) {
             Ok(o) => Cli {
                 global: o.global,
@@ -155,7 +161,7 @@ impl Cli {
     }
 }
 
-fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
+pub(super) fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
     match s {
         "en" => Ok(crate::i18n::Lang::En),
         "zh" => Ok(crate::i18n::Lang::Zh),

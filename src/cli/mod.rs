@@ -5,6 +5,7 @@ mod channel;
 mod channel_other;
 mod delivery;
 mod member;
+mod quick_args;
 pub mod out;
 #[cfg(feature = "sandbox")]
 mod sandbox;
