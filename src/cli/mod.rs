@@ -5,8 +5,8 @@ mod channel;
 mod channel_other;
 mod delivery;
 mod member;
-mod quick_args;
 pub mod out;
+mod quick_args;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod subscription;

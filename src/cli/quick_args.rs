@@ -124,13 +124,43 @@ mod tests {
         }
         let cases: &[&[&str]] = &[
             &["notifydesk"],
-            &["notifydesk", "--db", "/tmp/x.db", "--lang", "zh", "--no-color"],
+            &[
+                "notifydesk",
+                "--db",
+                "/tmp/x.db",
+                "--lang",
+                "zh",
+                "--no-color",
+            ],
             &["notifydesk", "--sandbox"],
-            &["notifydesk", "--http-timeout", "3", "--dingtalk-api=http://127.0.0.1:1"],
+            &[
+                "notifydesk",
+                "--http-timeout",
+                "3",
+                "--dingtalk-api=http://127.0.0.1:1",
+            ],
             &["notifydesk", "--http-timeout=0.5", "--lang=en"],
-            &["notifydesk", "--wecom-api", "http://127.0.0.1:2", "--lark-api", "http://h"],
-            &["notifydesk", "--feishu-api", "http://f", "--dingtalk-oapi", "http://o"],
-            &["notifydesk", "--db", "relative/nd.db", "--no-color", "--sandbox"],
+            &[
+                "notifydesk",
+                "--wecom-api",
+                "http://127.0.0.1:2",
+                "--lark-api",
+                "http://h",
+            ],
+            &[
+                "notifydesk",
+                "--feishu-api",
+                "http://f",
+                "--dingtalk-oapi",
+                "http://o",
+            ],
+            &[
+                "notifydesk",
+                "--db",
+                "relative/nd.db",
+                "--no-color",
+                "--sandbox",
+            ],
             &["notifydesk", "--db=/a=b.db"],
             &["notifydesk", "--http-timeout", "1e1"],
             // Left to clap: commands, help, mistakes and odd forms.

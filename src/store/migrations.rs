@@ -249,6 +249,10 @@ const MIGRATION_LIST: &[M<'static>] = &[
                 VALUES ('delete', OLD.id, OLD.text);
         END;
         CREATE INDEX delivery_by_error ON delivery (last_error) WHERE last_error IS NOT NULL;
+        -- A channel's rows newest first (the log's channel filter without a status, and the
+        -- search's pass over the newest rows): `delivery_by_channel` (channel, status, id) is
+        -- in id order only for one status, so that read sorted all the channel's rows.
+        CREATE INDEX delivery_by_channel_id ON delivery (channel, id);
         INSERT INTO delivery_text (field, text) SELECT DISTINCT 'login', login FROM delivery;
         INSERT INTO delivery_text (field, text)
             SELECT DISTINCT 'error', last_error FROM delivery WHERE last_error IS NOT NULL;

@@ -372,6 +372,49 @@ fn filter_sql(f: &DeliveryFilter) -> (Vec<String>, Vec<Value>) {
     (clauses, params)
 }
 
+/// SQL of the LIKE search: newest first, `limit` rows with `at_least <= id < before`.
+pub(super) fn like_page_sql(
+    filter: &DeliveryFilter,
+    before: Option<i64>,
+    at_least: Option<i64>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let (mut clauses, mut args) = filter_sql(filter);
+    if let Some(b) = before {
+        clauses.push("d.id < ?".into());
+        args.push(Value::Integer(b));
+    }
+    if let Some(a) = at_least {
+        clauses.push("d.id >= ?".into());
+        args.push(Value::Integer(a));
+    }
+    let sql = format!(
+        "{ROW_SELECT} {} ORDER BY d.id DESC LIMIT {limit}",
+        where_sql(&clauses)
+    );
+    (sql, args)
+}
+
+/// SQL of the id of the `n`th newest delivery below `before` under the filter's status and
+/// channel (not its text).
+pub(super) fn nth_newest_sql(
+    filter: &DeliveryFilter,
+    before: Option<i64>,
+    n: usize,
+) -> (String, Vec<Value>) {
+    let (mut clauses, mut args) = base_sql(filter, "d", false);
+    if let Some(b) = before {
+        clauses.push("d.id < ?".into());
+        args.push(Value::Integer(b));
+    }
+    args.push(Value::Integer(n.saturating_sub(1) as i64));
+    let sql = format!(
+        "SELECT d.id FROM delivery d {} ORDER BY d.id DESC LIMIT 1 OFFSET ?",
+        where_sql(&clauses)
+    );
+    (sql, args)
+}
+
 /// The page query of a search through the indexes: newest first, `limit` rows below
 /// `before` (ids first, then their rows).
 pub(super) fn indexed_page_sql(
@@ -1288,19 +1331,7 @@ impl Store {
         at_least: Option<i64>,
         limit: usize,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
-        let (mut clauses, mut args) = filter_sql(filter);
-        if let Some(b) = before {
-            clauses.push("d.id < ?".into());
-            args.push(Value::Integer(b));
-        }
-        if let Some(a) = at_least {
-            clauses.push("d.id >= ?".into());
-            args.push(Value::Integer(a));
-        }
-        let sql = format!(
-            "{ROW_SELECT} {} ORDER BY d.id DESC LIMIT {limit}",
-            where_sql(&clauses)
-        );
+        let (sql, args) = like_page_sql(filter, before, at_least, limit);
         self.rows(&sql, args)
     }
 
@@ -1312,16 +1343,7 @@ impl Store {
         before: Option<i64>,
         n: usize,
     ) -> Result<Option<i64>, StoreError> {
-        let (mut clauses, mut args) = base_sql(filter, "d", false);
-        if let Some(b) = before {
-            clauses.push("d.id < ?".into());
-            args.push(Value::Integer(b));
-        }
-        args.push(Value::Integer(n.saturating_sub(1) as i64));
-        let sql = format!(
-            "SELECT d.id FROM delivery d {} ORDER BY d.id DESC LIMIT 1 OFFSET ?",
-            where_sql(&clauses)
-        );
+        let (sql, args) = nth_newest_sql(filter, before, n);
         self.conn
             .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| r.get(0))
             .optional()

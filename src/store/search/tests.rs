@@ -8,7 +8,7 @@ use rusqlite::params;
 
 use super::{Indexed, SCAN_ROWS, Upkeep, indexed};
 use crate::domain::ChannelKind;
-use crate::store::outbox::{indexed_count_sql, indexed_page_sql};
+use crate::store::outbox::{indexed_count_sql, indexed_page_sql, like_page_sql, nth_newest_sql};
 use crate::store::{DeliveryFilter, DeliveryStatus, NewEvent, Store, migrations};
 
 /// The Delivery Log's search before the indexes, verbatim: the oracle.
@@ -431,6 +431,51 @@ fn indexed_queries_do_not_scan_deliveries() {
                     && matches!(words.next(), Some("d" | "dd" | "e" | "ev" | "dt" | "m"))
             };
             assert!(!plan.lines().any(full_scan), "{f:?}: a scan in\n{plan}");
+        }
+    }
+}
+
+/// The bounded LIKE pass over the newest rows reads them in id order under every filter: no
+/// sort of all the channel's (or status's) rows, no scan (a review found the channel-only filter
+/// sorting every row of the channel).
+#[test]
+fn the_newest_rows_pass_reads_in_id_order_under_every_filter() {
+    let store = Store::open_in_memory().unwrap();
+    for (status, channel) in [
+        (None, None),
+        (Some(DeliveryStatus::Pending), None),
+        (None, Some(ChannelKind::DingTalk)),
+        (Some(DeliveryStatus::Failed), Some(ChannelKind::WeCom)),
+    ] {
+        let f = DeliveryFilter {
+            status,
+            channel,
+            text: Some("Change 123".into()),
+        };
+        for (sql, args) in [
+            nth_newest_sql(&f, Some(500_000), SCAN_ROWS),
+            nth_newest_sql(&f, None, SCAN_ROWS),
+            like_page_sql(&f, Some(500_000), Some(400_000), 200),
+            like_page_sql(&f, None, Some(400_000), 200),
+        ] {
+            let plan: Vec<String> = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let plan = plan.join("\n");
+            assert!(!plan.contains("TEMP B-TREE"), "{f:?}: a sort in\n{plan}");
+            let scans_d = plan.lines().any(|l| {
+                let l = l.trim_start_matches(|c: char| !c.is_alphabetic());
+                l.starts_with("SCAN d") && !l.contains("INDEX")
+            });
+            assert!(
+                !scans_d || (status, channel) == (None, None),
+                "{f:?}: a scan in\n{plan}"
+            );
         }
     }
 }
