@@ -287,6 +287,22 @@ fn sigterm_sighup_and_an_external_sigint_restore_the_terminal() {
     }
 }
 
+/// A quit signal at any moment of start-up, also between the first frame and the event
+/// loop's own handlers (while the log, the runtime and the store start), ends the program with
+/// the terminal restored.
+#[test]
+fn a_signal_during_start_up_leaves_the_terminal_restored() {
+    let fake = fake();
+    for delay_ms in [0u64, 1, 2, 3, 5, 8, 12, 20, 30, 50, 80] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = start(&fake, dir.path(), 80, 24);
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        p.signal(pty::SIGTERM);
+        p.wait_exit();
+        p.assert_restored();
+    }
+}
+
 #[test]
 fn panic_restores_the_terminal() {
     let fake = fake();

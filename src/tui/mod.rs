@@ -23,10 +23,12 @@ pub mod widgets;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -70,6 +72,8 @@ const TICK: Duration = Duration::from_millis(80);
 pub struct Started {
     app: App,
     guard: TerminalGuard,
+    /// Raised by a quit signal that came before the event loop's own handlers.
+    early_quit: Arc<AtomicBool>,
     store: StoreSource,
     client: Client,
     personal: crate::delivery::PersonalClients,
@@ -95,12 +99,20 @@ pub fn start(cfg: TuiConfig) -> anyhow::Result<Started> {
     app.sandbox_hints = cfg.sandbox_hints.clone();
     app.set_lang(cfg.lang);
     app.set_banner(app::Level::Info, &cfg.banner);
+    // Until the event loop's handlers exist (after the log, the runtime and the store start),
+    // a quit signal only raises this flag: its default action would end the process with the
+    // terminal still raw.
+    let early_quit = Arc::new(AtomicBool::new(false));
+    for sig in [SIGTERM, SIGHUP, SIGQUIT, SIGINT] {
+        signal_hook::flag::register(sig, early_quit.clone())?;
+    }
     let mut guard = TerminalGuard::enter()?;
     guard.draw(|f| view::render(&app, f))?;
     app.ui.dirty = false;
     Ok(Started {
         app,
         guard,
+        early_quit,
         store: cfg.store,
         client: cfg.client,
         personal: cfg.personal,
@@ -128,6 +140,7 @@ async fn run_loop(started: Started) -> anyhow::Result<()> {
     let Started {
         mut app,
         mut guard,
+        early_quit,
         store,
         client,
         personal,
@@ -160,6 +173,10 @@ async fn run_loop(started: Started) -> anyhow::Result<()> {
     // Raw mode turns ^C into a key, so a SIGINT can only come from outside (`kill -INT`):
     // without a handler it would end the process with the alternate screen still up.
     let mut sigint = signal(SignalKind::interrupt())?;
+    // From here on the handlers above catch them; one that came before is acted on now.
+    if early_quit.load(Ordering::SeqCst) {
+        app.should_quit = true;
+    }
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);

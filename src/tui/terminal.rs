@@ -15,7 +15,37 @@ use ratatui::backend::CrosstermBackend;
 
 /// Frames are written whole: stdout's own buffer flushes every 1 KiB, so a full 80×24 frame
 /// was three writes (and three packets over SSH) plus one per synchronized-update marker.
-pub type Backend = CrosstermBackend<BufWriter<Stdout>>;
+pub type Backend = CrosstermBackend<FrameWriter>;
+
+/// Stdout behind a frame-sized buffer. What is still buffered when a panic unwinds is dropped,
+/// not written: the panic hook has restored the screen by then.
+pub struct FrameWriter(Option<BufWriter<Stdout>>);
+
+impl Write for FrameWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.0 {
+            Some(w) => w.write(buf),
+            None => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.0 {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for FrameWriter {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            && let Some(w) = self.0.take()
+        {
+            let _ = w.into_parts();
+        }
+    }
+}
 
 /// Larger than any frame's escape codes at common sizes (a 200×60 frame is ≈ 30 KB at worst).
 const FRAME_BUFFER: usize = 64 * 1024;
@@ -51,7 +81,7 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        let out = BufWriter::with_capacity(FRAME_BUFFER, io::stdout());
+        let out = FrameWriter(Some(BufWriter::with_capacity(FRAME_BUFFER, io::stdout())));
         match Terminal::new(CrosstermBackend::new(out)) {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
@@ -73,9 +103,12 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        // A panic inside a draw leaves its start marker in the frame buffer: close it and send
-        // both now, while the alternate screen is up, rather than after the restore.
-        let _ = execute!(self.terminal.backend_mut(), EndSynchronizedUpdate);
+        // Leaving normally: a synchronized update still open (an error inside a draw) is
+        // closed while the alternate screen is up. After a panic the hook has restored the
+        // screen already, and the frame buffer is dropped unwritten (`FrameWriter`).
+        if !std::thread::panicking() {
+            let _ = execute!(self.terminal.backend_mut(), EndSynchronizedUpdate);
+        }
         restore();
     }
 }
