@@ -91,6 +91,36 @@ fn notify_deliver_and_log() {
             .iter()
             .all(|r| r["status"] == "sent" && r["process_query_key"].is_string())
     );
+    // The log's search, as the TUI's `/`: by event id, title or login, any case.
+    let o = env.run(&notify_args("T-2", &["u3"]));
+    assert!(o.status.success(), "{}", err(&o));
+    let found = |args: &[&str]| -> Vec<String> {
+        let o = env.run(&[&["log", "--json"], args].concat());
+        assert!(o.status.success(), "{}", err(&o));
+        let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut logins: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r["event_id"].as_str().unwrap(),
+                    r["login"].as_str().unwrap()
+                )
+            })
+            .collect();
+        logins.sort();
+        logins
+    };
+    assert_eq!(found(&["--search", "t-2"]), ["T-2:u3"]);
+    assert_eq!(found(&["--search", "U1"]), ["T-1:u1"]);
+    assert_eq!(found(&["--search", "ALTER TABLE"]).len(), 3);
+    assert_eq!(
+        found(&["--search", "orders", "--status", "pending"]),
+        ["T-2:u3"]
+    );
+    assert!(found(&["--search", "nothing like it"]).is_empty());
     let text = env.run(&["log"]);
     assert!(
         out(&text).contains("sql_task/to_be_approved"),

@@ -514,6 +514,10 @@ pub struct LogArgs {
     /// Only deliveries on this personal channel
     #[arg(long, value_parser = ["dingtalk", "wecom", "feishu", "lark"])]
     pub channel: Option<String>,
+    /// Only deliveries whose event id, type, node, title, login or error contains this text
+    /// (any case), as the Delivery Log's `/` search
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,
