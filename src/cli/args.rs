@@ -7,6 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Options every command takes, listed after the command's own.
 const GLOBAL: &str = "Global options";
 
+/// Seconds to wait for each platform call unless `--http-timeout` says otherwise.
+pub(super) const DEFAULT_HTTP_TIMEOUT: f64 = 10.0;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "notifydesk",
@@ -45,7 +48,7 @@ pub struct Globals {
         help_heading = GLOBAL,
         env = "NOTIFYDESK_DINGTALK_API",
         value_name = "URL",
-        default_value = "https://api.dingtalk.com"
+        default_value = crate::dingtalk::DINGTALK_API
     )]
     pub dingtalk_api: String,
 
@@ -56,7 +59,7 @@ pub struct Globals {
         help_heading = GLOBAL,
         env = "NOTIFYDESK_DINGTALK_OAPI",
         value_name = "URL",
-        default_value = "https://oapi.dingtalk.com"
+        default_value = crate::dingtalk::DINGTALK_OAPI
     )]
     pub dingtalk_oapi: String,
 
@@ -67,7 +70,7 @@ pub struct Globals {
         help_heading = GLOBAL,
         env = "NOTIFYDESK_WECOM_API",
         value_name = "URL",
-        default_value = "https://qyapi.weixin.qq.com"
+        default_value = crate::wecom::WECOM_API
     )]
     pub wecom_api: String,
 
@@ -78,7 +81,7 @@ pub struct Globals {
         help_heading = GLOBAL,
         env = "NOTIFYDESK_FEISHU_API",
         value_name = "URL",
-        default_value = "https://open.feishu.cn"
+        default_value = crate::feishu::FEISHU_API
     )]
     pub feishu_api: String,
 
@@ -89,7 +92,7 @@ pub struct Globals {
         help_heading = GLOBAL,
         env = "NOTIFYDESK_LARK_API",
         value_name = "URL",
-        default_value = "https://open.larksuite.com"
+        default_value = crate::feishu::LARK_API
     )]
     pub lark_api: String,
 
@@ -100,7 +103,7 @@ pub struct Globals {
         help_heading = GLOBAL,
         env = "NOTIFYDESK_HTTP_TIMEOUT",
         value_name = "SECS",
-        default_value_t = 10.0
+        default_value_t = DEFAULT_HTTP_TIMEOUT
     )]
     pub http_timeout: f64,
 
@@ -118,10 +121,10 @@ pub struct Globals {
     pub sandbox: bool,
 }
 
-/// Only the options, no command: the TUI's command line. Parsing it skips building every
-/// subcommand's arguments (≈ 0.25 ms, an eighth of the TUI's start-up); anything it does not
-/// know (a command, `--help`, a typo, a bad value) goes to the full parser, which answers as
-/// it always does.
+/// Only the options, no command: the TUI's command line when `quick_args` leaves it to clap
+/// (a `NOTIFYDESK_*` variable is set, or an unusual form). Parsing it skips building every
+/// subcommand's arguments (≈ 0.25 ms); anything it does not know (a command, `--help`, a typo,
+/// a bad value) goes to the full parser, which answers as it always does.
 #[derive(Debug, Parser)]
 #[command(
     name = "notifydesk",

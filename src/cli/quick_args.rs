@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use super::args::{Globals, parse_lang};
+use super::args::{DEFAULT_HTTP_TIMEOUT, Globals, parse_lang};
 
 /// The environment variables clap reads for [`Globals`] (a test compares with clap's list).
 pub(super) const ENV_VARS: [&str; 7] = [
@@ -27,12 +27,12 @@ pub(super) fn parse(args: &[OsString], env_set: impl Fn(&str) -> bool) -> Option
     }
     let mut g = Globals {
         db: None,
-        dingtalk_api: "https://api.dingtalk.com".into(),
-        dingtalk_oapi: "https://oapi.dingtalk.com".into(),
-        wecom_api: "https://qyapi.weixin.qq.com".into(),
-        feishu_api: "https://open.feishu.cn".into(),
-        lark_api: "https://open.larksuite.com".into(),
-        http_timeout: 10.0,
+        dingtalk_api: crate::dingtalk::DINGTALK_API.into(),
+        dingtalk_oapi: crate::dingtalk::DINGTALK_OAPI.into(),
+        wecom_api: crate::wecom::WECOM_API.into(),
+        feishu_api: crate::feishu::FEISHU_API.into(),
+        lark_api: crate::feishu::LARK_API.into(),
+        http_timeout: DEFAULT_HTTP_TIMEOUT,
         lang: None,
         no_color: false,
         sandbox: false,
@@ -49,14 +49,17 @@ pub(super) fn parse(args: &[OsString], env_set: impl Fn(&str) -> bool) -> Option
             return None;
         }
         seen.push(name);
-        if let "--no-color" | "--sandbox" = name {
+        let flag = match name {
+            "--no-color" => Some(&mut g.no_color),
+            "--sandbox" => Some(&mut g.sandbox),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            // A flag takes no value (`--no-color=true` is clap's error to give).
             if inline.is_some() {
                 return None;
             }
-            match name {
-                "--no-color" => g.no_color = true,
-                _ => g.sandbox = true,
-            }
+            *flag = true;
             continue;
         }
         let value = match inline {

@@ -40,11 +40,16 @@ pub struct Endpoints {
     pub oapi: Url,
 }
 
+/// DingTalk's new API host.
+pub const DINGTALK_API: &str = "https://api.dingtalk.com";
+/// DingTalk's legacy API host.
+pub const DINGTALK_OAPI: &str = "https://oapi.dingtalk.com";
+
 impl Default for Endpoints {
     fn default() -> Endpoints {
         Endpoints {
-            api: Url::parse("https://api.dingtalk.com").expect("static URL"),
-            oapi: Url::parse("https://oapi.dingtalk.com").expect("static URL"),
+            api: Url::parse(DINGTALK_API).expect("static URL"),
+            oapi: Url::parse(DINGTALK_OAPI).expect("static URL"),
         }
     }
 }
