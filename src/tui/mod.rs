@@ -89,7 +89,7 @@ pub fn start(cfg: TuiConfig) -> anyhow::Result<Started> {
         );
     }
     // The first frame shows no time: the local offset (read from the time zone file) is
-    // looked up after it, in `run_loop`.
+    // looked up after it, in [`Started::run`].
     let mut app = App::new(AppOptions {
         db_label: cfg.db_label,
         theme: Theme::from_env(cfg.force_mono),
@@ -129,137 +129,135 @@ impl Started {
     pub fn warn(&mut self, text: String) {
         self.app.ui.set_status(app::Level::Error, text);
     }
-
-    /// The event loop, until the user quits.
-    pub async fn run(self) -> anyhow::Result<()> {
-        run_loop(self).await
-    }
 }
 
-async fn run_loop(started: Started) -> anyhow::Result<()> {
-    let Started {
-        mut app,
-        mut guard,
-        early_quit,
-        store,
-        client,
-        personal,
-    } = started;
-    app.ui.utc_offset = *chrono::Local::now().offset();
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let store = match store {
-        StoreSource::Open(store) => StoreHandle::spawn(store)?,
-        StoreSource::Path(path) => {
-            let tx = tx.clone();
-            StoreHandle::open(path, move |e| {
-                let _ = tx.send(Msg::StoreUnavailable(e.to_string()));
-            })?
-        }
-    };
-    let db_path = store.path().to_path_buf();
-    // The background worker starts right after the first frame: it opens its own connection,
-    // which must not compete with drawing that frame. The wake-up is shared from the start.
-    let wake = Arc::new(tokio::sync::Notify::new());
-    let mut worker_pending = db_path.as_os_str() != ":memory:";
-    let mut worker = None;
-    let (worker_client, worker_tx) = (client.clone(), tx.clone());
-    let worker_personal = personal.clone();
-    let mut runner = Runner::new(store, client, personal, tx);
-    runner.wake = wake.clone();
-    runner.lang = app.ui.lang;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigquit = signal(SignalKind::quit())?;
-    // Raw mode turns ^C into a key, so a SIGINT can only come from outside (`kill -INT`):
-    // without a handler it would end the process with the alternate screen still up.
-    let mut sigint = signal(SignalKind::interrupt())?;
-    // From here on the handlers above catch them; one that came before is acted on now.
-    if early_quit.load(Ordering::SeqCst) {
-        app.should_quit = true;
-    }
-
-    let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    for fx in app.init() {
-        runner.run(fx);
-    }
-    tracing::info!("tui started");
-    loop {
-        if app.ui.dirty {
-            guard.draw(|f| view::render(&app, f))?;
-            app.ui.dirty = false;
-        }
-        if std::mem::take(&mut worker_pending) {
-            let (handle, stop) = runner::spawn_worker(
-                db_path.clone(),
-                worker_client.clone(),
-                worker_personal.clone(),
-                wake.clone(),
-                worker_tx.clone(),
-                app.ui.lang,
-            );
-            worker = Some((handle, stop, wake.clone()));
-        }
-        if app.should_quit {
-            break;
-        }
-        let animating = app.animating();
-        let msg = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => to_msg(ev),
-                // The terminal went away (hangup) or input broke: leave cleanly.
-                Some(Err(e)) => { tracing::warn!("terminal input error: {e}"); Some(Msg::Quit) }
-                None => Some(Msg::Quit),
-            },
-            Some(m) = rx.recv() => Some(m),
-            _ = tick.tick(), if animating => Some(Msg::Tick),
-            _ = sigterm.recv() => Some(Msg::Quit),
-            _ = sighup.recv() => Some(Msg::Quit),
-            _ = sigquit.recv() => Some(Msg::Quit),
-            _ = sigint.recv() => Some(Msg::Quit),
+impl Started {
+    /// The event loop, until the user quits.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let Started {
+            mut app,
+            mut guard,
+            early_quit,
+            store,
+            client,
+            personal,
+        } = self;
+        app.ui.utc_offset = *chrono::Local::now().offset();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+        let store = match store {
+            StoreSource::Open(store) => StoreHandle::spawn(store)?,
+            StoreSource::Path(path) => {
+                let tx = tx.clone();
+                StoreHandle::open(path, move |e| {
+                    let _ = tx.send(Msg::StoreUnavailable(e.to_string()));
+                })?
+            }
         };
-        let mut pending: Vec<Msg> = msg.into_iter().collect();
-        // Take everything already waiting before drawing, so a paste or a key burst over a
-        // slow link costs one frame, not one per key.
-        while pending.len() < 256 {
-            if let Ok(m) = rx.try_recv() {
-                pending.push(m);
-                continue;
+        let db_path = store.path().to_path_buf();
+        // The background worker starts right after the first frame: it opens its own connection,
+        // which must not compete with drawing that frame. The wake-up is shared from the start.
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let mut worker_pending = db_path.as_os_str() != ":memory:";
+        let mut worker = None;
+        let (worker_client, worker_tx) = (client.clone(), tx.clone());
+        let worker_personal = personal.clone();
+        let mut runner = Runner::new(store, client, personal, tx);
+        runner.wake = wake.clone();
+        runner.lang = app.ui.lang;
+        let mut sigterm = signal(SignalKind::terminate())?;
+        let mut sighup = signal(SignalKind::hangup())?;
+        let mut sigquit = signal(SignalKind::quit())?;
+        // Raw mode turns ^C into a key, so a SIGINT can only come from outside (`kill -INT`):
+        // without a handler it would end the process with the alternate screen still up.
+        let mut sigint = signal(SignalKind::interrupt())?;
+        // From here on the handlers above catch them; one that came before is acted on now.
+        if early_quit.load(Ordering::SeqCst) {
+            app.should_quit = true;
+        }
+
+        let mut events = EventStream::new();
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        for fx in app.init() {
+            runner.run(fx);
+        }
+        tracing::info!("tui started");
+        loop {
+            if app.ui.dirty {
+                guard.draw(|f| view::render(&app, f))?;
+                app.ui.dirty = false;
             }
-            // Polled inside this task (not with `now_or_never`): crossterm keeps the waker of
-            // the first pending poll, so it must be this task's waker or wake-ups are lost.
-            let ready = tokio::select! {
-                biased;
-                ev = events.next() => Some(ev),
-                _ = std::future::ready(()) => None,
+            if std::mem::take(&mut worker_pending) {
+                let (handle, stop) = runner::spawn_worker(
+                    db_path.clone(),
+                    worker_client.clone(),
+                    worker_personal.clone(),
+                    wake.clone(),
+                    worker_tx.clone(),
+                    app.ui.lang,
+                );
+                worker = Some((handle, stop, wake.clone()));
+            }
+            if app.should_quit {
+                break;
+            }
+            let animating = app.animating();
+            let msg = tokio::select! {
+                ev = events.next() => match ev {
+                    Some(Ok(ev)) => to_msg(ev),
+                    // The terminal went away (hangup) or input broke: leave cleanly.
+                    Some(Err(e)) => { tracing::warn!("terminal input error: {e}"); Some(Msg::Quit) }
+                    None => Some(Msg::Quit),
+                },
+                Some(m) = rx.recv() => Some(m),
+                _ = tick.tick(), if animating => Some(Msg::Tick),
+                _ = sigterm.recv() => Some(Msg::Quit),
+                _ = sighup.recv() => Some(Msg::Quit),
+                _ = sigquit.recv() => Some(Msg::Quit),
+                _ = sigint.recv() => Some(Msg::Quit),
             };
-            match ready {
-                Some(Some(Ok(ev))) => pending.extend(to_msg(ev)),
-                Some(_) => pending.push(Msg::Quit),
-                None => break,
+            let mut pending: Vec<Msg> = msg.into_iter().collect();
+            // Take everything already waiting before drawing, so a paste or a key burst over a
+            // slow link costs one frame, not one per key.
+            while pending.len() < 256 {
+                if let Ok(m) = rx.try_recv() {
+                    pending.push(m);
+                    continue;
+                }
+                // Polled inside this task (not with `now_or_never`): crossterm keeps the waker of
+                // the first pending poll, so it must be this task's waker or wake-ups are lost.
+                let ready = tokio::select! {
+                    biased;
+                    ev = events.next() => Some(ev),
+                    _ = std::future::ready(()) => None,
+                };
+                match ready {
+                    Some(Some(Ok(ev))) => pending.extend(to_msg(ev)),
+                    Some(_) => pending.push(Msg::Quit),
+                    None => break,
+                }
+            }
+            for m in pending {
+                for fx in app.handle(m) {
+                    runner.run(fx);
+                }
             }
         }
-        for m in pending {
-            for fx in app.handle(m) {
-                runner.run(fx);
+        drop(guard);
+        // Let the worker finish the batch in flight (never cut a DingTalk call short).
+        if let Some((handle, stop, wake)) = worker {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            wake.notify_one();
+            if tokio::time::timeout(Duration::from_secs(15), handle)
+                .await
+                .is_err()
+            {
+                tracing::warn!("delivery worker did not stop in time");
             }
         }
+        tracing::info!("tui stopped");
+        Ok(())
     }
-    drop(guard);
-    // Let the worker finish the batch in flight (never cut a DingTalk call short).
-    if let Some((handle, stop, wake)) = worker {
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        wake.notify_one();
-        if tokio::time::timeout(Duration::from_secs(15), handle)
-            .await
-            .is_err()
-        {
-            tracing::warn!("delivery worker did not stop in time");
-        }
-    }
-    tracing::info!("tui stopped");
-    Ok(())
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
