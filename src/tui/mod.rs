@@ -129,9 +129,7 @@ impl Started {
     pub fn warn(&mut self, text: String) {
         self.app.ui.set_status(app::Level::Error, text);
     }
-}
 
-impl Started {
     /// The event loop, until the user quits.
     pub async fn run(self) -> anyhow::Result<()> {
         let Started {
