@@ -386,7 +386,7 @@ pub fn log(args: LogArgs, mut store: Store, lang: Lang) -> anyhow::Result<ExitCo
     let filter = DeliveryFilter {
         status: args.status.as_deref().and_then(DeliveryStatus::from_code),
         channel: args.channel.as_deref().and_then(ChannelKind::from_cli),
-        text: args.search.clone().filter(|t| !t.trim().is_empty()),
+        text: args.search.clone(),
     };
     let rows = store
         .delivery_page(&filter, None, args.limit)
